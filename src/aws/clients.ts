@@ -1,0 +1,162 @@
+/**
+ * The only place that builds AWS SDK clients. Credentials come from the SDK's
+ * default chain (env, shared config/SSO profiles, IMDS); `--profile`,
+ * `--region` and `--endpoint-url` / AWS_ENDPOINT_URL(_<SERVICE>) are honoured.
+ * Throttling and transient errors are retried by the SDK's standard retry
+ * strategy (`maxAttempts`). Every call is counted, for `--debug` and benches.
+ */
+import { S3Client } from '@aws-sdk/client-s3';
+import { IAMClient } from '@aws-sdk/client-iam';
+import { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
+import { S3ControlClient } from '@aws-sdk/client-s3-control';
+import { STSClient, GetCallerIdentityCommand } from '@aws-sdk/client-sts';
+import { fromIni } from '@aws-sdk/credential-providers';
+import pLimit, { type LimitFunction } from 'p-limit';
+
+export interface AwsOptions {
+  profile?: string;
+  /** Default region for clients that are not tied to a bucket's region. */
+  region?: string;
+  /** One endpoint for every service (emulator, LocalStack). */
+  endpointUrl?: string;
+  /** SDK attempts per call, throttling included (default 8). */
+  maxAttempts?: number;
+  /** Concurrent AWS calls at most (default 16). */
+  parallelism?: number;
+  /** Environment to read AWS_ENDPOINT_URL* from (default process.env). */
+  env?: NodeJS.ProcessEnv;
+}
+
+type ServiceKey = 's3' | 'iam' | 'cloudwatch' | 's3control' | 'sts';
+
+const ENV_SUFFIX: Record<ServiceKey, string> = {
+  s3: 'S3',
+  iam: 'IAM',
+  cloudwatch: 'CLOUDWATCH',
+  s3control: 'S3_CONTROL',
+  sts: 'STS',
+};
+
+export interface CallRecord {
+  service: string;
+  operation: string;
+}
+
+export class AwsClients {
+  readonly options: Required<Pick<AwsOptions, 'maxAttempts' | 'parallelism'>> & AwsOptions;
+  /** Bounds concurrent AWS calls across every client. */
+  readonly limit: LimitFunction;
+  readonly calls = new Map<string, number>();
+  private readonly cache = new Map<string, unknown>();
+  private accountPromise?: Promise<string>;
+
+  constructor(options: AwsOptions = {}) {
+    this.options = { maxAttempts: 8, parallelism: 16, ...options };
+    this.limit = pLimit(this.options.parallelism);
+  }
+
+  get defaultRegion(): string {
+    const env = this.options.env ?? process.env;
+    return this.options.region ?? env.AWS_REGION ?? env.AWS_DEFAULT_REGION ?? 'us-east-1';
+  }
+
+  /** The endpoint for a service: --endpoint-url, AWS_ENDPOINT_URL_<SERVICE>, AWS_ENDPOINT_URL. */
+  endpointFor(service: ServiceKey): string | undefined {
+    const env = this.options.env ?? process.env;
+    return this.options.endpointUrl ?? env[`AWS_ENDPOINT_URL_${ENV_SUFFIX[service]}`] ?? env.AWS_ENDPOINT_URL;
+  }
+
+  private common(service: ServiceKey, region: string) {
+    const endpoint = this.endpointFor(service);
+    return {
+      region,
+      maxAttempts: this.options.maxAttempts,
+      ...(endpoint ? { endpoint } : {}),
+      ...(this.options.profile ? { credentials: fromIni({ profile: this.options.profile }) } : {}),
+    };
+  }
+
+  private memo<T>(key: string, make: () => T): T {
+    let c = this.cache.get(key) as T | undefined;
+    if (!c) {
+      c = make();
+      this.instrument(key.split(':')[0]!, c as unknown as { middlewareStack: MiddlewareStackLike });
+      this.cache.set(key, c);
+    }
+    return c;
+  }
+
+  /** Counts every call (after retries are decided: one count per logical operation). */
+  private instrument(service: string, client: { middlewareStack: MiddlewareStackLike }): void {
+    client.middlewareStack.add(
+      (next, context) => async (args) => {
+        const op = `${service}:${String(context.commandName ?? 'unknown').replace(/Command$/, '')}`;
+        this.calls.set(op, (this.calls.get(op) ?? 0) + 1);
+        return next(args);
+      },
+      { step: 'initialize', name: 's3replCallCounter' },
+    );
+  }
+
+  s3(region: string): S3Client {
+    return this.memo(`s3:${region}`, () => {
+      const c = this.common('s3', region);
+      // Path-style addressing against a custom endpoint (emulator, LocalStack).
+      return new S3Client({ ...c, forcePathStyle: Boolean(c.endpoint) });
+    });
+  }
+
+  iam(): IAMClient {
+    // IAM is global; its endpoint lives in us-east-1 (aws partition).
+    return this.memo('iam:global', () => new IAMClient(this.common('iam', 'us-east-1')));
+  }
+
+  cloudwatch(region: string): CloudWatchClient {
+    return this.memo(`cloudwatch:${region}`, () => new CloudWatchClient(this.common('cloudwatch', region)));
+  }
+
+  s3control(region: string): S3ControlClient {
+    return this.memo(`s3control:${region}`, () => {
+      const c = this.common('s3control', region);
+      const endpoint = c.endpoint;
+      // Against a custom endpoint the SDK's rules would prefix `{AccountId}.` to
+      // the host; use the endpoint exactly as given instead.
+      return new S3ControlClient({
+        ...c,
+        ...(endpoint ? { endpointProvider: () => ({ url: new URL(endpoint) }) } : {}),
+      });
+    });
+  }
+
+  sts(): STSClient {
+    return this.memo('sts:global', () => new STSClient(this.common('sts', this.defaultRegion)));
+  }
+
+  /** The caller's account id (GetCallerIdentity, once). */
+  accountId(): Promise<string> {
+    this.accountPromise ??= this.limit(() => this.sts().send(new GetCallerIdentityCommand({}))).then((r) => {
+      if (!r.Account) throw new Error('GetCallerIdentity returned no account');
+      return r.Account;
+    });
+    return this.accountPromise;
+  }
+
+  totalCalls(): number {
+    let n = 0;
+    for (const v of this.calls.values()) n += v;
+    return n;
+  }
+
+  destroy(): void {
+    for (const c of this.cache.values()) (c as { destroy?: () => void }).destroy?.();
+    this.cache.clear();
+  }
+}
+
+// The SDK's middleware types are generic over input/output; this is the part we use.
+interface MiddlewareStackLike {
+  add(
+    mw: (next: (args: unknown) => Promise<unknown>, context: { commandName?: string }) => (args: unknown) => Promise<unknown>,
+    options: { step: 'initialize'; name: string },
+  ): void;
+}

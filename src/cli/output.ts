@@ -1,0 +1,57 @@
+/**
+ * Terminal output: the only code (with the commands) that decides colour and
+ * which stream things go to. Machine formats go to stdout alone; progress,
+ * logs and errors go to stderr. Colour is off under NO_COLOR, --no-color, a
+ * non-TTY stdout, or TERM=dumb; FORCE_COLOR turns it on.
+ */
+import { Chalk, type ChalkInstance } from 'chalk';
+import { UserError } from '../errors.js';
+
+export interface Output {
+  color: boolean;
+  c: ChalkInstance;
+  /** Writes to stdout. */
+  out(text: string): void;
+  /** Writes a line to stderr. */
+  err(text: string): void;
+  /** Whether stdin/stderr are terminals (prompts, spinners). */
+  interactive: boolean;
+  debug: boolean;
+}
+
+export function colorEnabled(opts: { color?: boolean }, stream: NodeJS.WriteStream = process.stdout): boolean {
+  const env = process.env;
+  if (opts.color === false) return false;
+  if (env.NO_COLOR !== undefined && env.NO_COLOR !== '') return false;
+  if (env.FORCE_COLOR !== undefined && env.FORCE_COLOR !== '0') return true;
+  if (env.TERM === 'dumb') return false;
+  return Boolean(stream.isTTY);
+}
+
+export function makeOutput(opts: { color?: boolean; debug?: boolean }): Output {
+  const color = colorEnabled(opts);
+  return {
+    color,
+    c: new Chalk({ level: color ? 2 : 0 }),
+    out: (text) => void process.stdout.write(text.endsWith('\n') ? text : `${text}\n`),
+    err: (text) => void process.stderr.write(text.endsWith('\n') ? text : `${text}\n`),
+    interactive: Boolean(process.stdin.isTTY && process.stderr.isTTY),
+    debug: Boolean(opts.debug),
+  };
+}
+
+/** Prints an error the way users should see it and returns the exit code (1). */
+export function reportError(e: unknown, o: Pick<Output, 'err' | 'c' | 'debug'>): number {
+  if (e instanceof UserError) {
+    o.err(`${o.c.red('Error:')} ${e.message}`);
+    if (e.hint) o.err(`${o.c.dim('hint:')} ${e.hint}`);
+    if (o.debug && e.stack) o.err(o.c.dim(e.stack));
+    return 1;
+  }
+  const err = e as { name?: string; message?: string; stack?: string; $metadata?: { httpStatusCode?: number } };
+  const aws = err?.$metadata ? ` (AWS ${err.name}, HTTP ${err.$metadata.httpStatusCode ?? '?'})` : '';
+  o.err(`${o.c.red('Error:')} ${err?.message ?? String(e)}${aws}`);
+  if (o.debug && err?.stack) o.err(o.c.dim(err.stack));
+  else if (!err?.$metadata) o.err(o.c.dim('run with --debug for a stack trace'));
+  return 1;
+}

@@ -1,0 +1,156 @@
+/**
+ * The resolved configuration: what `replication.yaml` means once it has been
+ * parsed, validated against the JSON Schema and against AWS's rules, and had
+ * every default filled in. Everything downstream (compile, plan, apply) reads
+ * this shape only; the raw YAML document is the loader's business.
+ */
+
+export type StorageClass =
+  | 'STANDARD'
+  | 'REDUCED_REDUNDANCY'
+  | 'STANDARD_IA'
+  | 'ONEZONE_IA'
+  | 'INTELLIGENT_TIERING'
+  | 'GLACIER'
+  | 'DEEP_ARCHIVE'
+  | 'GLACIER_IR';
+
+export const REPLICATION_STORAGE_CLASSES: readonly StorageClass[] = [
+  'STANDARD',
+  'REDUCED_REDUNDANCY',
+  'STANDARD_IA',
+  'ONEZONE_IA',
+  'INTELLIGENT_TIERING',
+  'GLACIER',
+  'DEEP_ARCHIVE',
+  'GLACIER_IR',
+];
+
+export type StateConfig =
+  | { backend: 'local'; path: string }
+  | { backend: 's3'; bucket: string; key: string; region: string };
+
+export interface BucketConfig {
+  /** The bucket name: the key under `buckets:`. */
+  name: string;
+  /** Resolved: the bucket's own `region`, else `defaults.region`. */
+  region: string;
+  /** 12-digit account id when the bucket lives in another account. */
+  account?: string;
+  /** s3repl creates it (versioned, SSE-S3 default encryption, public access blocked). */
+  create: boolean;
+  /** The bucket has (or, with create, gets) S3 Object Lock. */
+  objectLock: boolean;
+}
+
+export type RoleConfig =
+  | { key: string; managed: true; name: string; path: string; permissionsBoundary?: string }
+  | { key: string; managed: false; arn: string; name: string };
+
+export interface AlarmThresholds {
+  /** ReplicationLatency (Maximum) above this many seconds. */
+  latencySeconds?: number;
+  /** OperationsFailedReplication (Sum) at or above this count in a period. */
+  failedOperations?: number;
+  /** BytesPendingReplication (Maximum) above this many bytes. */
+  pendingBytes?: number;
+  /** OperationsPendingReplication (Maximum) above this count. */
+  pendingOperations?: number;
+}
+
+export interface RuleAlarms extends AlarmThresholds {
+  /** SNS topic ARNs: the rule's own `notify`, else `alarms.notify`. */
+  notify: string[];
+}
+
+export interface RuleConfig {
+  id: string;
+  /** Resolved: the rule's `priority`, else its 1-based position in the list. */
+  priority: number;
+  status: 'enabled' | 'disabled';
+  filter: { prefix?: string; tags: Record<string, string> };
+  destination: {
+    /** Key of `buckets:` (the destination bucket name). */
+    bucket: string;
+    /** Resolved: the destination's own `account`, else the bucket's `account`. */
+    account?: string;
+    storageClass?: StorageClass;
+    ownerOverride: boolean;
+  };
+  deleteMarkers: boolean;
+  replicaModifications: boolean;
+  encryption?: {
+    sseKms: boolean;
+    replicaKmsKey?: string;
+    /** KMS keys that encrypt source objects (for kms:Decrypt); absent: any key, conditioned on S3 and the bucket. */
+    sourceKmsKeys: string[];
+  };
+  rtc: boolean;
+  /** Resolved: explicit `metrics`, else true when `rtc` is on. */
+  metrics: boolean;
+  existingObjects: 'replicate' | 'ignore';
+  alarms?: RuleAlarms;
+}
+
+export interface ReplicationConfig {
+  /** Key of `buckets:`. */
+  source: string;
+  /** Key of `roles:`. */
+  role: string;
+  rules: RuleConfig[];
+}
+
+export interface Config {
+  version: 1;
+  state: StateConfig;
+  defaults: { region: string; tags: Record<string, string> };
+  buckets: Record<string, BucketConfig>;
+  roles: Record<string, RoleConfig>;
+  alarms: {
+    notify: string[];
+    /** Alarm names start with this (default `s3repl`). */
+    namePrefix: string;
+    /** Evaluation periods of one minute (default 5). */
+    evaluationPeriods: number;
+  };
+  jobs: {
+    /** Bucket key for Batch Replication completion reports (default: the source bucket). */
+    reportBucket?: string;
+    reportPrefix: string;
+    priority: number;
+  };
+  replications: ReplicationConfig[];
+}
+
+/** A position in a source file, 1-based. */
+export interface Position {
+  line: number;
+  column: number;
+}
+
+/** A path into the YAML document, as keys and indexes. */
+export type DocPath = ReadonlyArray<string | number>;
+
+export interface Diagnostic {
+  file: string;
+  line: number;
+  column: number;
+  severity: 'error' | 'warning';
+  /** Stable id, e.g. `schema`, `yaml-syntax`, `source-equals-destination`. */
+  rule: string;
+  message: string;
+  hint?: string;
+  /** JSON pointer of the offending node, for machines. */
+  pointer?: string;
+}
+
+/** The result of loading a file: a config when there are no errors. */
+export interface LoadResult {
+  file: string;
+  /** sha256 of the file's bytes, recorded in saved plans. */
+  sha256: string;
+  diagnostics: Diagnostic[];
+  config?: Config;
+  /** Position of a node, for errors found later (plan time). */
+  positionOf(path: DocPath): Position | undefined;
+}

@@ -1,0 +1,96 @@
+/**
+ * The plan is plain data, separate from how it is shown (text, JSON, Markdown)
+ * and from how it is executed. `formatVersion` is the public contract of
+ * `plan --format json` and of saved plans; see README "Plan JSON format".
+ */
+import type { Attrs, KindName, ResourceId } from '../resources/types.js';
+
+export const PLAN_FORMAT_VERSION = 1 as const;
+
+export type Action = 'create' | 'update' | 'replace' | 'delete' | 'forget' | 'no-op';
+
+export interface AttributeChange {
+  /** Dotted path with [index] for arrays, e.g. `rules[0].destination.storageClass`. */
+  path: string;
+  kind: 'added' | 'removed' | 'changed';
+  before?: unknown;
+  after?: unknown;
+}
+
+export interface ResourceChange {
+  address: string;
+  kind: KindName;
+  action: Action;
+  id: ResourceId;
+  /** Normalised live value (null when it does not exist). */
+  before: Attrs | null;
+  /** Normalised desired value (null for delete/forget). */
+  after: Attrs | null;
+  /** Attribute-level changes between before and after. */
+  changes: AttributeChange[];
+  /** Why this action, when not obvious (adoption, vanished, never deleted). */
+  reasons: string[];
+  dependsOn: string[];
+}
+
+export interface DriftItem {
+  address: string;
+  kind: KindName;
+  /** changed: live differs from last apply; vanished: deleted outside s3repl. */
+  status: 'changed' | 'vanished';
+  /** before = last applied (expected), after = live (actual). */
+  changes: AttributeChange[];
+}
+
+export interface IamStatementChange {
+  change: 'added' | 'removed';
+  /** Role address, e.g. `role.replication`. */
+  address: string;
+  roleName: string;
+  /** `trust` (who may assume) or `permissions` (what the role may do). */
+  policy: 'trust' | 'permissions';
+  effect: 'Allow' | 'Deny';
+  actions: string[];
+  resources: string[];
+  principals: string[];
+  conditions?: Record<string, unknown>;
+}
+
+export interface Notice {
+  level: 'info' | 'warning';
+  address?: string;
+  message: string;
+  /** Extra text a reviewer needs, e.g. a bucket policy for the destination account. */
+  detail?: string;
+}
+
+export interface PlanSummary {
+  add: number;
+  change: number;
+  destroy: number;
+  forget: number;
+  noop: number;
+}
+
+export interface Plan {
+  formatVersion: typeof PLAN_FORMAT_VERSION;
+  s3replVersion: string;
+  createdAt: string;
+  /** `plan` or `destroy` plans. */
+  mode: 'apply' | 'destroy';
+  config: { path: string; sha256: string };
+  account: string;
+  state: { lineage: string | null; serial: number };
+  /** sha256 over the normalised live values of every resource the plan read. */
+  liveFingerprint: string;
+  changes: ResourceChange[];
+  drift: DriftItem[];
+  iam: { broadened: boolean; statements: IamStatementChange[] };
+  notices: Notice[];
+  summary: PlanSummary;
+}
+
+export function hasChanges(plan: Plan): boolean {
+  const s = plan.summary;
+  return s.add + s.change + s.destroy + s.forget > 0;
+}

@@ -1,0 +1,61 @@
+/**
+ * The state document records what s3repl manages: per resource its address,
+ * kind, identifiers and last-applied (normalised) attributes. Never credentials.
+ */
+import type { Attrs, KindName, ResourceId } from '../resources/types.js';
+
+export const STATE_FORMAT_VERSION = 1 as const;
+
+export interface StateResource {
+  address: string;
+  kind: KindName;
+  id: ResourceId;
+  attributes: Attrs;
+  /** ISO time of the last apply that wrote this resource. */
+  appliedAt: string;
+}
+
+export interface StateDocument {
+  formatVersion: typeof STATE_FORMAT_VERSION;
+  /** UUID fixed when the state is first created. */
+  lineage: string;
+  /** Incremented on every write that changes something. */
+  serial: number;
+  s3replVersion: string;
+  /** Keyed by address; written sorted for stable diffs. */
+  resources: Record<string, StateResource>;
+}
+
+export interface LockInfo {
+  id: string;
+  operation: string;
+  who: string;
+  host: string;
+  pid: number;
+  created: string;
+  s3replVersion: string;
+}
+
+/** Thrown when the lock is held by someone else (after --lock-timeout). */
+export class StateLockedError extends Error {
+  constructor(readonly holder: LockInfo, readonly where: string) {
+    super(
+      `state is locked by ${holder.who}@${holder.host} (pid ${holder.pid}) for "${holder.operation}" since ${holder.created} [lock id ${holder.id}] at ${where}`,
+    );
+    this.name = 'StateLockedError';
+  }
+}
+
+export interface StateBackend {
+  /** Where the state lives, for messages (a path or s3://bucket/key). */
+  describe(): string;
+  /** null when there is no state yet. Throws UserError on a corrupt or unknown-version document. */
+  read(): Promise<StateDocument | null>;
+  /** Atomic write; the previous version is kept as a backup. */
+  write(doc: StateDocument): Promise<void>;
+  /** Takes the lock, waiting up to timeoutMs; throws StateLockedError naming the holder. */
+  lock(operation: string, timeoutMs: number): Promise<LockInfo>;
+  unlock(lock: LockInfo): Promise<void>;
+  /** Removes a lock by id regardless of holder; throws UserError when the id does not match. */
+  forceUnlock(id: string): Promise<void>;
+}
