@@ -51,6 +51,10 @@ export interface IamService extends ServiceModule {
   /** True when the role exists and its creation has propagated (IAM eventual consistency). */
   isRoleUsable(roleArn: string): boolean;
   roleExists(roleArn: string): boolean;
+  /** The role's inline policy documents, parsed (for the replication engine's permission check). */
+  rolePolicyDocuments(roleArn: string): unknown[];
+  /** The role's trust policy, parsed; null when the role does not exist. */
+  roleTrustPolicy(roleArn: string): unknown | null;
 }
 
 export interface MetricDatumInput {
