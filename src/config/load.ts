@@ -1,0 +1,221 @@
+/**
+ * Loading replication.yaml: YAML with a source position for every node, then
+ * the JSON Schema, then defaults, then AWS's rules. Every problem a user can
+ * cause becomes a Diagnostic with file:line:column; nothing here throws for
+ * bad input.
+ */
+import { createHash } from 'node:crypto';
+import { readFile } from 'node:fs/promises';
+import { LineCounter, isAlias, isMap, isPair, isSeq, parseAllDocuments, visit, type Document, type Node } from 'yaml';
+import { pointerOf, sortDiagnostics, type Finding } from './findings.js';
+import { resolveConfig, type RawConfig } from './resolve.js';
+import { checkRules } from './rules.js';
+import { validateSchema } from './schema.js';
+import { SourceMap, isMergeKey } from './source.js';
+import type { Config, Diagnostic, DocPath, LoadResult, Position } from './types.js';
+
+/** Reads and loads a configuration file. File-level problems (missing, unreadable) have line and column 0. */
+export async function loadConfig(file: string): Promise<LoadResult> {
+  let bytes: Buffer;
+  try {
+    bytes = await readFile(file);
+  } catch (e) {
+    return unreadable(file, e);
+  }
+  return loadConfigBytes(bytes, file);
+}
+
+/** Loads configuration text; `file` names it in diagnostics and anchors the local state path. */
+export function loadConfigText(text: string, file: string): LoadResult {
+  return loadConfigBytes(Buffer.from(text, 'utf8'), file);
+}
+
+function loadConfigBytes(bytes: Buffer, file: string): LoadResult {
+  const sha256 = createHash('sha256').update(bytes).digest('hex');
+  const text = bytes.toString('utf8');
+  const parsed = parse(text, file);
+  if (!parsed.map) {
+    return { file, sha256, diagnostics: sortDiagnostics(parsed.diagnostics), positionOf: () => undefined };
+  }
+  const map = parsed.map;
+  const positionOf = (path: DocPath): Position | undefined => map.positionOf(path);
+  const diagnostics = parsed.diagnostics;
+  const result: LoadResult = { file, sha256, diagnostics, positionOf };
+  if (diagnostics.some((d) => d.severity === 'error')) {
+    result.diagnostics = sortDiagnostics(diagnostics);
+    return result;
+  }
+
+  const value = parsed.value;
+  if (value === null || value === undefined) {
+    diagnostics.push({
+      file,
+      line: 1,
+      column: 1,
+      severity: 'error',
+      rule: 'schema',
+      message: 'the file is empty',
+      hint: 'start with "version: 1"; see docs/configuration.md',
+      pointer: '',
+    });
+    result.diagnostics = sortDiagnostics(diagnostics);
+    return result;
+  }
+
+  const schemaFindings = validateSchema(value);
+  const locate = (f: Finding): Diagnostic => toDiagnostic(f, file, map);
+  if (schemaFindings.length > 0) {
+    // The AWS-rule checks read the resolved shape, which only a schema-valid document has.
+    diagnostics.push(...schemaFindings.map(locate));
+    result.diagnostics = sortDiagnostics(diagnostics);
+    return result;
+  }
+
+  const config: Config = resolveConfig(value as RawConfig, file);
+  diagnostics.push(...checkRules(config).map(locate));
+  result.diagnostics = sortDiagnostics(diagnostics);
+  if (!diagnostics.some((d) => d.severity === 'error')) result.config = config;
+  return result;
+}
+
+interface Parsed {
+  diagnostics: Diagnostic[];
+  map?: SourceMap;
+  value?: unknown;
+}
+
+function parse(text: string, file: string): Parsed {
+  const lines = new LineCounter();
+  const diagnostics: Diagnostic[] = [];
+  let docs: Array<Document.Parsed>;
+  try {
+    docs = parseAllDocuments(text, { lineCounter: lines, merge: true, prettyErrors: false, uniqueKeys: true }) as Array<Document.Parsed>;
+  } catch (e) {
+    // Not expected: the parser reports problems as errors on the document.
+    return { diagnostics: [syntax(file, 1, 1, `could not parse: ${messageOf(e)}`)] };
+  }
+  // parseAllDocuments returns an EmptyStream (an array with no documents) for empty text.
+  const first = docs[0];
+  if (!first) {
+    return {
+      diagnostics: [
+        { file, line: 1, column: 1, severity: 'error', rule: 'schema', message: 'the file is empty', hint: 'start with "version: 1"; see docs/configuration.md', pointer: '' },
+      ],
+    };
+  }
+  const map = new SourceMap(first, lines);
+  for (const doc of docs) {
+    for (const e of doc.errors) {
+      const p = map.at(e.pos[0]);
+      const rule = e.code === 'DUPLICATE_KEY' ? 'duplicate-key' : 'yaml-syntax';
+      diagnostics.push({ ...syntax(file, p.line, p.column, yamlMessage(e.code, e.message, text, e.pos)), rule });
+    }
+    for (const w of doc.warnings) {
+      const p = map.at(w.pos[0]);
+      diagnostics.push({ ...syntax(file, p.line, p.column, yamlMessage(w.code, w.message, text, w.pos)), severity: 'warning' });
+    }
+  }
+  for (const extra of docs.slice(1)) {
+    const start = extra.range[0];
+    const p = map.at(start);
+    diagnostics.push({
+      file,
+      line: p.line,
+      column: p.column,
+      severity: 'error',
+      rule: 'multiple-documents',
+      message: 'the file holds more than one YAML document',
+      hint: 'keep one configuration per file (remove the "---" separator and what follows, or split the file)',
+    });
+  }
+  if (diagnostics.some((d) => d.severity === 'error')) return { diagnostics, map };
+
+  diagnostics.push(...checkAliases(first, map, file));
+  if (diagnostics.some((d) => d.severity === 'error')) return { diagnostics, map };
+  try {
+    // maxAliasCount guards against "billion laughs" alias bombs.
+    const value: unknown = first.toJS({ maxAliasCount: 1000 });
+    return { diagnostics, map, value };
+  } catch (e) {
+    diagnostics.push(syntax(file, 1, 1, `could not read the document: ${messageOf(e)}`));
+    return { diagnostics, map };
+  }
+}
+
+/** Aliases to unknown anchors and merge keys of non-mappings, which `toJS` would throw on. */
+function checkAliases(doc: Document.Parsed, map: SourceMap, file: string): Diagnostic[] {
+  const out: Diagnostic[] = [];
+  visit(doc, {
+    Alias(_key, node) {
+      if (node.resolve(doc) === undefined) {
+        const p = map.at(node.range?.[0] ?? 0);
+        out.push(syntax(file, p.line, p.column, `unknown alias *${node.source}: no anchor &${node.source} before it`));
+      }
+    },
+    Pair(_key, pair) {
+      if (!isPair(pair) || !isMergeKey(pair.key)) return;
+      const value = pair.value as Node | null;
+      const resolved = value && isAlias(value) ? value.resolve(doc) : value;
+      const sources = resolved && isSeq(resolved) ? (resolved.items as Array<Node | null>) : [value];
+      for (const s of sources) {
+        const r = s && isAlias(s) ? s.resolve(doc) : s;
+        if (r === undefined && s && isAlias(s)) continue; // reported as an unknown alias
+        if (!r || !isMap(r)) {
+          const at = (s ?? value)?.range?.[0] ?? (pair.key as Node).range?.[0] ?? 0;
+          const p = map.at(at);
+          out.push(syntax(file, p.line, p.column, 'a merge key (<<) takes a mapping or a list of mappings'));
+        }
+      }
+    },
+  });
+  return out;
+}
+
+function toDiagnostic(f: Finding, file: string, map: SourceMap): Diagnostic {
+  const p = map.positionOf(f.path, f.anchor ?? 'value') ?? { line: 1, column: 1 };
+  const d: Diagnostic = { file, line: p.line, column: p.column, severity: f.severity, rule: f.rule, message: f.message, pointer: pointerOf(f.path) };
+  if (f.hint !== undefined) d.hint = f.hint;
+  return d;
+}
+
+function syntax(file: string, line: number, column: number, message: string): Diagnostic {
+  return { file, line, column, severity: 'error', rule: 'yaml-syntax', message };
+}
+
+const FRIENDLY: Partial<Record<string, string>> = {
+  DUPLICATE_KEY: 'duplicate key',
+  TAB_AS_INDENT: 'tabs are not allowed for indentation; use spaces',
+  MULTIPLE_DOCS: 'the file holds more than one YAML document',
+};
+
+function yamlMessage(code: string, message: string, text: string, pos: [number, number]): string {
+  if (code === 'DUPLICATE_KEY') {
+    const key = text.slice(pos[0], Math.min(pos[1], pos[0] + 80)).split(/[:\n]/)[0]?.trim();
+    return key ? `duplicate key "${key}"` : 'duplicate key';
+  }
+  const friendly = FRIENDLY[code];
+  if (friendly) return friendly;
+  // The parser's messages are good; drop any location suffix it adds.
+  const first = message.split('\n')[0] ?? message;
+  return first.replace(/ at line \d+, column \d+:?$/, '');
+}
+
+function unreadable(file: string, e: unknown): LoadResult {
+  const code = (e as { code?: string }).code;
+  const message =
+    code === 'ENOENT'
+      ? `${file} not found`
+      : code === 'EISDIR'
+        ? `${file} is a directory, not a file`
+        : code === 'EACCES' || code === 'EPERM'
+          ? `${file} cannot be read: permission denied`
+          : `${file} cannot be read: ${messageOf(e)}`;
+  const hint = code === 'ENOENT' ? 'pass the configuration with -c FILE (default: replication.yaml in the current directory)' : undefined;
+  const d: Diagnostic = { file, line: 0, column: 0, severity: 'error', rule: code === 'ENOENT' ? 'config-not-found' : 'config-unreadable', message };
+  if (hint) d.hint = hint;
+  return { file, sha256: '', diagnostics: [d], positionOf: () => undefined };
+}
+
+function messageOf(e: unknown): string {
+  return e instanceof Error ? e.message : String(e);
+}

@@ -1,0 +1,182 @@
+/**
+ * From a schema-valid document to the resolved `Config`: every default filled
+ * in (regions, priorities, metrics, notify lists, destination accounts, the
+ * state path). Pure; the AWS-rule checks run on its result.
+ */
+import { dirname, resolve as resolvePath } from 'node:path';
+import type {
+  AlarmThresholds,
+  BucketConfig,
+  Config,
+  ReplicationConfig,
+  RoleConfig,
+  RuleConfig,
+  StateConfig,
+  StorageClass,
+} from './types.js';
+
+/** replication.yaml as written (after the schema has accepted it). */
+export interface RawConfig {
+  version: 1;
+  state?: { backend?: 'local' | 's3'; path?: string; bucket?: string; key?: string; region?: string };
+  defaults?: { region?: string; tags?: Record<string, string> };
+  buckets?: Record<string, RawBucket | undefined>;
+  roles?: Record<string, RawRole | undefined>;
+  alarms?: { notify?: string[]; namePrefix?: string; evaluationPeriods?: number };
+  jobs?: { reportBucket?: string; reportPrefix?: string; priority?: number };
+  replications?: RawReplication[];
+}
+
+export interface RawBucket {
+  region?: string;
+  account?: string;
+  create?: boolean;
+  objectLock?: boolean;
+}
+
+export interface RawRole {
+  name?: string;
+  path?: string;
+  permissionsBoundary?: string;
+  arn?: string;
+}
+
+export interface RawReplication {
+  source: string;
+  role: string;
+  rules: RawRule[];
+}
+
+export interface RawRule {
+  id: string;
+  priority?: number;
+  status?: 'enabled' | 'disabled';
+  filter?: { prefix?: string; tags?: Record<string, string> };
+  destination: { bucket: string; account?: string; storageClass?: StorageClass; ownerOverride?: boolean };
+  deleteMarkers?: boolean;
+  replicaModifications?: boolean;
+  encryption?: { sseKms?: boolean; replicaKmsKey?: string; sourceKmsKeys?: string[] };
+  rtc?: boolean;
+  metrics?: boolean;
+  existingObjects?: 'replicate' | 'ignore';
+  alarms?: AlarmThresholds & { notify?: string[] };
+}
+
+export const DEFAULT_STATE_PATH = '.s3repl/state.json';
+export const DEFAULT_ALARM_PREFIX = 's3repl';
+export const DEFAULT_EVALUATION_PERIODS = 5;
+export const DEFAULT_REPORT_PREFIX = 's3repl/batch-reports';
+export const DEFAULT_JOB_PRIORITY = 10;
+
+/**
+ * Resolves defaults. `file` is the configuration's path: a local state path
+ * is resolved against its directory. A bucket with no region at all gets ''
+ * (the `missing-region` check reports it).
+ */
+export function resolveConfig(raw: RawConfig, file: string): Config {
+  const defaultRegion = raw.defaults?.region ?? '';
+  const buckets: Record<string, BucketConfig> = {};
+  for (const [name, b] of Object.entries(raw.buckets ?? {})) {
+    const bucket: BucketConfig = {
+      name,
+      region: b?.region ?? defaultRegion,
+      create: b?.create ?? false,
+      objectLock: b?.objectLock ?? false,
+    };
+    if (b?.account !== undefined) bucket.account = b.account;
+    buckets[name] = bucket;
+  }
+
+  const roles: Record<string, RoleConfig> = {};
+  for (const [key, r] of Object.entries(raw.roles ?? {})) {
+    if (r?.arn !== undefined) {
+      roles[key] = { key, managed: false, arn: r.arn, name: roleNameOf(r.arn) };
+    } else {
+      const role: RoleConfig = { key, managed: true, name: r?.name ?? key, path: r?.path ?? '/' };
+      if (r?.permissionsBoundary !== undefined) role.permissionsBoundary = r.permissionsBoundary;
+      roles[key] = role;
+    }
+  }
+
+  const notify = [...(raw.alarms?.notify ?? [])];
+  const replications: ReplicationConfig[] = (raw.replications ?? []).map((rep) => ({
+    source: rep.source,
+    role: rep.role,
+    rules: rep.rules.map((rule, index) => resolveRule(rule, index, buckets, notify)),
+  }));
+
+  const jobs: Config['jobs'] = {
+    reportPrefix: raw.jobs?.reportPrefix ?? DEFAULT_REPORT_PREFIX,
+    priority: raw.jobs?.priority ?? DEFAULT_JOB_PRIORITY,
+  };
+  if (raw.jobs?.reportBucket !== undefined) jobs.reportBucket = raw.jobs.reportBucket;
+
+  return {
+    version: 1,
+    state: resolveState(raw.state, file),
+    defaults: { region: defaultRegion, tags: { ...(raw.defaults?.tags ?? {}) } },
+    buckets,
+    roles,
+    alarms: {
+      notify,
+      namePrefix: raw.alarms?.namePrefix ?? DEFAULT_ALARM_PREFIX,
+      evaluationPeriods: raw.alarms?.evaluationPeriods ?? DEFAULT_EVALUATION_PERIODS,
+    },
+    jobs,
+    replications,
+  };
+}
+
+function resolveState(state: RawConfig['state'], file: string): StateConfig {
+  if (state?.backend === 's3') {
+    return { backend: 's3', bucket: state.bucket ?? '', key: state.key ?? '', region: state.region ?? '' };
+  }
+  return { backend: 'local', path: resolvePath(dirname(file), state?.path ?? DEFAULT_STATE_PATH) };
+}
+
+function resolveRule(rule: RawRule, index: number, buckets: Record<string, BucketConfig>, notify: string[]): RuleConfig {
+  const rtc = rule.rtc ?? false;
+  const destAccount = rule.destination.account ?? buckets[rule.destination.bucket]?.account;
+  const destination: RuleConfig['destination'] = {
+    bucket: rule.destination.bucket,
+    ownerOverride: rule.destination.ownerOverride ?? false,
+  };
+  if (destAccount !== undefined) destination.account = destAccount;
+  if (rule.destination.storageClass !== undefined) destination.storageClass = rule.destination.storageClass;
+
+  const filter: RuleConfig['filter'] = { tags: { ...(rule.filter?.tags ?? {}) } };
+  if (rule.filter?.prefix !== undefined) filter.prefix = rule.filter.prefix;
+
+  const resolved: RuleConfig = {
+    id: rule.id,
+    priority: rule.priority ?? index + 1,
+    status: rule.status ?? 'enabled',
+    filter,
+    destination,
+    deleteMarkers: rule.deleteMarkers ?? false,
+    replicaModifications: rule.replicaModifications ?? false,
+    rtc,
+    metrics: rule.metrics ?? rtc,
+    existingObjects: rule.existingObjects ?? 'ignore',
+  };
+  if (rule.encryption) {
+    const encryption: NonNullable<RuleConfig['encryption']> = {
+      sseKms: rule.encryption.sseKms ?? false,
+      sourceKmsKeys: [...(rule.encryption.sourceKmsKeys ?? [])],
+    };
+    if (rule.encryption.replicaKmsKey !== undefined) encryption.replicaKmsKey = rule.encryption.replicaKmsKey;
+    resolved.encryption = encryption;
+  }
+  if (rule.alarms) {
+    const { notify: own, ...thresholds } = rule.alarms;
+    resolved.alarms = { ...thresholds, notify: [...(own ?? notify)] };
+  }
+  return resolved;
+}
+
+/** `arn:aws:iam::123456789012:role/path/name` → `name`. */
+export function roleNameOf(arn: string): string {
+  const resource = arn.split(':').slice(5).join(':');
+  const parts = resource.split('/');
+  return parts[parts.length - 1] ?? resource;
+}

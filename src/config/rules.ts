@@ -1,0 +1,295 @@
+/**
+ * AWS's rules, checked on the resolved configuration before anything talks to
+ * AWS: what PutBucketReplication would reject, what would be created but not
+ * work, and what works but probably isn't what was meant (warnings).
+ *
+ * Each check has a stable rule id (documented in docs/configuration.md) and
+ * reports at the path of the node at fault; the loader turns paths into
+ * line:column. Call `checkRules(config)` directly on any Config.
+ */
+import { describePath, type Finding } from './findings.js';
+import { didYouMean } from './suggest.js';
+import { REPLICATION_STORAGE_CLASSES, type Config, type RuleConfig } from './types.js';
+
+/** Every rule id `checkRules` can report, with what it means. */
+export const RULES = {
+  'missing-region': 'a bucket has no region and there is no defaults.region',
+  'invalid-bucket-name': 'a bucket name AWS would reject',
+  'unknown-bucket': 'a reference to a bucket not declared under buckets:',
+  'unknown-role': 'a reference to a role not declared under roles:',
+  'duplicate-source': 'two replications entries for one source bucket',
+  'duplicate-rule-id': 'two rules of one source with the same id',
+  'rule-id-too-long': 'a rule id over 255 characters',
+  'too-many-rules': 'more than 1,000 rules for one source bucket',
+  'duplicate-priority': 'rules of one source with different destinations share a priority',
+  'source-equals-destination': 'a rule replicates a bucket to itself',
+  'invalid-storage-class': 'a storage class replication does not accept',
+  'delete-markers-with-tags': 'delete marker replication on a rule with a tag filter',
+  'rtc-without-metrics': 'Replication Time Control with metrics turned off',
+  'alarms-without-metrics': 'alarms on a rule that publishes no metrics',
+  'owner-override-without-account': 'owner override without a destination account',
+  'destination-account-mismatch': "a destination account that differs from the destination bucket's account",
+  'create-in-other-account': 's3repl asked to create a bucket in an account other than the source bucket\'s',
+  'sse-kms-without-key': 'SSE-KMS replication without a replica KMS key',
+  'replica-key-without-sse-kms': 'KMS keys given but SSE-KMS objects not replicated (warning)',
+  'kms-key-region-mismatch': "a replica KMS key outside the destination bucket's region",
+  'source-kms-key-region-mismatch': "a source KMS key outside the source bucket's region",
+  'object-lock-destination': 'a source with Object Lock replicating to a destination without it',
+  'cross-partition': 'replication between AWS partitions (aws, aws-cn, aws-us-gov, ...)',
+  'two-way-without-replica-modifications': 'two-way replication without replica modification sync on both sides (warning)',
+  'chained-replication': 'A → B → C: replicas in B are not replicated on to C (warning)',
+  'existing-objects-disabled-rule': 'a backfill asked for on a disabled rule (warning)',
+  'alarm-topic-region': "an SNS topic outside the region of the alarms that notify it (warning)",
+} as const;
+
+export type RuleId = keyof typeof RULES;
+
+type Path = Array<string | number>;
+
+interface Located {
+  rule: RuleConfig;
+  /** Index into `replications`. */
+  rep: number;
+  /** Index into that entry's `rules`. */
+  index: number;
+  source: string;
+  path: Path;
+}
+
+export function checkRules(config: Config): Finding[] {
+  const out: Finding[] = [];
+  const report = (rule: RuleId, path: Path, message: string, hint?: string, extra?: Partial<Finding>): void => {
+    const f: Finding = { rule, severity: 'error', message, path, ...extra };
+    if (hint !== undefined) f.hint = hint;
+    out.push(f);
+  };
+  const warn = (rule: RuleId, path: Path, message: string, hint?: string): void =>
+    report(rule, path, message, hint, { severity: 'warning' });
+
+  const bucketNames = Object.keys(config.buckets);
+  const roleKeys = Object.keys(config.roles);
+
+  // Buckets on their own.
+  for (const [name, bucket] of Object.entries(config.buckets)) {
+    const problem = bucketNameProblem(name);
+    if (problem) {
+      report('invalid-bucket-name', ['buckets', name], `invalid bucket name "${name}": ${problem}`, 'see https://docs.aws.amazon.com/AmazonS3/latest/userguide/bucketnamingrules.html', { anchor: 'key' });
+    }
+    if (!bucket.region) {
+      report('missing-region', ['buckets', name], `bucket "${name}" has no region`, `set buckets.${name}.region, or defaults.region for every bucket`, { anchor: 'key' });
+    }
+  }
+
+  const unknownBucket = (path: Path, name: string): void =>
+    report('unknown-bucket', path, `unknown bucket "${name}"${didYouMean(name, bucketNames)}`, `declare it under buckets: (the key is the bucket name)`);
+
+  if (config.jobs.reportBucket !== undefined && !config.buckets[config.jobs.reportBucket]) {
+    unknownBucket(['jobs', 'reportBucket'], config.jobs.reportBucket);
+  }
+
+  // Per replications entry, then per source bucket.
+  const firstEntry = new Map<string, number>();
+  const bySource = new Map<string, Located[]>();
+  config.replications.forEach((rep, i) => {
+    const repPath: Path = ['replications', i];
+    if (!config.buckets[rep.source]) unknownBucket([...repPath, 'source'], rep.source);
+    if (!config.roles[rep.role]) {
+      report('unknown-role', [...repPath, 'role'], `unknown role "${rep.role}"${didYouMean(rep.role, roleKeys)}`, 'declare it under roles: with name: (s3repl creates it) or arn: (an existing role)');
+    }
+    const first = firstEntry.get(rep.source);
+    if (first !== undefined) {
+      report('duplicate-source', [...repPath, 'source'], `bucket "${rep.source}" already has a replications entry (replications[${first}])`, 'S3 keeps one replication configuration per bucket: put all its rules in one entry');
+    } else {
+      firstEntry.set(rep.source, i);
+    }
+    const list = bySource.get(rep.source) ?? [];
+    rep.rules.forEach((rule, index) => list.push({ rule, rep: i, index, source: rep.source, path: [...repPath, 'rules', index] }));
+    bySource.set(rep.source, list);
+  });
+
+  for (const [source, rules] of bySource) {
+    if (rules.length > 1000) {
+      const at = rules[1000]!;
+      report('too-many-rules', ['replications', at.rep, 'rules'], `bucket "${source}" has ${rules.length} replication rules; S3 allows at most 1,000`, 'combine rules with a shared prefix, or split objects across buckets');
+    }
+    const ids = new Map<string, Located>();
+    const priorities = new Map<number, Located[]>();
+    for (const at of rules) {
+      const { rule, path } = at;
+      if (rule.id.length > 255) {
+        report('rule-id-too-long', [...path, 'id'], `rule id is ${rule.id.length} characters long; S3 allows at most 255`);
+      }
+      const same = ids.get(rule.id);
+      if (same) {
+        report('duplicate-rule-id', [...path, 'id'], `rule id "${rule.id}" is already used by ${describePath(same.path)} of bucket "${source}"`, 'rule ids must be unique within a source bucket');
+      } else {
+        ids.set(rule.id, at);
+      }
+      const group = priorities.get(rule.priority) ?? [];
+      const clash = group.find((other) => other.rule.destination.bucket !== rule.destination.bucket);
+      if (clash) {
+        report(
+          'duplicate-priority',
+          [...path, 'priority'],
+          `priority ${rule.priority} is also the priority of rule "${clash.rule.id}", which replicates to "${clash.rule.destination.bucket}"`,
+          'rules of one source with different destinations need distinct priorities (a rule without priority takes its 1-based position)',
+        );
+      }
+      group.push(at);
+      priorities.set(rule.priority, group);
+      checkRule(config, at, report, warn);
+    }
+  }
+
+  checkTopology(bySource, warn);
+  return out;
+}
+
+type Report = (rule: RuleId, path: Path, message: string, hint?: string, extra?: Partial<Finding>) => void;
+type Warn = (rule: RuleId, path: Path, message: string, hint?: string) => void;
+
+function checkRule(config: Config, at: Located, report: Report, warn: Warn): void {
+  const { rule, path, source } = at;
+  const dest = rule.destination;
+  const destPath: Path = [...path, 'destination'];
+  const src = config.buckets[source];
+  const target = config.buckets[dest.bucket];
+
+  if (!target) {
+    report('unknown-bucket', [...destPath, 'bucket'], `unknown bucket "${dest.bucket}"${didYouMean(dest.bucket, Object.keys(config.buckets))}`, 'declare it under buckets: (the key is the bucket name)');
+  }
+  if (dest.bucket === source) {
+    report('source-equals-destination', [...destPath, 'bucket'], `rule "${rule.id}" replicates bucket "${source}" to itself`, 'a destination must be another bucket');
+  }
+  if (dest.storageClass !== undefined && !REPLICATION_STORAGE_CLASSES.includes(dest.storageClass)) {
+    report('invalid-storage-class', [...destPath, 'storageClass'], `storage class "${String(dest.storageClass)}" is not accepted for replication`, `use one of: ${REPLICATION_STORAGE_CLASSES.join(', ')}`);
+  }
+  if (rule.deleteMarkers && Object.keys(rule.filter.tags).length > 0) {
+    report('delete-markers-with-tags', [...path, 'deleteMarkers'], 'delete markers cannot be replicated by a rule with a tag filter', 'drop the tags from filter (a prefix is fine), or set deleteMarkers: false');
+  }
+  if (rule.rtc && !rule.metrics) {
+    report('rtc-without-metrics', [...path, 'metrics'], 'Replication Time Control needs replication metrics', 'remove "metrics: false" (metrics default to on with rtc)');
+  }
+  if (rule.alarms && !rule.metrics) {
+    report('alarms-without-metrics', [...path, 'alarms'], `rule "${rule.id}" has alarms but publishes no replication metrics`, 'set metrics: true (or rtc: true, which turns metrics on)');
+  }
+  if (dest.ownerOverride && dest.account === undefined) {
+    report('owner-override-without-account', [...destPath, 'ownerOverride'], 'ownerOverride needs the destination account', `set destination.account, or account on bucket "${dest.bucket}"`);
+  }
+  if (target?.account !== undefined && dest.account !== undefined && dest.account !== target.account) {
+    report('destination-account-mismatch', [...destPath, 'account'], `destination account ${dest.account} differs from the account of bucket "${dest.bucket}" (${target.account})`, 'remove destination.account (it defaults to the bucket\'s) or correct one of them');
+  }
+  if (target?.create && target.account !== undefined && src?.account !== undefined && target.account !== src.account) {
+    report('create-in-other-account', [...destPath, 'bucket'], `bucket "${dest.bucket}" is in account ${target.account} but has create: true; s3repl creates buckets only in the account it runs in (${src.account}, the source's)`, 'create the destination bucket in its own account and set create: false');
+  }
+
+  const enc = rule.encryption;
+  if (enc) {
+    const encPath: Path = [...path, 'encryption'];
+    if (enc.sseKms && enc.replicaKmsKey === undefined) {
+      report('sse-kms-without-key', [...encPath, 'sseKms'], 'replicating SSE-KMS objects needs replicaKmsKey, the key that encrypts replicas', 'set encryption.replicaKmsKey to a KMS key ARN in the destination bucket\'s region');
+    }
+    if (!enc.sseKms && (enc.replicaKmsKey !== undefined || enc.sourceKmsKeys.length > 0)) {
+      const key = enc.replicaKmsKey !== undefined ? 'replicaKmsKey' : 'sourceKmsKeys';
+      warn('replica-key-without-sse-kms', [...encPath, key], `${key} is set but sseKms is not: SSE-KMS encrypted objects will not be replicated`, 'set encryption.sseKms: true');
+    }
+    const keyRegion = enc.replicaKmsKey ? arnRegion(enc.replicaKmsKey) : undefined;
+    if (keyRegion && target?.region && keyRegion !== target.region) {
+      report('kms-key-region-mismatch', [...encPath, 'replicaKmsKey'], `replicaKmsKey is in ${keyRegion} but bucket "${dest.bucket}" is in ${target.region}`, 'use a key in the destination bucket\'s region (a multi-Region key has a replica ARN per region)');
+    }
+    enc.sourceKmsKeys.forEach((arn, k) => {
+      const region = arnRegion(arn);
+      if (region && src?.region && region !== src.region) {
+        report('source-kms-key-region-mismatch', [...encPath, 'sourceKmsKeys', k], `source KMS key is in ${region} but bucket "${source}" is in ${src.region}`, 'SSE-KMS keys of a bucket are in its own region');
+      }
+    });
+  }
+
+  if (src?.objectLock && target && !target.objectLock) {
+    report('object-lock-destination', [...destPath, 'bucket'], `bucket "${source}" has Object Lock but destination "${dest.bucket}" does not`, `set objectLock: true on bucket "${dest.bucket}" (Object Lock can only be enabled on a bucket S3 creates with it, or by AWS Support)`);
+  }
+  if (src?.region && target?.region && partitionOf(src.region) !== partitionOf(target.region)) {
+    report('cross-partition', [...destPath, 'bucket'], `bucket "${source}" (${src.region}, partition ${partitionOf(src.region)}) cannot replicate to "${dest.bucket}" (${target.region}, partition ${partitionOf(target.region)})`, 'S3 replication stays within one AWS partition');
+  }
+  if (rule.existingObjects === 'replicate' && rule.status === 'disabled') {
+    warn('existing-objects-disabled-rule', [...path, 'existingObjects'], `rule "${rule.id}" is disabled, so no existing objects will be replicated`, 'enable the rule, or drop existingObjects');
+  }
+  if (rule.alarms && src?.region) {
+    const own = rule.alarms.notify;
+    own.forEach((arn, k) => {
+      const region = arnRegion(arn);
+      if (region && region !== src.region) {
+        // CloudWatch alarm actions reach SNS topics in the alarm's own region
+        // only (unconfirmed by a primary source; PutMetricAlarm is reported to
+        // fail with "Invalid region ... specified"). Alarms live in the source
+        // bucket's region, where S3 publishes replication metrics.
+        warn('alarm-topic-region', [...path, 'alarms', 'notify', k], `SNS topic is in ${region} but the alarms of bucket "${source}" are in ${src.region}`, `use a topic in ${src.region}`);
+      }
+    });
+  }
+}
+
+/** Relations between sources: two-way pairs and chains. */
+function checkTopology(bySource: Map<string, Located[]>, warn: Warn): void {
+  const enabled = (at: Located): boolean => at.rule.status === 'enabled';
+  for (const [source, rules] of bySource) {
+    for (const at of rules) {
+      if (!enabled(at)) continue;
+      const dest = at.rule.destination.bucket;
+      if (dest === source) continue;
+      const back = (bySource.get(dest) ?? []).filter((b) => enabled(b) && b.rule.destination.bucket === source);
+      if (back.length > 0 && !at.rule.replicaModifications) {
+        warn(
+          'two-way-without-replica-modifications',
+          [...at.path, 'replicaModifications'],
+          `"${source}" and "${dest}" replicate to each other, but rule "${at.rule.id}" does not sync replica modifications`,
+          'set replicaModifications: true on the rules of both sides, so metadata changes made on replicas flow back',
+        );
+      }
+      for (const next of bySource.get(dest) ?? []) {
+        const onward = next.rule.destination.bucket;
+        if (!enabled(next) || onward === source || onward === dest) continue;
+        warn(
+          'chained-replication',
+          [...next.path, 'destination', 'bucket'],
+          `objects "${dest}" receives as replicas from "${source}" (rule "${at.rule.id}") are not replicated on to "${onward}"`,
+          `S3 does not replicate replicas: add a rule from "${source}" to "${onward}" directly (or backfill replicas with Batch Replication)`,
+        );
+      }
+    }
+  }
+}
+
+/** Why AWS would reject a general purpose bucket name, or undefined. */
+export function bucketNameProblem(name: string): string | undefined {
+  if (name.length < 3 || name.length > 63) return `must be 3 to 63 characters long (it is ${name.length})`;
+  if (!/^[a-z0-9.-]+$/.test(name)) return 'only lowercase letters, digits, dots (.) and hyphens (-) are allowed';
+  if (!/^[a-z0-9]/.test(name) || !/[a-z0-9]$/.test(name)) return 'must begin and end with a letter or digit';
+  if (name.includes('..')) return 'must not contain two adjacent dots';
+  if (/^\d{1,3}(\.\d{1,3}){3}$/.test(name)) return 'must not be formatted as an IP address';
+  for (const prefix of ['xn--', 'sthree-', 'amzn-s3-demo-']) {
+    if (name.startsWith(prefix)) return `must not start with the reserved prefix "${prefix}"`;
+  }
+  for (const suffix of ['-s3alias', '--ol-s3', '.mrap', '--x-s3', '--table-s3']) {
+    if (name.endsWith(suffix)) return `must not end with the reserved suffix "${suffix}"`;
+  }
+  return undefined;
+}
+
+/** The region field of an ARN (`arn:aws:kms:REGION:...`). */
+export function arnRegion(arn: string): string | undefined {
+  const region = arn.split(':')[3];
+  return region ? region : undefined;
+}
+
+/** The AWS partition a region belongs to. */
+export function partitionOf(region: string): string {
+  if (region.startsWith('cn-')) return 'aws-cn';
+  if (region.startsWith('us-gov-')) return 'aws-us-gov';
+  if (region.startsWith('us-isob-')) return 'aws-iso-b';
+  if (region.startsWith('us-iso-')) return 'aws-iso';
+  if (region.startsWith('eu-isoe-')) return 'aws-iso-e';
+  if (region.startsWith('us-isof-')) return 'aws-iso-f';
+  if (region.startsWith('eusc-')) return 'aws-eusc';
+  return 'aws';
+}
