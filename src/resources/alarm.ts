@@ -1,0 +1,121 @@
+/**
+ * CloudWatch alarms on a rule's replication metrics (namespace AWS/S3,
+ * dimensions SourceBucket, DestinationBucket, RuleId), in the source bucket's
+ * region. Read in batches of 100 names per DescribeAlarms call.
+ */
+import { DeleteAlarmsCommand, DescribeAlarmsCommand, PutMetricAlarmCommand, type MetricAlarm } from '@aws-sdk/client-cloudwatch';
+import type { ApplyContext, Attrs, DesiredResource, Json, ResourceKind } from './types.js';
+import { chunks, sortedRecord, tagsToList } from './util.js';
+
+export const ALARM_DESCRIPTION_PREFIX = 's3repl:';
+
+export const alarm: ResourceKind = {
+  kind: 'alarm',
+  phase: 5,
+  describe: (id) => `CloudWatch alarm ${id.alarmName} (${id.region})`,
+  normalize: (a) => ({
+    name: a.name ?? null,
+    description: a.description ?? null,
+    namespace: a.namespace ?? null,
+    metricName: a.metricName ?? null,
+    dimensions: sortedRecord(a.dimensions as Record<string, string> | undefined),
+    statistic: a.statistic ?? null,
+    period: a.period ?? null,
+    evaluationPeriods: a.evaluationPeriods ?? null,
+    datapointsToAlarm: a.datapointsToAlarm ?? null,
+    threshold: a.threshold ?? null,
+    comparisonOperator: a.comparisonOperator ?? null,
+    treatMissingData: a.treatMissingData ?? 'missing',
+    alarmActions: [...new Set((a.alarmActions ?? []) as string[])].sort(),
+    okActions: [...new Set((a.okActions ?? []) as string[])].sort(),
+  }),
+  async readMany(ctx, items) {
+    const out = new Map<string, Attrs | null>();
+    const byRegion = new Map<string, Array<{ address: string; name: string }>>();
+    for (const { address, id } of items) {
+      const list = byRegion.get(id.region!) ?? [];
+      list.push({ address, name: id.alarmName! });
+      byRegion.set(id.region!, list);
+    }
+    const found = new Map<string, MetricAlarm>();
+    const batches = [...byRegion].flatMap(([region, list]) => chunks(list, 100).map((batch) => ({ region, batch })));
+    await Promise.all(
+      batches.map(async ({ region, batch }) => {
+        let NextToken: string | undefined;
+        do {
+          const r = await ctx.aws.limit(() =>
+            ctx.aws.cloudwatch(region).send(
+              new DescribeAlarmsCommand({ AlarmNames: batch.map((b) => b.name), AlarmTypes: ['MetricAlarm'], MaxRecords: 100, NextToken }),
+            ),
+          );
+          for (const m of r.MetricAlarms ?? []) if (m.AlarmName) found.set(`${region}\u0000${m.AlarmName}`, m);
+          NextToken = r.NextToken;
+        } while (NextToken);
+      }),
+    );
+    for (const { address, id } of items) {
+      const m = found.get(`${id.region}\u0000${id.alarmName}`);
+      out.set(address, m ? fromAws(m) : null);
+    }
+    return out;
+  },
+  adoptable(live) {
+    if (typeof live.description === 'string' && live.description.startsWith(ALARM_DESCRIPTION_PREFIX)) return true;
+    return `CloudWatch alarm ${String(live.name)} already exists and was not created by s3repl; rename it, delete it, or change alarms.namePrefix`;
+  },
+  create: put,
+  update: put,
+  async delete(ctx: ApplyContext, _address, id) {
+    // Deleting a missing alarm is not an error in CloudWatch.
+    await ctx.aws.limit(() => ctx.aws.cloudwatch(id.region!).send(new DeleteAlarmsCommand({ AlarmNames: [id.alarmName!] })));
+  },
+};
+
+function fromAws(m: MetricAlarm): Attrs {
+  const dims: Record<string, string> = {};
+  for (const d of m.Dimensions ?? []) if (d.Name) dims[d.Name] = d.Value ?? '';
+  return {
+    name: m.AlarmName ?? null,
+    description: m.AlarmDescription ?? null,
+    namespace: m.Namespace ?? null,
+    metricName: m.MetricName ?? null,
+    dimensions: dims,
+    statistic: m.Statistic ?? null,
+    period: m.Period ?? null,
+    evaluationPeriods: m.EvaluationPeriods ?? null,
+    datapointsToAlarm: m.DatapointsToAlarm ?? null,
+    threshold: m.Threshold ?? null,
+    comparisonOperator: m.ComparisonOperator ?? null,
+    treatMissingData: m.TreatMissingData ?? 'missing',
+    alarmActions: (m.AlarmActions ?? []) as Json[],
+    okActions: (m.OKActions ?? []) as Json[],
+  } as Attrs;
+}
+
+async function put(ctx: ApplyContext, r: DesiredResource): Promise<void> {
+  const a = r.attributes;
+  const dims = a.dimensions as Record<string, string>;
+  await ctx.aws.limit(() =>
+    ctx.aws.cloudwatch(r.id.region!).send(
+      new PutMetricAlarmCommand({
+        AlarmName: a.name as string,
+        AlarmDescription: a.description as string,
+        Namespace: a.namespace as string,
+        MetricName: a.metricName as string,
+        Dimensions: Object.keys(dims).map((Name) => ({ Name, Value: dims[Name]! })),
+        Statistic: a.statistic as 'Maximum',
+        Period: a.period as number,
+        EvaluationPeriods: a.evaluationPeriods as number,
+        DatapointsToAlarm: (a.datapointsToAlarm as number | null) ?? undefined,
+        Threshold: a.threshold as number,
+        ComparisonOperator: a.comparisonOperator as 'GreaterThanThreshold',
+        TreatMissingData: a.treatMissingData as string,
+        AlarmActions: a.alarmActions as string[],
+        OKActions: a.okActions as string[],
+        ActionsEnabled: true,
+        // Tags are only taken when the alarm is created (ignored on update).
+        Tags: tagsToList({ ...ctx.tags, 'managed-by': 's3repl' }),
+      }),
+    ),
+  );
+}

@@ -1,0 +1,56 @@
+/**
+ * Bucket versioning. Replication needs it Enabled on the source and on every
+ * destination. s3repl only ever turns it on: removing a bucket from the config
+ * forgets it (versioning is never suspended by apply).
+ */
+import { GetBucketVersioningCommand, PutBucketVersioningCommand } from '@aws-sdk/client-s3';
+import { isAwsError } from '../aws/errors.js';
+import type { Attrs, ResourceKind } from './types.js';
+import { str } from './util.js';
+import { BucketRegionError } from './bucket.js';
+
+export const versioning: ResourceKind = {
+  kind: 'versioning',
+  phase: 1,
+  neverDelete: true,
+  describe: (id) => `versioning of s3://${id.bucket} (${id.region})`,
+  normalize: (a) => ({ status: a.status ?? 'Unversioned' }),
+  async readMany(ctx, items) {
+    const out = new Map<string, Attrs | null>();
+    await Promise.all(
+      items.map(async ({ address, id }) => {
+        try {
+          const r = await ctx.aws.limit(() =>
+            ctx.aws.s3(id.region!).send(new GetBucketVersioningCommand({ Bucket: id.bucket })),
+          );
+          // A never-versioned bucket answers 200 with no Status.
+          out.set(address, { status: r.Status ?? 'Unversioned' });
+        } catch (e) {
+          if (isAwsError(e, 'NoSuchBucket')) out.set(address, null);
+          else throw BucketRegionError.wrap(e, id.bucket!, id.region!);
+        }
+      }),
+    );
+    return out;
+  },
+  async create(ctx, r) {
+    await enable(ctx, r.id.bucket!, r.id.region!, str(r.attributes, 'status'));
+  },
+  async update(ctx, r) {
+    await enable(ctx, r.id.bucket!, r.id.region!, str(r.attributes, 'status'));
+  },
+  async delete() {
+    // Never suspended by s3repl: forgetting is all a delete does.
+  },
+};
+
+async function enable(ctx: Parameters<ResourceKind['create']>[0], bucket: string, region: string, status: string) {
+  await ctx.aws.limit(() =>
+    ctx.aws.s3(region).send(
+      new PutBucketVersioningCommand({
+        Bucket: bucket,
+        VersioningConfiguration: { Status: status === 'Suspended' ? 'Suspended' : 'Enabled' },
+      }),
+    ),
+  );
+}
