@@ -22,6 +22,8 @@ export interface ResourceChange {
   kind: KindName;
   action: Action;
   id: ResourceId;
+  /** For replace: the identifiers of the resource being replaced (e.g. a role's old name). */
+  priorId?: ResourceId;
   /** Normalised live value (null when it does not exist). */
   before: Attrs | null;
   /** Normalised desired value (null for delete/forget). */

@@ -1,0 +1,189 @@
+/**
+ * The diff engine: (desired, live, last-applied state) → Plan.
+ *
+ *   desired & live & state   → update / no-op; drift when live ≠ state
+ *   desired & live & !state  → adopt if the kind allows (ownership marks), else an error
+ *   desired & !live          → create (vanished when the state had it)
+ *   !desired & state         → delete (forget when gone or never deleted, e.g. buckets)
+ *   !desired & !state        → nothing: with no state, no deletions are planned
+ */
+import { createHash, randomUUID } from 'node:crypto';
+import type { AwsClients } from '../aws/clients.js';
+import type { Config } from '../config/types.js';
+import { UserError } from '../errors.js';
+import { kindOf } from '../resources/index.js';
+import type { DesiredResource, LiveValue } from '../resources/types.js';
+import { canonical } from '../resources/util.js';
+import type { StateDocument, StateResource } from '../state/types.js';
+import { VERSION } from '../version.js';
+import { compile } from './compile.js';
+import { diffAttrs, observable } from './diff.js';
+import { iamChanges } from './iam.js';
+import { readLive, type ReadItem } from './read.js';
+import { PRIOR_SUFFIX } from './saved.js';
+import { PLAN_FORMAT_VERSION, type DriftItem, type Plan, type PlanSummary, type ResourceChange } from './types.js';
+
+export interface PlanInput {
+  config: Config;
+  configPath: string;
+  configSha256: string;
+  aws: AwsClients;
+  state: StateDocument | null;
+  mode?: 'apply' | 'destroy';
+  /** Lineage for a new state (default: a fresh UUID). */
+  lineage?: string;
+}
+
+const PRIOR = PRIOR_SUFFIX;
+
+export async function makePlan(input: PlanInput): Promise<Plan> {
+  const { config, aws, state } = input;
+  const mode = input.mode ?? 'apply';
+  const accountId = await aws.accountId();
+  const lineage = state?.lineage ?? input.lineage ?? randomUUID();
+  const compiled = compile(config, { accountId, lineage });
+  const desired = mode === 'destroy' ? [] : compiled.resources;
+  const desiredBy = new Map(desired.map((d) => [d.address, d]));
+  const stateBy = new Map(Object.entries(state?.resources ?? {}));
+
+  // Read each desired resource by its id, and each state resource whose id differs or is not desired.
+  const items: ReadItem[] = desired.map((d) => ({ key: d.address, kind: d.kind, id: d.id }));
+  for (const [addr, s] of stateBy) {
+    const d = desiredBy.get(addr);
+    if (!d) items.push({ key: addr, kind: s.kind, id: s.id });
+    else if (JSON.stringify(canonical(d.id)) !== JSON.stringify(canonical(s.id))) items.push({ key: addr + PRIOR, kind: s.kind, id: s.id });
+  }
+  const live = await readLive(aws, accountId, items);
+
+  if (mode === 'apply') checkBucketsExist(compiled.mustExist, live);
+
+  const changes: ResourceChange[] = [];
+  const drift: DriftItem[] = [];
+  const ownership: string[] = [];
+
+  for (const d of desired) {
+    const s = stateBy.get(d.address);
+    const l = live.get(d.address) ?? null;
+    const prior = live.get(d.address + PRIOR);
+    if (s) drift.push(...driftOf(s, prior !== undefined ? prior : l));
+    // The identifiers changed (a role's or an alarm's name). priorId is kept even when
+    // the old one is gone, so that a saved plan re-reads exactly the same things.
+    const priorId = prior !== undefined && s ? s.id : undefined;
+    if (prior && s) {
+      // Make the new one, then remove the old.
+      changes.push(change(d, 'replace', prior, {
+        priorId,
+        reasons: [`${kindOf(d.kind).describe(s.id)} becomes ${kindOf(d.kind).describe(d.id)}`],
+      }));
+      continue;
+    }
+    if (!l) {
+      changes.push(change(d, 'create', null, { priorId, reasons: s && !priorId ? ['it was deleted outside s3repl'] : [] }));
+      continue;
+    }
+    const reasons: string[] = [];
+    if (!s) {
+      const ok = kindOf(d.kind).adoptable?.(l, state?.lineage ?? lineage) ?? true;
+      if (ok !== true) {
+        ownership.push(`${d.address}: ${ok}`);
+        continue;
+      }
+      reasons.push('exists already; s3repl will manage it from now on');
+    }
+    const diffs = diffAttrs(observable(l, d.attributes), observable(d.attributes, l));
+    changes.push(change(d, diffs.length ? 'update' : 'no-op', l, { priorId, reasons }));
+  }
+  if (ownership.length) {
+    throw new UserError(`s3repl will not take over resources it does not manage:\n  ${ownership.join('\n  ')}`);
+  }
+
+  for (const [addr, s] of stateBy) {
+    if (desiredBy.has(addr)) continue;
+    const l = live.get(addr) ?? null;
+    drift.push(...driftOf(s, l));
+    const k = kindOf(s.kind);
+    const base = { address: addr, kind: s.kind, id: s.id, after: null, dependsOn: [] };
+    if (!l) changes.push({ ...base, action: 'forget', before: null, changes: [], reasons: ['already gone from AWS'] });
+    else if (k.neverDelete)
+      changes.push({ ...base, action: 'forget', before: l, changes: [], reasons: [`s3repl never deletes a ${s.kind === 'bucket' ? 'bucket' : 'bucket\'s versioning'}; it stays as it is`] });
+    else changes.push({ ...base, action: 'delete', before: l, changes: diffAttrs(l, null), reasons: [] });
+  }
+
+  changes.sort((a, b) => (a.address < b.address ? -1 : a.address > b.address ? 1 : 0));
+  drift.sort((a, b) => (a.address < b.address ? -1 : 1));
+  return {
+    formatVersion: PLAN_FORMAT_VERSION,
+    s3replVersion: VERSION,
+    createdAt: new Date().toISOString(),
+    mode,
+    config: { path: input.configPath, sha256: input.configSha256 },
+    account: accountId,
+    state: { lineage: state?.lineage ?? lineage, serial: state?.serial ?? 0 },
+    liveFingerprint: fingerprint(live),
+    changes,
+    drift,
+    iam: iamChanges(changes),
+    notices: mode === 'destroy' ? [] : compiled.notices,
+    summary: summarize(changes),
+  };
+}
+
+function change(
+  d: DesiredResource,
+  action: ResourceChange['action'],
+  before: LiveValue,
+  extra: { reasons: string[]; priorId?: Record<string, string> },
+): ResourceChange {
+  const shownBefore = before && action !== 'replace' ? observable(before, d.attributes) : before;
+  return {
+    address: d.address,
+    kind: d.kind,
+    action,
+    id: d.id,
+    ...(extra.priorId ? { priorId: extra.priorId } : {}),
+    before,
+    after: d.attributes,
+    changes: action === 'no-op' ? [] : diffAttrs(shownBefore, action === 'replace' ? d.attributes : observable(d.attributes, before ?? d.attributes)),
+    reasons: extra.reasons,
+    dependsOn: d.dependsOn,
+  };
+}
+
+/** What changed outside s3repl since the last apply: state (expected) vs live (actual). */
+function driftOf(s: StateResource, l: LiveValue): DriftItem[] {
+  if (!l) return [{ address: s.address, kind: s.kind, status: 'vanished', changes: [] }];
+  const expected = kindOf(s.kind).normalize(s.attributes);
+  const changes = diffAttrs(observable(expected, l), observable(l, expected));
+  return changes.length ? [{ address: s.address, kind: s.kind, status: 'changed', changes }] : [];
+}
+
+function checkBucketsExist(mustExist: Array<{ bucket: string; region: string; versioningAddress: string }>, live: Map<string, LiveValue>) {
+  const missing = mustExist.filter((b) => live.get(b.versioningAddress) === null);
+  if (missing.length === 0) return;
+  throw new UserError(
+    `${missing.length === 1 ? 'bucket' : 'buckets'} not found: ${missing.map((b) => `${b.bucket} (${b.region})`).join(', ')}`,
+    'create the bucket, fix its name or region, or set create: true under buckets: so s3repl creates it',
+  );
+}
+
+export function fingerprint(live: Map<string, LiveValue>): string {
+  const h = createHash('sha256');
+  for (const key of [...live.keys()].sort()) h.update(`${key}\n${JSON.stringify(canonical(live.get(key) ?? null))}\n`);
+  return h.digest('hex');
+}
+
+function summarize(changes: ResourceChange[]): PlanSummary {
+  const s: PlanSummary = { add: 0, change: 0, destroy: 0, forget: 0, noop: 0 };
+  for (const c of changes) {
+    if (c.action === 'create') s.add++;
+    else if (c.action === 'update') s.change++;
+    else if (c.action === 'replace') {
+      s.add++;
+      s.destroy++;
+    } else if (c.action === 'delete') s.destroy++;
+    else if (c.action === 'forget') s.forget++;
+    else s.noop++;
+  }
+  return s;
+}
+
