@@ -1,4 +1,14 @@
 /** The command registry: one line per command module. */
 import type { CommandModule } from './types.js';
+import { forceUnlockCommand } from './force-unlock.js';
+import { stateCommand } from './state.js';
+import { planCommand } from './plan.js';
+import { applyCommand, destroyCommand } from './apply.js';
 
-export const commands: CommandModule[] = [];
+export const commands: CommandModule[] = [
+  planCommand,
+  applyCommand,
+  destroyCommand,
+  stateCommand,
+  forceUnlockCommand,
+];

@@ -1,0 +1,153 @@
+/**
+ * `s3repl apply [PLANFILE]` and `s3repl destroy`: plan (or load a saved plan),
+ * confirm, execute under the state lock, writing state after every step.
+ */
+import type { Argv } from 'yargs';
+import { applyPlan, type StepEvent } from '../../engine/apply.js';
+import { makePlan, fingerprint } from '../../engine/plan.js';
+import { readLive } from '../../engine/read.js';
+import { readPlanFile, readsOf, staleReasons } from '../../engine/saved.js';
+import { hasChanges, type Plan } from '../../engine/types.js';
+import { UserError } from '../../errors.js';
+import { StateSession } from '../../state/session.js';
+import type { GlobalArgs } from '../common.js';
+import type { Output } from '../output.js';
+import { confirm } from '../prompt.js';
+import { openWorkspace, type Workspace } from '../workspace.js';
+import { lockTimeoutOption, parseDuration } from '../duration.js';
+import { debugCalls, renderPlan } from './plan.js';
+import type { CommandModule } from './types.js';
+
+interface ApplyArgs extends GlobalArgs {
+  planfile?: string;
+  'auto-approve': boolean;
+  'lock-timeout': string;
+}
+
+const VERBS: Record<StepEvent['verb'], [string, string]> = {
+  create: ['Creating...', 'Creation complete'],
+  update: ['Modifying...', 'Modifications complete'],
+  delete: ['Destroying...', 'Destruction complete'],
+  record: ['Recording...', 'Recorded'],
+  forget: ['Forgetting...', 'Forgotten'],
+};
+
+export function progressPrinter(o: Output): (e: StepEvent) => void {
+  return (e) => {
+    const [doing, done] = VERBS[e.verb];
+    const secs = e.elapsedMs !== undefined ? `${(e.elapsedMs / 1000).toFixed(1)}s` : '';
+    if (e.type === 'start') o.err(`${o.c.bold(e.address)}: ${doing}`);
+    else if (e.type === 'done') o.err(`${o.c.bold(e.address)}: ${done} after ${secs}`);
+    else if (e.type === 'retry') o.err(`${o.c.bold(e.address)}: ${o.c.yellow(e.message ?? 'retrying')}`);
+    else o.err(`${o.c.bold(e.address)}: ${o.c.red('failed')} after ${secs}: ${e.message}`);
+  };
+}
+
+async function execute(ws: Workspace, argv: ApplyArgs, mode: 'apply' | 'destroy'): Promise<number> {
+  const { o } = ws;
+  const session = await StateSession.open(ws.backend, {
+    lock: { operation: mode, timeoutMs: parseDuration(argv['lock-timeout'], '--lock-timeout') },
+  });
+  try {
+    const state = session.exists ? session.doc : null;
+    let plan: Plan;
+    if (argv.planfile) {
+      plan = await readPlanFile(argv.planfile);
+      await refuseIfStale(ws, plan, state);
+      // A plan made before any state existed fixed the lineage its resources are tagged with.
+      if (!state && plan.state.lineage) session.doc.lineage = plan.state.lineage;
+      o.err(`Applying the saved plan ${argv.planfile} (${plan.summary.add} to add, ${plan.summary.change} to change, ${plan.summary.destroy} to destroy).`);
+    } else {
+      plan = await makePlan({
+        config: ws.config,
+        configPath: ws.configPath,
+        configSha256: ws.load.sha256,
+        aws: ws.aws,
+        state,
+        mode,
+        lineage: session.lineage,
+      });
+      o.out(renderPlan(plan, 'text', o));
+      if (hasChanges(plan) && !argv['auto-approve']) {
+        if (!o.interactive) {
+          throw new UserError(
+            `refusing to ${mode} without --auto-approve: there is no terminal to confirm on`,
+            `review \`s3repl plan --out plan.json\`, then run \`s3repl apply plan.json\`, or pass --auto-approve`,
+          );
+        }
+        const what = mode === 'destroy' ? 'destroy everything s3repl manages (buckets stay)' : 'perform these actions';
+        if (!(await confirm(`\nDo you want to ${what}?\n  Only 'yes' will be accepted: `))) {
+          o.err(`${mode === 'destroy' ? 'Destroy' : 'Apply'} cancelled.`);
+          return 1;
+        }
+      }
+    }
+    const result = await applyPlan({
+      plan,
+      aws: ws.aws,
+      session,
+      tags: ws.config.defaults.tags,
+      parallelism: argv.parallelism,
+      onEvent: progressPrinter(o),
+    });
+    debugCalls(ws);
+    if (result.errors.length) {
+      o.err(o.c.red(`\n${mode === 'destroy' ? 'Destroy' : 'Apply'} failed: ${result.errors.length} step(s) did not complete.`));
+      for (const e of result.errors) o.err(`  ${e.address}: ${e.message}`);
+      o.err('What completed is recorded in state; run the command again to finish.');
+      return 1;
+    }
+    const forgotten = result.forgotten ? `, ${result.forgotten} forgotten` : '';
+    o.err(
+      o.c.green(
+        `\n${mode === 'destroy' ? 'Destroy' : 'Apply'} complete! Resources: ${result.added} added, ${result.changed} changed, ${result.destroyed} destroyed${forgotten}.`,
+      ),
+    );
+    return 0;
+  } finally {
+    await session.close();
+    ws.aws.destroy();
+  }
+}
+
+async function refuseIfStale(ws: Workspace, plan: Plan, state: Parameters<typeof staleReasons>[1]['state']): Promise<void> {
+  const account = await ws.aws.accountId();
+  const live = await readLive(ws.aws, account, readsOf(plan));
+  const reasons = staleReasons(plan, { configSha256: ws.load.sha256, state, liveFingerprint: fingerprint(live), account });
+  if (reasons.length) {
+    throw new UserError(`the saved plan is stale and was not applied:\n  - ${reasons.join('\n  - ')}`, 'make a new plan with `s3repl plan --out FILE` and review it');
+  }
+}
+
+const common = (y: Argv) =>
+  lockTimeoutOption(y).option('auto-approve', {
+    type: 'boolean',
+    default: false,
+    describe: 'Do not ask for confirmation (needed when there is no terminal)',
+  });
+
+export const applyCommand: CommandModule = {
+  command: 'apply [planfile]',
+  describe: 'Make AWS match the configuration (or execute a saved plan exactly)',
+  builder: (y: Argv) =>
+    common(y)
+      .positional('planfile', { type: 'string', describe: 'A plan saved by `s3repl plan --out`; refused when stale' })
+      .example('$0 apply', 'Plan, show the plan, ask for yes, apply')
+      .example('$0 plan --out plan.json && $0 apply plan.json', 'Apply exactly the reviewed plan')
+      .example('$0 apply --auto-approve', 'In CI, with no terminal'),
+  async run(raw) {
+    const argv = raw as unknown as ApplyArgs;
+    return execute(await openWorkspace(argv), argv, 'apply');
+  },
+};
+
+export const destroyCommand: CommandModule = {
+  command: 'destroy',
+  describe: 'Remove everything s3repl manages (replication configurations, alarms, roles it created); never buckets',
+  builder: (y: Argv) => common(y).example('$0 destroy', 'Show what would be removed, ask for yes, remove it'),
+  async run(raw) {
+    const argv = raw as unknown as ApplyArgs;
+    if (argv.planfile) throw new UserError('destroy takes no plan file; use `s3repl plan --destroy --out FILE` and `s3repl apply FILE`');
+    return execute(await openWorkspace(argv), argv, 'destroy');
+  },
+};

@@ -1,0 +1,81 @@
+/** `s3repl plan`: what apply would do, for people (text), PR comments (markdown) and machines (json). */
+import type { Argv } from 'yargs';
+import { hasChanges, type Plan } from '../../engine/types.js';
+import { makePlan } from '../../engine/plan.js';
+import { writePlanFile } from '../../engine/saved.js';
+import { renderPlanText } from '../../render/text.js';
+import { renderPlanMarkdown } from '../../render/markdown.js';
+import { renderPlanJson } from '../../render/json.js';
+import type { GlobalArgs } from '../common.js';
+import { openWorkspace, type Workspace } from '../workspace.js';
+import type { Output } from '../output.js';
+import type { CommandModule } from './types.js';
+
+export type PlanFormat = 'text' | 'json' | 'markdown';
+
+export function renderPlan(plan: Plan, format: PlanFormat, o: Output): string {
+  switch (format) {
+    case 'json':
+      return renderPlanJson(plan);
+    case 'markdown':
+      return renderPlanMarkdown(plan);
+    default:
+      return renderPlanText(plan, { color: o.c });
+  }
+}
+
+/** Reads state and live resources and makes the plan. */
+export async function planWorkspace(ws: Workspace, mode: 'apply' | 'destroy' = 'apply'): Promise<Plan> {
+  const state = await ws.backend.read();
+  return makePlan({
+    config: ws.config,
+    configPath: ws.configPath,
+    configSha256: ws.load.sha256,
+    aws: ws.aws,
+    state,
+    mode,
+  });
+}
+
+export function debugCalls(ws: Workspace): void {
+  if (!ws.o.debug) return;
+  const calls = [...ws.aws.calls].sort(([a], [b]) => (a < b ? -1 : 1)).map(([op, n]) => `${op}=${n}`);
+  ws.o.err(ws.o.c.dim(`AWS calls: ${ws.aws.totalCalls()} (${calls.join(', ')})`));
+}
+
+interface PlanArgs extends GlobalArgs {
+  format: PlanFormat;
+  out?: string;
+  'detailed-exitcode': boolean;
+  destroy: boolean;
+}
+
+export const planCommand: CommandModule = {
+  command: 'plan',
+  describe: 'Show what apply would change: reads live AWS state and the state file, diffs with the configuration',
+  builder: (y: Argv) =>
+    y
+      .option('format', { choices: ['text', 'json', 'markdown'] as const, default: 'text' as const, describe: 'Output format (json is formatVersion 1, see docs/plan-format.md)' })
+      .option('out', { type: 'string', describe: 'Save the plan to this file, for `s3repl apply FILE` after approval' })
+      .option('detailed-exitcode', { type: 'boolean', default: false, describe: 'Exit 0 when there are no changes, 2 when there are, 1 on error' })
+      .option('destroy', { type: 'boolean', default: false, describe: 'Plan the removal of everything s3repl manages (buckets are never deleted)' })
+      .example('$0 plan', 'Show the plan in the terminal')
+      .example('$0 plan --format markdown > plan.md', 'A pull-request comment')
+      .example('$0 plan --out plan.json --detailed-exitcode', 'Save the plan for apply; exit 2 when it has changes'),
+  async run(raw) {
+    const argv = raw as unknown as PlanArgs;
+    const ws = await openWorkspace(argv);
+    try {
+      const plan = await planWorkspace(ws, argv.destroy ? 'destroy' : 'apply');
+      ws.o.out(renderPlan(plan, argv.format, ws.o));
+      if (argv.out) {
+        await writePlanFile(argv.out, plan);
+        ws.o.err(`Saved the plan to ${argv.out}. Apply it with: s3repl apply ${argv.out}`);
+      }
+      debugCalls(ws);
+      return argv['detailed-exitcode'] && hasChanges(plan) ? 2 : 0;
+    } finally {
+      ws.aws.destroy();
+    }
+  },
+};
