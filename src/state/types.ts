@@ -3,6 +3,7 @@
  * kind, identifiers and last-applied (normalised) attributes. Never credentials.
  */
 import type { Attrs, KindName, ResourceId } from '../resources/types.js';
+import { UserError } from '../errors.js';
 
 export const STATE_FORMAT_VERSION = 1 as const;
 
@@ -36,11 +37,19 @@ export interface LockInfo {
   s3replVersion: string;
 }
 
-/** Thrown when the lock is held by someone else (after --lock-timeout). */
-export class StateLockedError extends Error {
-  constructor(readonly holder: LockInfo, readonly where: string) {
+/**
+ * Thrown when the lock is held by someone else (after --lock-timeout). A
+ * UserError, so the CLI prints it plainly with its hint (how to force-unlock).
+ * `stale`: the holder ran on this host and its process is gone.
+ */
+export class StateLockedError extends UserError {
+  constructor(readonly holder: LockInfo, readonly where: string, readonly stale: boolean = false) {
     super(
-      `state is locked by ${holder.who}@${holder.host} (pid ${holder.pid}) for "${holder.operation}" since ${holder.created} [lock id ${holder.id}] at ${where}`,
+      `state is locked by ${holder.who}@${holder.host} (pid ${holder.pid}) for "${holder.operation}" since ${holder.created} [lock id ${holder.id}] at ${where}` +
+        (stale ? `; that process is no longer running on this host, so the lock looks stale` : ''),
+      stale
+        ? `If you are sure no s3repl run is using this state, remove the lock: s3repl force-unlock ${holder.id}`
+        : `Wait for that run to finish (or pass --lock-timeout), or, if it was killed, remove the lock: s3repl force-unlock ${holder.id}`,
     );
     this.name = 'StateLockedError';
   }
@@ -58,4 +67,6 @@ export interface StateBackend {
   unlock(lock: LockInfo): Promise<void>;
   /** Removes a lock by id regardless of holder; throws UserError when the id does not match. */
   forceUnlock(id: string): Promise<void>;
+  /** The current lock, or null when unlocked (for force-unlock's confirmation and `state` commands). */
+  readLock?(): Promise<LockInfo | null>;
 }

@@ -1,0 +1,198 @@
+/**
+ * The state document as text: creating, parsing (refusing anything we do not
+ * understand, without touching it), serialising (stable, for readable diffs)
+ * and comparing.
+ *
+ * No credentials are ever written to state. Resource attributes are AWS
+ * configuration (bucket settings, policies, alarm definitions), never secrets;
+ * `assertNoSecrets` enforces that on every write and on every `put` into a
+ * session, so a bug that leaked a credential into attributes fails loudly
+ * instead of committing it to a state file (which often lives in git or a
+ * shared bucket).
+ */
+import { randomUUID } from 'node:crypto';
+import { UserError } from '../errors.js';
+import { VERSION } from '../version.js';
+import type { Attrs, Json } from '../resources/types.js';
+import { STATE_FORMAT_VERSION, type StateDocument, type StateResource } from './types.js';
+
+/** A fresh, empty state: a new lineage, serial 0. */
+export function newState(): StateDocument {
+  return {
+    formatVersion: STATE_FORMAT_VERSION,
+    lineage: randomUUID(),
+    serial: 0,
+    s3replVersion: VERSION,
+    resources: {},
+  };
+}
+
+/**
+ * Parses a state file. Throws a UserError naming `where` for anything that is
+ * not a state document this version understands. Parsing never writes: the
+ * message says so, and says how to recover (`backupWhere`, when given).
+ */
+export function parseState(text: string, where: string, backupWhere?: string): StateDocument {
+  const refuse = (problem: string, extraHint?: string): never => {
+    const recover = backupWhere
+      ? `The previous version is kept at ${backupWhere}: inspect it and copy it over ${where} if it is good.`
+      : `Restore ${where} from your own backup or version history.`;
+    throw new UserError(
+      `state at ${where} is unusable: ${problem}. Nothing was overwritten; s3repl stopped without changing anything.`,
+      [extraHint, recover].filter(Boolean).join(' '),
+    );
+  };
+
+  let raw: unknown;
+  try {
+    raw = JSON.parse(text);
+  } catch (e) {
+    return refuse(`it is not valid JSON (${(e as Error).message})`);
+  }
+  if (!isPlainObject(raw)) return refuse('it is not a JSON object');
+
+  const fv = raw.formatVersion;
+  if (fv !== STATE_FORMAT_VERSION) {
+    if (typeof fv === 'number') {
+      return refuse(
+        `it has formatVersion ${fv}, and this s3repl (${VERSION}) understands only formatVersion ${STATE_FORMAT_VERSION}`,
+        fv > STATE_FORMAT_VERSION
+          ? `It was written by a newer s3repl${typeof raw.s3replVersion === 'string' ? ` (${raw.s3replVersion})` : ''}: upgrade s3repl.`
+          : undefined,
+      );
+    }
+    return refuse('it has no numeric "formatVersion" (is this an s3repl state file?)');
+  }
+  if (typeof raw.lineage !== 'string' || raw.lineage === '') return refuse('"lineage" is missing or not a string');
+  if (typeof raw.serial !== 'number' || !Number.isSafeInteger(raw.serial) || raw.serial < 0) {
+    return refuse('"serial" is missing or not a non-negative integer');
+  }
+  if (typeof raw.s3replVersion !== 'string') return refuse('"s3replVersion" is missing or not a string');
+  if (!isPlainObject(raw.resources)) return refuse('"resources" is missing or not an object');
+
+  const resources: Record<string, StateResource> = {};
+  for (const [address, value] of Object.entries(raw.resources)) {
+    const problem = resourceProblem(address, value);
+    if (problem) return refuse(`resource "${address}" ${problem}`);
+    resources[address] = value as StateResource;
+  }
+  return {
+    formatVersion: STATE_FORMAT_VERSION,
+    lineage: raw.lineage,
+    serial: raw.serial,
+    s3replVersion: raw.s3replVersion,
+    resources,
+  };
+}
+
+function resourceProblem(address: string, r: unknown): string | undefined {
+  if (!isPlainObject(r)) return 'is not an object';
+  if (r.address !== address) return `has "address" ${JSON.stringify(r.address)}, which differs from its key`;
+  if (typeof r.kind !== 'string' || r.kind === '') return 'has no "kind"';
+  if (!isPlainObject(r.id) || !Object.values(r.id).every((v) => typeof v === 'string')) {
+    return 'has an "id" that is not an object of strings';
+  }
+  if (!isPlainObject(r.attributes)) return 'has "attributes" that are not an object';
+  if (typeof r.appliedAt !== 'string') return 'has no "appliedAt"';
+  return undefined;
+}
+
+/**
+ * Stable text: fixed top-level field order, resources sorted by address,
+ * object keys sorted at every depth (arrays keep their order), 2-space
+ * indentation, trailing newline. Refuses documents holding anything that looks
+ * like a credential (see assertNoSecrets).
+ */
+export function serializeState(doc: StateDocument): string {
+  assertNoSecrets(doc);
+  return `${JSON.stringify(canonical(doc), null, 2)}\n`;
+}
+
+/** True when a and b record the same thing; `serial` is ignored. */
+export function stateEquals(a: StateDocument, b: StateDocument): boolean {
+  return (
+    JSON.stringify(canonical({ ...a, serial: 0 })) === JSON.stringify(canonical({ ...b, serial: 0 }))
+  );
+}
+
+/** True when two resources record the same thing, `appliedAt` aside. */
+export function sameResource(a: StateResource, b: StateResource): boolean {
+  return JSON.stringify(canonicalResource({ ...a, appliedAt: '' })) === JSON.stringify(canonicalResource({ ...b, appliedAt: '' }));
+}
+
+function canonical(doc: StateDocument): unknown {
+  const resources: Record<string, unknown> = {};
+  for (const address of Object.keys(doc.resources).sort()) {
+    resources[address] = canonicalResource(doc.resources[address]!);
+  }
+  return {
+    formatVersion: doc.formatVersion,
+    lineage: doc.lineage,
+    serial: doc.serial,
+    s3replVersion: doc.s3replVersion,
+    resources,
+  };
+}
+
+function canonicalResource(r: StateResource): unknown {
+  return {
+    address: r.address,
+    kind: r.kind,
+    id: sortKeys(r.id as Json),
+    attributes: sortKeys(r.attributes),
+    appliedAt: r.appliedAt,
+  };
+}
+
+function sortKeys(v: Json): Json {
+  if (Array.isArray(v)) return v.map(sortKeys);
+  if (v !== null && typeof v === 'object') {
+    const out: Attrs = {};
+    for (const k of Object.keys(v).sort()) out[k] = sortKeys(v[k]!);
+    return out;
+  }
+  return v;
+}
+
+/**
+ * Attribute names that must never carry a value into state. Deliberately
+ * narrow: AWS configuration has names like `ClientRequestToken` (an
+ * idempotency token, not a secret) and `ReplicaKmsKeyID` (a key's id, not
+ * key material), which are allowed.
+ */
+const SECRET_KEY = /secret|password|passphrase|credential|private_?key|session_?token|security_?token|auth_?token|access_?key_?id/i;
+/** An AWS access key id (long-term AKIA, temporary ASIA). */
+const ACCESS_KEY_ID = /\b(?:AKIA|ASIA)[A-Z0-9]{16}\b/;
+
+/**
+ * Throws when the document holds something that looks like a credential: an
+ * attribute named like a secret, an AWS access key id anywhere, or the value
+ * of the caller's own AWS_SECRET_ACCESS_KEY / AWS_SESSION_TOKEN. This is a bug
+ * in s3repl, not something a user did, so it is a plain Error.
+ */
+export function assertNoSecrets(doc: StateDocument | StateResource, env: NodeJS.ProcessEnv = process.env): void {
+  const own = [env.AWS_SECRET_ACCESS_KEY, env.AWS_SESSION_TOKEN, env.AWS_ACCESS_KEY_ID].filter(
+    (v): v is string => typeof v === 'string' && v.length >= 16,
+  );
+  const visit = (v: unknown, path: string): void => {
+    if (typeof v === 'string') {
+      if (ACCESS_KEY_ID.test(v) || own.some((secret) => v.includes(secret))) {
+        throw new Error(`refusing to write state: ${path} looks like an AWS credential`);
+      }
+    } else if (Array.isArray(v)) {
+      v.forEach((x, i) => visit(x, `${path}[${i}]`));
+    } else if (v !== null && typeof v === 'object') {
+      for (const [k, x] of Object.entries(v)) {
+        if (SECRET_KEY.test(k) && x !== null && x !== '') {
+          throw new Error(`refusing to write state: ${path}.${k} is named like a secret`);
+        }
+        visit(x, `${path}.${k}`);
+      }
+    }
+  };
+  visit(doc, 'state');
+}
+
+function isPlainObject(v: unknown): v is Record<string, unknown> {
+  return v !== null && typeof v === 'object' && !Array.isArray(v);
+}

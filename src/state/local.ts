@@ -1,0 +1,196 @@
+/**
+ * State in a local file.
+ *
+ * Writes are atomic: the new text goes to a temporary file in the same
+ * directory, is fsynced, renamed over the state file (rename is atomic within
+ * a filesystem), and the directory is fsynced so the rename itself survives a
+ * power cut. A reader therefore sees the old file or the new one, never a
+ * mixture; a process killed mid-write leaves the old file (and at worst a
+ * stray `.<name>.tmp-*` file beside it). We do this with `node:fs` rather than
+ * `write-file-atomic` because that library does not fsync the directory and
+ * the whole thing is twenty lines.
+ *
+ * Before replacing the state, the current file is kept (also atomically) as
+ * `<path>.backup`. A write also checks that the file still holds what this
+ * backend last read or wrote, so a writer that ignored the lock is detected
+ * instead of silently overwritten.
+ *
+ * The lock is `<path>.lock`, holding LockInfo JSON. It is created with
+ * link(2) from a fully written temporary file, which fails with EEXIST when
+ * the lock exists (the same exclusivity as O_EXCL), so nobody ever reads a
+ * half-written lock; where hard links are not supported it falls back to
+ * open(..., 'wx').
+ */
+import { randomBytes } from 'node:crypto';
+import { promises as fs } from 'node:fs';
+import * as path from 'node:path';
+import { UserError } from '../errors.js';
+import { parseState, serializeState } from './document.js';
+import { acquireWithRetry, newLockInfo, parseLockInfo } from './lock.js';
+import type { LockInfo, StateBackend, StateDocument } from './types.js';
+
+export interface LocalBackendOptions {
+  /**
+   * Test hook: runs after the temporary file is written and fsynced, just
+   * before it is renamed over the target. Throwing here (or exiting the
+   * process) simulates a crash at the worst moment.
+   */
+  beforeRename?: (tmpPath: string, targetPath: string) => Promise<void> | void;
+}
+
+export class LocalBackend implements StateBackend {
+  readonly path: string;
+  readonly backupPath: string;
+  readonly lockPath: string;
+  /** The state file's text as last read or written by us; undefined: never looked. null: absent. */
+  private lastSeen: string | null | undefined;
+
+  constructor(
+    filePath: string,
+    private readonly options: LocalBackendOptions = {},
+  ) {
+    this.path = path.resolve(filePath);
+    this.backupPath = `${this.path}.backup`;
+    this.lockPath = `${this.path}.lock`;
+  }
+
+  describe(): string {
+    return this.path;
+  }
+
+  async read(): Promise<StateDocument | null> {
+    const text = await readIfExists(this.path);
+    this.lastSeen = text;
+    return text === null ? null : parseState(text, this.path, this.backupPath);
+  }
+
+  async write(doc: StateDocument): Promise<void> {
+    const text = serializeState(doc);
+    await fs.mkdir(path.dirname(this.path), { recursive: true });
+    const current = await readIfExists(this.path);
+    if (this.lastSeen !== undefined && current !== this.lastSeen) {
+      throw new UserError(
+        `state at ${this.path} changed underneath this run (another process wrote it without holding the lock); not overwriting it`,
+        'Nothing was lost: re-run the command so it starts from the current state.',
+      );
+    }
+    if (current !== null) await this.atomicWrite(this.backupPath, current);
+    await this.atomicWrite(this.path, text);
+    this.lastSeen = text;
+  }
+
+  private async atomicWrite(target: string, text: string): Promise<void> {
+    const dir = path.dirname(target);
+    const tmp = path.join(dir, `.${path.basename(target)}.tmp-${process.pid}-${randomBytes(4).toString('hex')}`);
+    let renamed = false;
+    try {
+      const fh = await fs.open(tmp, 'wx', 0o644);
+      try {
+        await fh.writeFile(text, 'utf8');
+        await fh.sync();
+      } finally {
+        await fh.close();
+      }
+      await this.options.beforeRename?.(tmp, target);
+      await fs.rename(tmp, target);
+      renamed = true;
+      await fsyncDir(dir);
+    } finally {
+      if (!renamed) await fs.rm(tmp, { force: true });
+    }
+  }
+
+  async lock(operation: string, timeoutMs: number): Promise<LockInfo> {
+    await fs.mkdir(path.dirname(this.lockPath), { recursive: true });
+    const info = newLockInfo(operation);
+    const text = `${JSON.stringify(info, null, 2)}\n`;
+    await acquireWithRetry(
+      async () => {
+        if (await this.createExclusive(text)) return { acquired: true };
+        return { acquired: false, holder: await this.readLock() };
+      },
+      timeoutMs,
+      this.lockPath,
+    );
+    return info;
+  }
+
+  /** Creates the lock file holding `text`, or returns false when it exists. */
+  private async createExclusive(text: string): Promise<boolean> {
+    const dir = path.dirname(this.lockPath);
+    const tmp = path.join(dir, `.${path.basename(this.lockPath)}.tmp-${process.pid}-${randomBytes(4).toString('hex')}`);
+    try {
+      await fs.writeFile(tmp, text, { flag: 'wx', mode: 0o644 });
+      try {
+        await fs.link(tmp, this.lockPath);
+        await fsyncDir(dir);
+        return true;
+      } catch (e) {
+        const code = (e as NodeJS.ErrnoException).code;
+        if (code === 'EEXIST') return false;
+        if (code !== 'EPERM' && code !== 'ENOTSUP' && code !== 'ENOSYS' && code !== 'EOPNOTSUPP') throw e;
+      }
+    } finally {
+      await fs.rm(tmp, { force: true });
+    }
+    // No hard links on this filesystem: O_EXCL create.
+    try {
+      await fs.writeFile(this.lockPath, text, { flag: 'wx', mode: 0o644 });
+      await fsyncDir(dir);
+      return true;
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code === 'EEXIST') return false;
+      throw e;
+    }
+  }
+
+  async readLock(): Promise<LockInfo | null> {
+    const text = await readIfExists(this.lockPath);
+    return text === null ? null : parseLockInfo(text, this.lockPath);
+  }
+
+  async unlock(lock: LockInfo): Promise<void> {
+    const holder = await this.readLock();
+    // Already gone (someone force-unlocked us): nothing to do.
+    if (holder === null) return;
+    if (holder.id !== lock.id) {
+      throw new UserError(
+        `not removing the state lock at ${this.lockPath}: it is now held by ${holder.who}@${holder.host} (pid ${holder.pid}) for "${holder.operation}" [lock id ${holder.id}], not by this run [lock id ${lock.id}]`,
+        'Someone force-unlocked this run and took the lock; check that run before trusting the state.',
+      );
+    }
+    await fs.rm(this.lockPath, { force: true });
+  }
+
+  async forceUnlock(id: string): Promise<void> {
+    const holder = await this.readLock();
+    if (holder === null) throw new UserError(`the state at ${this.path} is not locked (no ${this.lockPath})`);
+    if (holder.id !== id) {
+      throw new UserError(
+        `lock id ${id} does not match the lock at ${this.lockPath}, held by ${holder.who}@${holder.host} (pid ${holder.pid}) for "${holder.operation}" since ${holder.created} [lock id ${holder.id}]`,
+        'Pass the id of the lock you mean to remove, exactly as shown.',
+      );
+    }
+    await fs.rm(this.lockPath, { force: true });
+  }
+}
+
+async function readIfExists(file: string): Promise<string | null> {
+  try {
+    return await fs.readFile(file, 'utf8');
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code === 'ENOENT') return null;
+    throw e;
+  }
+}
+
+/** fsync a directory so a rename or link in it is durable. Not possible on Windows; skipped there. */
+async function fsyncDir(dir: string): Promise<void> {
+  if (process.platform === 'win32') return;
+  const fh = await fs.open(dir, 'r');
+  try {
+    await fh.sync();
+  } finally {
+    await fh.close();
+  }
+}

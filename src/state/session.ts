@@ -1,0 +1,178 @@
+/**
+ * A StateSession is how apply (and `state rm`) change state: open it (taking
+ * the lock), record each step with put/remove, make it durable with persist()
+ * after every step, and close() at the end, on success or failure.
+ *
+ * Serial semantics: the serial goes up by exactly 1 for each write that
+ * changes something; a write with nothing new is skipped, so an apply that
+ * changes nothing never bumps it. Putting a resource identical to the one
+ * recorded (kind, id, attributes) keeps the recorded one, `appliedAt`
+ * included, so re-recording no-ops is harmless.
+ *
+ * Group commit: persist() may be called concurrently (apply runs independent
+ * steps in parallel). While one write is in flight, later calls share the one
+ * next write, which starts as soon as the current one finishes and contains
+ * every change made before it starts. Each caller's promise resolves only once
+ * a write holding its change is durable, and rejects if that write fails (the
+ * change stays in memory and the next persist() tries again).
+ */
+import { VERSION } from '../version.js';
+import { assertNoSecrets, newState, sameResource, stateEquals } from './document.js';
+import type { LockInfo, StateBackend, StateDocument, StateResource } from './types.js';
+
+export interface SessionOptions {
+  /** Take the lock for the session's lifetime (apply, `state rm`). Omit for read-only use. */
+  lock?: { operation: string; timeoutMs: number };
+}
+
+export class StateSession {
+  /** The working document: read it freely, change it only with put/remove. */
+  readonly doc: StateDocument;
+  /** What the backend holds as far as we know: the last document read or written (null: none yet). */
+  private durable: StateDocument | null;
+  /** initialize() asked for the (empty) state to be written even though nothing changed. */
+  private mustCreate = false;
+  private inFlight: Promise<void> | null = null;
+  private queued: Promise<void> | null = null;
+  private closed = false;
+
+  private constructor(
+    readonly backend: StateBackend,
+    existing: StateDocument | null,
+    /** The lock this session holds, if it took one. */
+    readonly lockInfo: LockInfo | undefined,
+  ) {
+    this.durable = existing;
+    this.doc = existing ? structuredClone(existing) : newState();
+  }
+
+  /** Takes the lock (when asked), then reads the state or starts a new one. Unlocks again if the read fails. */
+  static async open(backend: StateBackend, opts: SessionOptions = {}): Promise<StateSession> {
+    const lock = opts.lock ? await backend.lock(opts.lock.operation, opts.lock.timeoutMs) : undefined;
+    try {
+      return new StateSession(backend, await backend.read(), lock);
+    } catch (e) {
+      if (lock) await backend.unlock(lock).catch(() => undefined);
+      throw e;
+    }
+  }
+
+  get lineage(): string {
+    return this.doc.lineage;
+  }
+
+  /** The serial of the last durable version (0 for a state not yet written). */
+  get serial(): number {
+    return this.durable?.serial ?? 0;
+  }
+
+  /** Whether a state existed (was read or has been written). */
+  get exists(): boolean {
+    return this.durable !== null;
+  }
+
+  /** Whether there are changes not yet durable. */
+  get dirty(): boolean {
+    if (this.durable === null) return this.mustCreate || Object.keys(this.doc.resources).length > 0;
+    return !stateEquals(this.doc, this.durable);
+  }
+
+  get(address: string): StateResource | undefined {
+    return this.doc.resources[address];
+  }
+
+  addresses(): string[] {
+    return Object.keys(this.doc.resources).sort();
+  }
+
+  /** Records a resource (created, updated or adopted). Throws if it holds anything like a credential. */
+  put(resource: StateResource): void {
+    this.assertOpen();
+    assertNoSecrets(resource);
+    const existing = this.doc.resources[resource.address];
+    if (existing && sameResource(existing, resource)) return;
+    this.doc.resources[resource.address] = structuredClone(resource);
+  }
+
+  /** Forgets a resource (deleted, or `state rm`). Returns whether it was recorded. */
+  remove(address: string): boolean {
+    this.assertOpen();
+    if (!(address in this.doc.resources)) return false;
+    delete this.doc.resources[address];
+    return true;
+  }
+
+  /**
+   * Writes the state now if none exists yet, so the lineage is durable before
+   * apply tags anything in AWS with it. A no-op when a state exists.
+   */
+  async initialize(): Promise<void> {
+    if (this.durable === null) this.mustCreate = true;
+    await this.persist();
+  }
+
+  /** Makes every change so far durable (group commit; see the file comment). */
+  persist(): Promise<void> {
+    if (this.queued) return this.queued;
+    if (!this.inFlight) return this.startWrite();
+    const queued = this.inFlight
+      .catch(() => undefined)
+      .then(() => {
+        this.queued = null;
+        return this.startWrite();
+      });
+    this.queued = queued;
+    return queued;
+  }
+
+  /** Same as persist(): writes only if something changed since the last write. */
+  flush(): Promise<void> {
+    return this.persist();
+  }
+
+  /** Flushes, then releases the lock, even when the flush fails (whose error is then rethrown). */
+  async close(): Promise<void> {
+    if (this.closed) return;
+    let failure: unknown;
+    try {
+      await this.persist();
+    } catch (e) {
+      failure = e;
+    }
+    this.closed = true;
+    if (this.lockInfo) {
+      try {
+        await this.backend.unlock(this.lockInfo);
+      } catch (e) {
+        failure ??= e;
+      }
+    }
+    if (failure !== undefined) throw failure;
+  }
+
+  private startWrite(): Promise<void> {
+    const p: Promise<void> = this.writeOnce().finally(() => {
+      if (this.inFlight === p) this.inFlight = null;
+    });
+    this.inFlight = p;
+    return p;
+  }
+
+  private async writeOnce(): Promise<void> {
+    // Everything up to the first await runs synchronously, so the snapshot
+    // holds every change made before this write started.
+    if (!this.dirty) return;
+    const next = structuredClone(this.doc);
+    next.serial = this.serial + 1;
+    next.s3replVersion = VERSION;
+    await this.backend.write(next);
+    this.durable = next;
+    this.mustCreate = false;
+    this.doc.serial = next.serial;
+    this.doc.s3replVersion = VERSION;
+  }
+
+  private assertOpen(): void {
+    if (this.closed) throw new Error('state session is closed');
+  }
+}

@@ -1,0 +1,150 @@
+import { describe, expect, it } from 'vitest';
+import { assertNoSecrets, newState, parseState, serializeState, stateEquals } from '../../src/state/document.js';
+import { UserError } from '../../src/errors.js';
+import { VERSION } from '../../src/version.js';
+import type { StateDocument } from '../../src/state/types.js';
+import { resource } from './helpers.js';
+
+function doc(...addresses: string[]): StateDocument {
+  const d = newState();
+  for (const a of addresses) d.resources[a] = resource(a, { z: 1, a: { y: [3, 1], b: true } });
+  return d;
+}
+
+function refusal(text: string): UserError {
+  try {
+    parseState(text, '/x/state.json', '/x/state.json.backup');
+  } catch (e) {
+    expect(e).toBeInstanceOf(UserError);
+    return e as UserError;
+  }
+  throw new Error('parseState accepted it');
+}
+
+describe('newState', () => {
+  it('starts at formatVersion 1, serial 0, with a fresh UUID lineage', () => {
+    const a = newState();
+    const b = newState();
+    expect(a.formatVersion).toBe(1);
+    expect(a.serial).toBe(0);
+    expect(a.s3replVersion).toBe(VERSION);
+    expect(a.resources).toEqual({});
+    expect(a.lineage).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/);
+    expect(b.lineage).not.toBe(a.lineage);
+  });
+});
+
+describe('serializeState', () => {
+  it('is stable: sorted addresses and keys, 2-space JSON, trailing newline', () => {
+    const a = doc('role.r', 'bucket.b', 'alarm.a');
+    const b = structuredClone(a);
+    b.resources = { 'alarm.a': a.resources['alarm.a']!, 'role.r': a.resources['role.r']!, 'bucket.b': a.resources['bucket.b']! };
+    const text = serializeState(a);
+    expect(serializeState(b)).toBe(text);
+    expect(text.endsWith('}\n')).toBe(true);
+    expect(text.split('\n')[1]).toBe('  "formatVersion": 1,');
+    const parsed = JSON.parse(text) as StateDocument;
+    expect(Object.keys(parsed.resources)).toEqual(['alarm.a', 'bucket.b', 'role.r']);
+    expect(Object.keys(parsed.resources['alarm.a']!.attributes)).toEqual(['a', 'z']);
+    // Arrays keep their order.
+    expect(parsed.resources['alarm.a']!.attributes).toEqual({ a: { b: true, y: [3, 1] }, z: 1 });
+  });
+
+  it('round-trips through parseState', () => {
+    const a = doc('bucket.b', 'role.r');
+    a.serial = 7;
+    expect(parseState(serializeState(a), 'f')).toEqual(a);
+  });
+});
+
+describe('parseState refuses what it does not understand', () => {
+  it('not JSON: names the file, says nothing was overwritten, points at the backup', () => {
+    const e = refusal('{"formatVersion": 1, "lin');
+    expect(e.message).toContain('/x/state.json');
+    expect(e.message).toContain('not valid JSON');
+    expect(e.message).toContain('Nothing was overwritten');
+    expect(e.hint).toContain('/x/state.json.backup');
+  });
+
+  it.each([
+    ['an array', '[]', 'not a JSON object'],
+    ['no formatVersion', '{"lineage":"l"}', 'no numeric "formatVersion"'],
+    ['a missing lineage', '{"formatVersion":1,"serial":0,"s3replVersion":"0.1.0","resources":{}}', '"lineage"'],
+    ['a negative serial', '{"formatVersion":1,"lineage":"l","serial":-1,"s3replVersion":"0.1.0","resources":{}}', '"serial"'],
+    ['resources as a list', '{"formatVersion":1,"lineage":"l","serial":0,"s3replVersion":"0.1.0","resources":[]}', '"resources"'],
+    [
+      'a resource keyed under another address',
+      JSON.stringify({ ...doc(), resources: { 'bucket.a': resource('bucket.b') } }),
+      'resource "bucket.a" has "address" "bucket.b"',
+    ],
+    [
+      'a resource whose id is not strings',
+      JSON.stringify({ ...doc(), resources: { 'bucket.a': { ...resource('bucket.a'), id: { n: 1 } } } }),
+      '"id"',
+    ],
+  ])('wrong shape: %s', (_name, text, expected) => {
+    const e = refusal(text);
+    expect(e.message).toContain(expected);
+    expect(e.message).toContain('Nothing was overwritten');
+  });
+
+  it('an unknown (newer) formatVersion, saying which s3repl wrote it', () => {
+    const e = refusal(JSON.stringify({ ...doc(), formatVersion: 2, s3replVersion: '9.0.0' }));
+    expect(e.message).toContain('formatVersion 2');
+    expect(e.message).toContain('understands only formatVersion 1');
+    expect(e.hint).toContain('9.0.0');
+    expect(e.hint).toContain('upgrade s3repl');
+  });
+});
+
+describe('stateEquals', () => {
+  it('ignores serial but nothing else', () => {
+    const a = doc('bucket.b');
+    const b = structuredClone(a);
+    b.serial = 5;
+    expect(stateEquals(a, b)).toBe(true);
+    b.resources['bucket.b']!.attributes.z = 2;
+    expect(stateEquals(a, b)).toBe(false);
+    const c = structuredClone(a);
+    c.lineage = 'other';
+    expect(stateEquals(a, c)).toBe(false);
+  });
+
+  it('does not care about key order', () => {
+    const a = doc();
+    a.resources['x.y'] = resource('x.y', { p: 1, q: 2 });
+    const b = doc();
+    b.lineage = a.lineage;
+    b.resources['x.y'] = resource('x.y', { q: 2, p: 1 });
+    expect(stateEquals(a, b)).toBe(true);
+  });
+});
+
+describe('no credentials in state', () => {
+  const env = { AWS_ACCESS_KEY_ID: 'EXAMPLEKEYID1234567', AWS_SECRET_ACCESS_KEY: 'wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY' };
+
+  it('refuses an access key id anywhere', () => {
+    const d = doc();
+    d.resources['role.r'] = resource('role.r', { note: ['ok', 'AKIAIOSFODNN7EXAMPLE'] });
+    expect(() => assertNoSecrets(d, env)).toThrow(/role\.r\.attributes\.note\[1\] looks like an AWS credential/);
+    expect(() => serializeState(d)).toThrow(/looks like an AWS credential/);
+  });
+
+  it("refuses the caller's own secret key or session token, even embedded", () => {
+    const d = doc();
+    d.resources['role.r'] = resource('role.r', { text: `x ${env.AWS_SECRET_ACCESS_KEY} y` });
+    expect(() => assertNoSecrets(d, env)).toThrow(/looks like an AWS credential/);
+  });
+
+  it.each(['SecretAccessKey', 'password', 'sessionToken', 'credentials', 'private_key'])('refuses an attribute named %s', (key) => {
+    const d = doc();
+    d.resources['role.r'] = resource('role.r', { nested: { [key]: 'value' } });
+    expect(() => assertNoSecrets(d, env)).toThrow(/named like a secret/);
+  });
+
+  it('allows AWS configuration that merely sounds similar', () => {
+    const d = doc();
+    d.resources['job.j'] = resource('job.j', { ClientRequestToken: 's3repl-abc', ReplicaKmsKeyID: 'arn:aws:kms:us-east-1:111111111111:key/k' });
+    expect(() => assertNoSecrets(d, env)).not.toThrow();
+  });
+});

@@ -1,0 +1,283 @@
+import { existsSync } from 'node:fs';
+import { readdir, readFile, writeFile } from 'node:fs/promises';
+import { hostname } from 'node:os';
+import * as path from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { UserError } from '../../src/errors.js';
+import { newState, serializeState } from '../../src/state/document.js';
+import { LocalBackend } from '../../src/state/local.js';
+import { StateLockedError, type LockInfo, type StateDocument } from '../../src/state/types.js';
+import { deferred, holdLockInChild, resource, runFixture, tempDir } from './helpers.js';
+
+function stateWith(...addresses: string[]): StateDocument {
+  const d = newState();
+  for (const a of addresses) d.resources[a] = resource(a, { n: a });
+  return d;
+}
+
+async function errorOf(p: Promise<unknown>): Promise<Error> {
+  try {
+    await p;
+  } catch (e) {
+    return e as Error;
+  }
+  throw new Error('expected a rejection');
+}
+
+const children: Array<{ kill(): void }> = [];
+afterEach(() => {
+  for (const c of children.splice(0)) c.kill();
+});
+
+describe('LocalBackend read/write', () => {
+  it('reads null when there is no state, and creates the directory on write', async () => {
+    const dir = await tempDir();
+    const b = new LocalBackend(path.join(dir, 'nested/deeper/state.json'));
+    expect(await b.read()).toBeNull();
+    const d = stateWith('bucket.a');
+    await b.write(d);
+    expect(await new LocalBackend(b.path).read()).toEqual(d);
+    expect(await readFile(b.path, 'utf8')).toBe(serializeState(d));
+  });
+
+  it('keeps the previous version as <path>.backup', async () => {
+    const dir = await tempDir();
+    const b = new LocalBackend(path.join(dir, 'state.json'));
+    const first = stateWith('bucket.a');
+    await b.write(first);
+    expect(existsSync(`${b.path}.backup`)).toBe(false);
+    const second = { ...stateWith('bucket.a', 'bucket.b'), lineage: first.lineage, serial: 2 };
+    await b.write(second);
+    expect(await readFile(`${b.path}.backup`, 'utf8')).toBe(serializeState(first));
+    expect(await readFile(b.path, 'utf8')).toBe(serializeState(second));
+  });
+
+  it('never shows a partial file: until the rename the target holds the old text, the temp file the whole new one', async () => {
+    const dir = await tempDir();
+    const target = path.join(dir, 'state.json');
+    const old = stateWith('bucket.a');
+    await new LocalBackend(target).write(old);
+    const big = stateWith(...Array.from({ length: 2000 }, (_, i) => `bucket.b${i}`));
+    const seen: Array<{ target: string; tmp: string; tmpPath: string }> = [];
+    const b = new LocalBackend(target, {
+      beforeRename: async (tmpPath, to) => {
+        if (to === target) seen.push({ target: await readFile(target, 'utf8'), tmp: await readFile(tmpPath, 'utf8'), tmpPath });
+      },
+    });
+    await b.write(big);
+    expect(seen).toHaveLength(1);
+    expect(seen[0]!.target).toBe(serializeState(old));
+    expect(seen[0]!.tmp).toBe(serializeState(big));
+    expect(path.dirname(seen[0]!.tmpPath)).toBe(dir);
+    expect(await readFile(target, 'utf8')).toBe(serializeState(big));
+  });
+
+  it('a failure during the write keeps the old content byte for byte and leaves no temp file', async () => {
+    const dir = await tempDir();
+    const target = path.join(dir, 'state.json');
+    await new LocalBackend(target).write(stateWith('bucket.a'));
+    const before = await readFile(target);
+    const b = new LocalBackend(target, {
+      beforeRename: (_tmp, to) => {
+        if (to === target) throw new Error('disk on fire');
+      },
+    });
+    await b.read();
+    await expect(b.write(stateWith('bucket.a', 'bucket.b'))).rejects.toThrow('disk on fire');
+    expect((await readFile(target)).equals(before)).toBe(true);
+    expect((await readdir(dir)).sort()).toEqual(['state.json', 'state.json.backup']);
+  });
+
+  it('a process killed mid-write leaves the old state readable and writable', async () => {
+    const dir = await tempDir();
+    const target = path.join(dir, 'state.json');
+    const old = stateWith('bucket.a');
+    await new LocalBackend(target).write(old);
+    const before = await readFile(target);
+    const { exited, lines } = runFixture('crash-mid-write.ts', [target]);
+    expect(await exited).toBeNull(); // killed by a signal, not exited
+    expect((await lines.next()).done).toBe(true);
+    expect((await readFile(target)).equals(before)).toBe(true);
+    const b = new LocalBackend(target);
+    const read = await b.read();
+    expect(read).toEqual(old);
+    await b.write({ ...read!, serial: read!.serial + 1 });
+    expect((await b.read())?.serial).toBe(old.serial + 1);
+  });
+
+  it('refuses a corrupt file and leaves it byte for byte untouched', async () => {
+    const dir = await tempDir();
+    const target = path.join(dir, 'state.json');
+    const garbage = Buffer.from('{"formatVersion": 1, "lineage": "abc", "serial": \x00\xff trunc');
+    await writeFile(target, garbage);
+    const b = new LocalBackend(target);
+    const e = await errorOf(b.read());
+    expect(e).toBeInstanceOf(UserError);
+    expect(e.message).toContain(target);
+    expect(e.message).toContain('Nothing was overwritten');
+    expect((e as UserError).hint).toContain(`${target}.backup`);
+    expect((await readFile(target)).equals(garbage)).toBe(true);
+    expect(await readdir(dir)).toEqual(['state.json']);
+  });
+
+  it('refuses an unknown formatVersion, leaving the file alone', async () => {
+    const dir = await tempDir();
+    const target = path.join(dir, 'state.json');
+    const text = JSON.stringify({ ...stateWith('bucket.a'), formatVersion: 3 });
+    await writeFile(target, text);
+    const e = await errorOf(new LocalBackend(target).read());
+    expect(e).toBeInstanceOf(UserError);
+    expect(e.message).toContain('formatVersion 3');
+    expect(await readFile(target, 'utf8')).toBe(text);
+  });
+
+  it('detects a writer that ignored the lock instead of overwriting its state', async () => {
+    const dir = await tempDir();
+    const target = path.join(dir, 'state.json');
+    const a = new LocalBackend(target);
+    const b = new LocalBackend(target);
+    await a.write(stateWith('bucket.a'));
+    const seenByA = await a.read();
+    const seenByB = await b.read();
+    await b.write({ ...seenByB!, serial: 2, resources: { ...seenByB!.resources, 'bucket.b': resource('bucket.b') } });
+    const bText = await readFile(target, 'utf8');
+    const e = await errorOf(a.write({ ...seenByA!, serial: 2 }));
+    expect(e).toBeInstanceOf(UserError);
+    expect(e.message).toContain('changed underneath');
+    expect(await readFile(target, 'utf8')).toBe(bText);
+  });
+});
+
+describe('LocalBackend lock', () => {
+  it('writes LockInfo to <path>.lock; a second locker fails fast naming the holder', async () => {
+    const dir = await tempDir();
+    const b = new LocalBackend(path.join(dir, 'state', 'state.json'));
+    const lock = await b.lock('apply', 0);
+    expect(lock).toMatchObject({ operation: 'apply', host: hostname(), pid: process.pid });
+    expect(JSON.parse(await readFile(`${b.path}.lock`, 'utf8'))).toEqual(lock);
+    const e = await errorOf(new LocalBackend(b.path).lock('plan', 0));
+    expect(e).toBeInstanceOf(StateLockedError);
+    const locked = e as StateLockedError;
+    expect(locked.holder).toEqual(lock);
+    expect(locked.stale).toBe(false);
+    expect(locked.message).toContain(`pid ${process.pid}`);
+    expect(locked.message).toContain('"apply"');
+    expect(locked.hint).toContain(`s3repl force-unlock ${lock.id}`);
+    await b.unlock(lock);
+    expect(existsSync(`${b.path}.lock`)).toBe(false);
+    const again = await b.lock('apply', 0);
+    expect(again.id).not.toBe(lock.id);
+  });
+
+  it('with a timeout, waits and takes the lock once it is released', async () => {
+    const dir = await tempDir();
+    const target = path.join(dir, 'state.json');
+    const holder = new LocalBackend(target);
+    const held = await holder.lock('apply', 0);
+    const polled = deferred();
+    const waiter = new LocalBackend(target);
+    const readLock = waiter.readLock.bind(waiter);
+    waiter.readLock = async () => {
+      const r = await readLock();
+      polled.resolve();
+      return r;
+    };
+    const taking = waiter.lock('apply', 60_000);
+    await polled.promise; // the waiter has found the lock taken at least once
+    await holder.unlock(held);
+    const got = await taking;
+    expect(JSON.parse(await readFile(`${target}.lock`, 'utf8'))).toEqual(got);
+  });
+
+  it('unlock removes only its own lock', async () => {
+    const dir = await tempDir();
+    const b = new LocalBackend(path.join(dir, 'state.json'));
+    const mine = await b.lock('apply', 0);
+    const impostor: LockInfo = { ...mine, id: 'not-mine' };
+    const e = await errorOf(b.unlock(impostor));
+    expect(e).toBeInstanceOf(UserError);
+    expect(e.message).toContain(mine.id);
+    expect(existsSync(`${b.path}.lock`)).toBe(true);
+    await b.unlock(mine);
+    expect(existsSync(`${b.path}.lock`)).toBe(false);
+    await b.unlock(mine); // already gone: nothing to do
+  });
+
+  it('forceUnlock removes the lock only when the id matches', async () => {
+    const dir = await tempDir();
+    const b = new LocalBackend(path.join(dir, 'state.json'));
+    const e0 = await errorOf(b.forceUnlock('whatever'));
+    expect(e0.message).toContain('not locked');
+    const lock = await b.lock('apply', 0);
+    const e = await errorOf(b.forceUnlock('0000-wrong'));
+    expect(e).toBeInstanceOf(UserError);
+    expect(e.message).toContain(`lock id ${lock.id}`);
+    expect(e.message).toContain('"apply"');
+    expect(existsSync(`${b.path}.lock`)).toBe(true);
+    await b.forceUnlock(lock.id);
+    expect(existsSync(`${b.path}.lock`)).toBe(false);
+  });
+
+  it('refuses an unreadable lock file with advice instead of guessing', async () => {
+    const dir = await tempDir();
+    const b = new LocalBackend(path.join(dir, 'state.json'));
+    await writeFile(`${b.path}.lock`, 'garbage');
+    const e = await errorOf(b.lock('apply', 0));
+    expect(e).toBeInstanceOf(UserError);
+    expect(e.message).toContain('not an s3repl lock');
+  });
+});
+
+describe('LocalBackend lock across processes', () => {
+  it('a second process fails fast naming the holder pid, host and operation', async () => {
+    const dir = await tempDir();
+    const target = path.join(dir, 'state.json');
+    const holder = await holdLockInChild(target, 'apply (child)');
+    children.push(holder);
+    expect(holder.info.pid).not.toBe(process.pid);
+    const e = await errorOf(new LocalBackend(target).lock('apply', 0));
+    expect(e).toBeInstanceOf(StateLockedError);
+    expect(e.message).toContain(`pid ${holder.info.pid}`);
+    expect(e.message).toContain(`@${hostname()}`);
+    expect(e.message).toContain('"apply (child)"');
+    expect(e.message).toContain(holder.info.id);
+    expect((e as StateLockedError).stale).toBe(false);
+    await holder.release();
+  });
+
+  it('with a timeout, the second process waits and gets the lock when the first releases it', async () => {
+    const dir = await tempDir();
+    const target = path.join(dir, 'state.json');
+    const holder = await holdLockInChild(target, 'apply');
+    children.push(holder);
+    const polled = deferred();
+    const waiter = new LocalBackend(target);
+    const readLock = waiter.readLock.bind(waiter);
+    waiter.readLock = async () => {
+      const r = await readLock();
+      if (r) polled.resolve();
+      return r;
+    };
+    const taking = waiter.lock('plan', 60_000);
+    await polled.promise;
+    await holder.release();
+    const got = await taking;
+    expect(got.pid).toBe(process.pid);
+    await waiter.unlock(got);
+  });
+
+  it('a lock left by a dead process on this host is still refused, but called stale with the force-unlock command', async () => {
+    const dir = await tempDir();
+    const target = path.join(dir, 'state.json');
+    const holder = await holdLockInChild(target, 'apply');
+    holder.kill();
+    await holder.exited;
+    const e = await errorOf(new LocalBackend(target).lock('apply', 0));
+    expect(e).toBeInstanceOf(StateLockedError);
+    expect((e as StateLockedError).stale).toBe(true);
+    expect(e.message).toContain('looks stale');
+    expect((e as StateLockedError).hint).toContain(`s3repl force-unlock ${holder.info.id}`);
+    await new LocalBackend(target).forceUnlock(holder.info.id);
+    await new LocalBackend(target).lock('apply', 0);
+  });
+});
