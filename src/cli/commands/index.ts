@@ -1,12 +1,13 @@
 /** The command registry: one line per command module. */
 import type { CommandModule } from './types.js';
-import { validateCommand } from './validate.js';
 import { forceUnlockCommand } from './force-unlock.js';
 import { stateCommand } from './state.js';
 import { planCommand } from './plan.js';
 import { applyCommand, destroyCommand } from './apply.js';
+import { validateCommand } from './validate.js';
 
 export const commands: CommandModule[] = [
+  validateCommand,
   planCommand,
   applyCommand,
   destroyCommand,
