@@ -1,0 +1,186 @@
+import { describe, expect, it } from 'vitest';
+import { loadConfigText } from '../../src/config/load.js';
+import type { Config } from '../../src/config/types.js';
+import { compile } from '../../src/engine/compile.js';
+import type { PolicyDocument } from '../../src/resources/policy-doc.js';
+
+const ACCOUNT = '111111111111';
+
+function config(yaml: string): Config {
+  const r = loadConfigText(yaml, 'test.yaml');
+  const errors = r.diagnostics.filter((d) => d.severity === 'error');
+  expect(errors).toEqual([]);
+  return r.config!;
+}
+
+const base = `
+version: 1
+defaults: { region: us-east-1, tags: { team: platform } }
+buckets:
+  src-bucket: { create: true }
+  dst-bucket: { region: us-west-2 }
+roles:
+  repl: { name: s3repl-repl }
+`;
+
+function byAddress(c: Config) {
+  return new Map(compile(c, { accountId: ACCOUNT, lineage: 'L1' }).resources.map((r) => [r.address, r]));
+}
+
+describe('compile', () => {
+  it('produces the resources a replication needs, in their normalised shape', () => {
+    const res = byAddress(
+      config(`${base}
+replications:
+  - source: src-bucket
+    role: repl
+    rules:
+      - id: all
+        destination: { bucket: dst-bucket, storageClass: STANDARD_IA }
+        deleteMarkers: true
+        rtc: true
+        alarms: { latencySeconds: 900, failedOperations: 1 }
+`),
+    );
+    expect([...res.keys()].sort()).toEqual([
+      'alarm.src-bucket.all.failed-operations',
+      'alarm.src-bucket.all.latency',
+      'bucket.src-bucket',
+      'replication.src-bucket',
+      'role-policy.repl',
+      'role.repl',
+      'versioning.dst-bucket',
+      'versioning.src-bucket',
+    ]);
+    const rep = res.get('replication.src-bucket')!;
+    expect(rep.id).toEqual({ bucket: 'src-bucket', region: 'us-east-1' });
+    expect(rep.attributes).toEqual({
+      role: 'arn:aws:iam::111111111111:role/s3repl-repl',
+      format: 'V2',
+      rules: {
+        all: {
+          priority: 1,
+          status: 'Enabled',
+          filter: { prefix: '', tags: {} },
+          destination: {
+            bucket: 'arn:aws:s3:::dst-bucket',
+            account: null,
+            storageClass: 'STANDARD_IA',
+            ownerOverride: false,
+            replicaKmsKeyId: null,
+          },
+          deleteMarkers: true,
+          replicaModifications: false,
+          sseKmsEncryptedObjects: false,
+          rtc: true,
+          metrics: true,
+        },
+      },
+    });
+    expect(rep.dependsOn).toEqual(expect.arrayContaining(['versioning.src-bucket', 'versioning.dst-bucket', 'role.repl', 'role-policy.repl']));
+    const latency = res.get('alarm.src-bucket.all.latency')!;
+    expect(latency.id).toEqual({ alarmName: 's3repl-src-bucket-all-latency', region: 'us-east-1' });
+    expect(latency.attributes).toMatchObject({
+      metricName: 'ReplicationLatency',
+      threshold: 900,
+      comparisonOperator: 'GreaterThanThreshold',
+      dimensions: { DestinationBucket: 'dst-bucket', RuleId: 'all', SourceBucket: 'src-bucket' },
+    });
+    const role = res.get('role.repl')!;
+    expect(role.attributes.tags).toEqual({ 'managed-by': 's3repl', 's3repl:lineage': 'L1', team: 'platform' });
+  });
+
+  it('generates a least-privilege policy scoped to the rule prefix, with batch grants only when backfilling', () => {
+    const res = byAddress(
+      config(`${base}
+replications:
+  - source: src-bucket
+    role: repl
+    rules:
+      - id: logs
+        filter: { prefix: logs/ }
+        destination: { bucket: dst-bucket }
+`),
+    );
+    const doc = res.get('role-policy.repl')!.attributes.document as unknown as PolicyDocument;
+    const grants = doc.Statement.map((s) => ({ actions: s.Action, resources: s.Resource }));
+    expect(grants).toEqual(
+      expect.arrayContaining([
+        { actions: ['s3:GetReplicationConfiguration', 's3:ListBucket'], resources: ['arn:aws:s3:::src-bucket'] },
+        {
+          actions: ['s3:GetObjectVersionAcl', 's3:GetObjectVersionForReplication', 's3:GetObjectVersionTagging'],
+          resources: ['arn:aws:s3:::src-bucket/logs/*'],
+        },
+        { actions: ['s3:ReplicateDelete', 's3:ReplicateObject', 's3:ReplicateTags'], resources: ['arn:aws:s3:::dst-bucket/logs/*'] },
+      ]),
+    );
+    expect(doc.Statement).toHaveLength(3);
+    expect(JSON.stringify(doc)).not.toContain('InitiateReplication');
+    const trust = res.get('role.repl')!.attributes.trustPolicy as unknown as PolicyDocument;
+    expect(trust.Statement[0]!.Principal).toEqual({ Service: ['s3.amazonaws.com'] });
+    expect(trust.Statement[0]!.Condition).toEqual({ StringEquals: { 'aws:SourceAccount': [ACCOUNT] } });
+  });
+
+  it('adds KMS grants conditioned on S3 in each region, owner override, and Batch Operations trust', () => {
+    const res = byAddress(
+      config(`${base}
+replications:
+  - source: src-bucket
+    role: repl
+    rules:
+      - id: kms
+        destination: { bucket: dst-bucket, account: "222222222222", ownerOverride: true }
+        encryption:
+          sseKms: true
+          replicaKmsKey: arn:aws:kms:us-west-2:222222222222:key/abcd
+          sourceKmsKeys: [arn:aws:kms:us-east-1:111111111111:key/src]
+        existingObjects: replicate
+`),
+    );
+    const doc = res.get('role-policy.repl')!.attributes.document as unknown as PolicyDocument;
+    const decrypt = doc.Statement.find((s) => s.Action?.includes('kms:Decrypt'))!;
+    expect(decrypt.Resource).toEqual(['arn:aws:kms:us-east-1:111111111111:key/src']);
+    expect(decrypt.Condition).toEqual({
+      StringEquals: { 'kms:ViaService': ['s3.us-east-1.amazonaws.com'] },
+      StringLike: { 'kms:EncryptionContext:aws:s3:arn': ['arn:aws:s3:::src-bucket/*'] },
+    });
+    const encrypt = doc.Statement.find((s) => s.Action?.includes('kms:Encrypt'))!;
+    expect(encrypt.Action).toEqual(['kms:Encrypt', 'kms:GenerateDataKey']);
+    expect(encrypt.Condition?.StringEquals).toEqual({ 'kms:ViaService': ['s3.us-west-2.amazonaws.com'] });
+    const dest = doc.Statement.find((s) => s.Action?.includes('s3:ReplicateObject'))!;
+    expect(dest.Action).toContain('s3:ObjectOwnerOverrideToBucketOwner');
+    expect(JSON.stringify(doc)).toContain('s3:InitiateReplication');
+    const trust = res.get('role.repl')!.attributes.trustPolicy as unknown as PolicyDocument;
+    expect(trust.Statement[0]!.Principal).toEqual({ Service: ['batchoperations.s3.amazonaws.com', 's3.amazonaws.com'] });
+  });
+
+  it('does not manage buckets of another account, and says what that account must grant', () => {
+    const c = config(`${base.replace('dst-bucket: { region: us-west-2 }', 'dst-bucket: { region: us-west-2, account: "222222222222" }')}
+replications:
+  - source: src-bucket
+    role: repl
+    rules:
+      - id: x
+        destination: { bucket: dst-bucket, ownerOverride: true }
+`);
+    const out = compile(c, { accountId: ACCOUNT, lineage: 'L1' });
+    expect(out.resources.map((r) => r.address)).not.toContain('versioning.dst-bucket');
+    expect(out.notices).toHaveLength(1);
+    expect(out.notices[0]!.message).toContain('account 222222222222');
+    const policy = JSON.parse(out.notices[0]!.detail!);
+    expect(policy.Statement[0].Principal).toEqual({ AWS: 'arn:aws:iam::111111111111:role/s3repl-repl' });
+    expect(policy.Statement[0].Action).toContain('s3:ObjectOwnerOverrideToBucketOwner');
+  });
+
+  it('refuses to create a bucket in another account', () => {
+    const c = config(`${base.replace('dst-bucket: { region: us-west-2 }', 'dst-bucket: { region: us-west-2, account: "222222222222", create: true }')}
+replications:
+  - source: src-bucket
+    role: repl
+    rules:
+      - id: x
+        destination: { bucket: dst-bucket }
+`);
+    expect(() => compile(c, { accountId: ACCOUNT, lineage: 'L1' })).toThrow(/cannot create it/);
+  });
+});
