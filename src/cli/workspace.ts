@@ -11,6 +11,7 @@ import { backendFor } from '../state/index.js';
 import type { StateBackend } from '../state/types.js';
 import { awsFor, outputFor, type GlobalArgs } from './common.js';
 import type { Output } from './output.js';
+import { formatDiagnostic } from './commands/validate.js';
 
 export interface Workspace {
   o: Output;
@@ -27,7 +28,7 @@ export async function openWorkspace(argv: GlobalArgs): Promise<Workspace> {
   const load = await loadConfig(configPath);
   const errors = load.diagnostics.filter((d) => d.severity === 'error');
   if (errors.length || !load.config) {
-    for (const d of errors) o.err(`${d.file}:${d.line}:${d.column}: ${o.c.red(`error[${d.rule}]`)}: ${d.message}`);
+    for (const d of errors) o.err(formatDiagnostic(d, o));
     throw new UserError(
       `${configPath} is not valid (${errors.length} ${errors.length === 1 ? 'error' : 'errors'})`,
       `run s3repl validate -c ${configPath}`,
