@@ -48,10 +48,38 @@ export function reportError(e: unknown, o: Pick<Output, 'err' | 'c' | 'debug'>):
     if (o.debug && e.stack) o.err(o.c.dim(e.stack));
     return 1;
   }
-  const err = e as { name?: string; message?: string; stack?: string; $metadata?: { httpStatusCode?: number } };
-  const aws = err?.$metadata ? ` (AWS ${err.name}, HTTP ${err.$metadata.httpStatusCode ?? '?'})` : '';
-  o.err(`${o.c.red('Error:')} ${err?.message ?? String(e)}${aws}`);
+  const err = e as { name?: string; code?: string; message?: string; stack?: string; $metadata?: { httpStatusCode?: number } };
+  const known = explain(err);
+  if (known) {
+    o.err(`${o.c.red('Error:')} ${known.message}`);
+    o.err(`${o.c.dim('hint:')} ${known.hint}`);
+  } else {
+    const status = err?.$metadata?.httpStatusCode;
+    const aws = status ? ` (AWS ${err.name}, HTTP ${status})` : '';
+    o.err(`${o.c.red('Error:')} ${err?.message ?? String(e)}${aws}`);
+  }
   if (o.debug && err?.stack) o.err(o.c.dim(err.stack));
-  else if (!err?.$metadata) o.err(o.c.dim('run with --debug for a stack trace'));
+  else if (!known && !err?.$metadata?.httpStatusCode) o.err(o.c.dim('run with --debug for a stack trace'));
   return 1;
+}
+
+/** Failures every user meets sooner or later, said plainly. */
+function explain(err: { name?: string; code?: string; message?: string } | undefined): { message: string; hint: string } | undefined {
+  const code = err?.code ?? err?.name ?? '';
+  if (['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN', 'ECONNRESET', 'ETIMEDOUT'].includes(code)) {
+    return {
+      message: `cannot reach AWS: ${err?.message ?? code}`,
+      hint: 'check the network, --endpoint-url and AWS_ENDPOINT_URL (for the emulator: npm run emulator)',
+    };
+  }
+  if (code === 'CredentialsProviderError' || /Could not load credentials/i.test(err?.message ?? '')) {
+    return {
+      message: `no AWS credentials: ${err?.message ?? code}`,
+      hint: 'set AWS_PROFILE or --profile, AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY, or run aws sso login',
+    };
+  }
+  if (code === 'ExpiredToken' || code === 'ExpiredTokenException') {
+    return { message: `AWS credentials expired: ${err?.message ?? code}`, hint: 'refresh them (e.g. aws sso login) and run again' };
+  }
+  return undefined;
 }
