@@ -96,7 +96,8 @@ export class S3Backend implements StateBackend {
       this.seen = { text, etag: res.ETag ?? null };
       if (this.seen.etag === null) this.seen = await this.getText(this.key);
     } catch (e) {
-      if (isConditionFailure(e)) {
+      // If-Match on an object deleted since we read it answers 404 NoSuchKey: also a concurrent change.
+      if (isConditionFailure(e) || (seen.etag !== null && isNotFound(e))) {
         this.seen = undefined;
         throw new UserError(
           `state at ${this.describe()} changed underneath this run (another writer replaced it since it was read); not overwriting it`,

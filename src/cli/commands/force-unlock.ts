@@ -31,7 +31,7 @@ export const forceUnlockCommand: CommandModule = {
     const o = outputFor(args);
     const aws = awsFor(args);
     try {
-      const backend = await stateBackendForConfig(args.config, aws);
+      const backend = await stateBackendForConfig(args.config, aws, o);
       const id = String(args['lock-id']);
       const holder = backend.readLock ? await backend.readLock() : undefined;
       if (holder === null || (holder !== undefined && holder.id !== id)) {

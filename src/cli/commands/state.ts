@@ -48,7 +48,7 @@ export const stateCommand: CommandModule = {
     const o = outputFor(args);
     const aws = awsFor(args);
     try {
-      const backend = await stateBackendForConfig(args.config, aws);
+      const backend = await stateBackendForConfig(args.config, aws, o);
       const addresses = args.addresses ?? [];
       switch (args.action) {
         case 'list':
