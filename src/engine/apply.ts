@@ -67,8 +67,14 @@ export async function applyPlan(opts: ApplyOptions): Promise<ApplyResult> {
   // The lineage must be durable before anything in AWS is tagged with it.
   await session.initialize();
 
-  const record = (c: ResourceChange) =>
-    session.put({ address: c.address, kind: c.kind, id: c.id, attributes: c.after as Attrs, appliedAt: new Date().toISOString() });
+  const record = (c: ResourceChange, assigned?: Attrs | void) =>
+    session.put({
+      address: c.address,
+      kind: c.kind,
+      id: c.id,
+      attributes: { ...(c.after as Attrs), ...(assigned ?? {}) },
+      appliedAt: new Date().toISOString(),
+    });
 
   const forward: Step[] = [];
   const backward: Step[] = [];
@@ -97,8 +103,7 @@ export async function applyPlan(opts: ApplyOptions): Promise<ApplyResult> {
           verb: 'create',
           phase: kind.phase,
           run: async () => {
-            await kind.create(ctx, desired);
-            record(c);
+            record(c, await kind.create(ctx, desired));
             result.added++;
           },
         });

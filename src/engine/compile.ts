@@ -11,6 +11,7 @@ import type { NormalReplication, NormalRule } from '../resources/replication.js'
 import { LINEAGE_TAG, MANAGED_BY_TAG } from '../resources/role.js';
 import { POLICY_NAME } from '../resources/role-policy.js';
 import { ALARM_DESCRIPTION_PREFIX } from '../resources/alarm.js';
+import { jobToken } from '../resources/job.js';
 import type { Attrs, DesiredResource, Json, KindName, ResourceId } from '../resources/types.js';
 import { permissionsPolicy, rolesUses, trustPolicy } from './policy.js';
 import type { Notice } from './types.js';
@@ -29,6 +30,7 @@ export const address = {
   rolePolicy: (key: string) => `role-policy.${key}`,
   replication: (source: string) => `replication.${source}`,
   alarm: (source: string, ruleId: string, metric: string) => `alarm.${source}.${ruleId}.${metric}`,
+  job: (source: string, ruleId: string) => `job.${source}.${ruleId}`,
 };
 
 /** The alarm metrics s3repl knows: threshold key → CloudWatch metric and comparison. */
@@ -127,6 +129,19 @@ export function compile(config: Config, opts: { accountId: string; lineage: stri
     for (const rule of rep.rules) {
       const dest = config.buckets[rule.destination.bucket]!;
       if (!ours(dest)) notices.push(crossAccountNotice(rule, dest, roleArns.get(rep.role)!, repAddr));
+      if (rule.existingObjects === 'replicate' && rule.status === 'enabled') {
+        const token = jobToken(rep.source, rule.id, dest.name);
+        push('job', address.job(rep.source, rule.id), { token, region: source.region }, {
+          token,
+          source: rep.source,
+          ruleId: rule.id,
+          destination: dest.name,
+          roleArn: roleArns.get(rep.role)!,
+          reportBucket: config.jobs.reportBucket ?? rep.source,
+          reportPrefix: config.jobs.reportPrefix,
+          priority: config.jobs.priority,
+        }, [repAddr]);
+      }
       if (!rule.alarms) continue;
       for (const m of ALARM_METRICS) {
         const threshold = rule.alarms[m.key];

@@ -6,6 +6,7 @@ import { role } from './role.js';
 import { rolePolicy } from './role-policy.js';
 import { replication } from './replication.js';
 import { alarm } from './alarm.js';
+import { job } from './job.js';
 
 const registry: Partial<Record<KindName, ResourceKind>> = {
   bucket,
@@ -14,6 +15,7 @@ const registry: Partial<Record<KindName, ResourceKind>> = {
   'role-policy': rolePolicy,
   replication,
   alarm,
+  job,
 };
 
 export function kindOf(name: KindName): ResourceKind {

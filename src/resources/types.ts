@@ -58,7 +58,8 @@ export interface ResourceKind {
   normalize(attrs: Attrs): Attrs;
   /** Reads many resources of this kind with as few calls as possible. Keyed by address. */
   readMany(ctx: ReadContext, items: ReadonlyArray<{ address: string; id: ResourceId }>): Promise<Map<string, LiveValue>>;
-  create(ctx: ApplyContext, r: DesiredResource): Promise<void>;
+  /** Creates it; may return attributes AWS assigned (a job id) to record in state. */
+  create(ctx: ApplyContext, r: DesiredResource): Promise<Attrs | void>;
   update(ctx: ApplyContext, r: DesiredResource, live: Attrs): Promise<void>;
   delete(ctx: ApplyContext, address: string, id: ResourceId, last: Attrs): Promise<void>;
   /**

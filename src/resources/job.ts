@@ -1,0 +1,158 @@
+/**
+ * S3 Batch Replication jobs: one per rule with `existingObjects: replicate`,
+ * replicating the objects that existed before the rule (and those that failed),
+ * created after the rule is applied. S3 makes the manifest (objects whose
+ * replication status is NONE or FAILED) and writes a completion report.
+ *
+ * Idempotent twice over: the ClientRequestToken is derived from the source, the
+ * rule and its destination (AWS never makes a second job for one token), and the
+ * token is also in the job's description, so a job is found by listing jobs, even
+ * when state was lost between CreateJob and the state write.
+ */
+import { createHash } from 'node:crypto';
+import {
+  CreateJobCommand,
+  ListJobsCommand,
+  UpdateJobStatusCommand,
+  type JobListDescriptor,
+  type ReplicationStatus,
+} from '@aws-sdk/client-s3-control';
+import type { AwsClients } from '../aws/clients.js';
+import { isAwsError } from '../aws/errors.js';
+import { bucketArn } from './arn.js';
+import type { ApplyContext, Attrs, ResourceKind } from './types.js';
+
+export const JOB_DESCRIPTION_PREFIX = 's3repl:';
+export const TERMINAL_JOB_STATUSES = ['Complete', 'Cancelled', 'Failed'];
+
+export function jobToken(source: string, ruleId: string, destination: string): string {
+  return `s3repl-${createHash('sha256').update(`${source}\n${ruleId}\n${destination}`).digest('hex').slice(0, 40)}`;
+}
+
+export interface ReplicationJobSpec {
+  accountId: string;
+  region: string;
+  sourceBucket: string;
+  roleArn: string;
+  token: string;
+  /** What the job is for, after the token in its description. */
+  purpose: string;
+  statuses: ReplicationStatus[];
+  reportBucket: string;
+  reportPrefix: string;
+  priority: number;
+}
+
+/** Starts a Batch Replication job; returns its id (the existing one when the token was used before). */
+export async function createReplicationJob(aws: AwsClients, spec: ReplicationJobSpec): Promise<string> {
+  const r = await aws.limit(() =>
+    aws.s3control(spec.region).send(
+      new CreateJobCommand({
+        AccountId: spec.accountId,
+        ConfirmationRequired: false,
+        Operation: { S3ReplicateObject: {} },
+        Report: {
+          Enabled: true,
+          Bucket: bucketArn(spec.reportBucket),
+          Prefix: spec.reportPrefix.replace(/\/+$/, ''),
+          Format: 'Report_CSV_20180820',
+          ReportScope: 'AllTasks',
+        },
+        ClientRequestToken: spec.token,
+        ManifestGenerator: {
+          S3JobManifestGenerator: {
+            SourceBucket: bucketArn(spec.sourceBucket),
+            EnableManifestOutput: false,
+            Filter: { EligibleForReplication: true, ObjectReplicationStatuses: spec.statuses },
+          },
+        },
+        Priority: spec.priority,
+        RoleArn: spec.roleArn,
+        Description: `${JOB_DESCRIPTION_PREFIX}${spec.token} ${spec.purpose}`.slice(0, 256),
+      }),
+    ),
+  );
+  if (!r.JobId) throw new Error('CreateJob returned no JobId');
+  return r.JobId;
+}
+
+/** Every job s3repl started in a region (newest first), all pages. */
+export async function listS3replJobs(aws: AwsClients, accountId: string, region: string): Promise<JobListDescriptor[]> {
+  const out: JobListDescriptor[] = [];
+  let NextToken: string | undefined;
+  do {
+    const r = await aws.limit(() => aws.s3control(region).send(new ListJobsCommand({ AccountId: accountId, MaxResults: 1000, NextToken })));
+    for (const j of r.Jobs ?? []) if (j.Description?.startsWith(JOB_DESCRIPTION_PREFIX)) out.push(j);
+    NextToken = r.NextToken;
+  } while (NextToken);
+  return out.sort((a, b) => (b.CreationTime?.getTime() ?? 0) - (a.CreationTime?.getTime() ?? 0));
+}
+
+export function tokenOf(job: JobListDescriptor): string | undefined {
+  return job.Description?.slice(JOB_DESCRIPTION_PREFIX.length).split(' ')[0];
+}
+
+export const job: ResourceKind = {
+  kind: 'job',
+  phase: 6,
+  describe: (id) => `Batch Replication job ${id.token} (${id.region})`,
+  normalize: (a) => a,
+  async readMany(ctx, items) {
+    const regions = [...new Set(items.map((i) => i.id.region!))];
+    const byToken = new Map<string, JobListDescriptor>();
+    await Promise.all(
+      regions.map(async (region) => {
+        // Newest first: the first job seen for a token is the current one.
+        for (const j of await listS3replJobs(ctx.aws, ctx.accountId, region)) {
+          const t = tokenOf(j);
+          if (t && !byToken.has(`${region}/${t}`)) byToken.set(`${region}/${t}`, j);
+        }
+      }),
+    );
+    const out = new Map<string, Attrs | null>();
+    for (const { address, id } of items) {
+      const j = byToken.get(`${id.region}/${id.token}`);
+      out.set(address, j ? { token: id.token!, jobId: j.JobId ?? null, status: j.Status ?? null } : null);
+    }
+    return out;
+  },
+  async create(ctx: ApplyContext, r) {
+    const a = r.attributes;
+    const jobId = await createReplicationJob(ctx.aws, {
+      accountId: ctx.accountId,
+      region: r.id.region!,
+      sourceBucket: a.source as string,
+      roleArn: a.roleArn as string,
+      token: r.id.token!,
+      purpose: `backfill ${String(a.source)}/${String(a.ruleId)} → ${String(a.destination)}`,
+      statuses: ['NONE', 'FAILED'],
+      reportBucket: a.reportBucket as string,
+      reportPrefix: a.reportPrefix as string,
+      priority: a.priority as number,
+    });
+    ctx.log(`started Batch Replication job ${jobId}`);
+    return { jobId };
+  },
+  async update() {
+    // A job runs once; nothing about it changes afterwards.
+  },
+  async delete(ctx, _address, id, last) {
+    const live = (await job.readMany(ctx, [{ address: 'x', id }])).get('x');
+    if (!live || TERMINAL_JOB_STATUSES.includes(String(live.status))) return;
+    try {
+      await ctx.aws.limit(() =>
+        ctx.aws.s3control(id.region!).send(
+          new UpdateJobStatusCommand({
+            AccountId: ctx.accountId,
+            JobId: String(live.jobId ?? last.jobId),
+            RequestedJobStatus: 'Cancelled',
+            StatusUpdateReason: 'cancelled by s3repl: the rule no longer asks for existing objects',
+          }),
+        ),
+      );
+    } catch (e) {
+      // It finished in the meantime.
+      if (!isAwsError(e, 'JobStatusException')) throw e;
+    }
+  },
+};
