@@ -1,0 +1,263 @@
+/**
+ * The replication engine: after a write on a bucket with a replication
+ * configuration, copies the version to each destination it matches (after a
+ * short delay, like S3's asynchronous replication), checking what real S3
+ * would check at that moment: destination reachable and versioned, role
+ * usable, the role's policies allow the replication actions. Publishes the
+ * AWS/S3 replication metrics for rules with Metrics enabled. Batch
+ * Replication (s3control.ts) uses the same path without the delay.
+ */
+import type { CloudWatchService, Clock, IamService, MetricDatumInput } from './types.js';
+import {
+  bucketNameFromArn,
+  findVersion,
+  putVersionWithId,
+  type Bucket,
+  type ObjectVersion,
+  type S3State,
+} from './s3-model.js';
+import { isV1, ruleMatches, type ReplicationConfig, type ReplicationRule } from './replication-config.js';
+
+export interface ReplicationDeps {
+  state: () => S3State;
+  iam: IamService;
+  cloudwatch: CloudWatchService;
+  clock: Clock;
+  delayMs: number;
+  onChange: () => void;
+}
+
+export type Outcome = 'COMPLETED' | 'FAILED';
+
+interface Target {
+  rule: ReplicationRule;
+  destination: string;
+}
+
+/** For each destination, the matching Enabled rule with the highest Priority. */
+export function targetsFor(config: ReplicationConfig, v: ObjectVersion): Target[] {
+  const best = new Map<string, ReplicationRule>();
+  const v1 = isV1(config);
+  for (const rule of config.Rules) {
+    if (rule.Status !== 'Enabled') continue;
+    if (!ruleMatches(rule, v.key, v.isDeleteMarker ? [] : v.tags)) continue;
+    const dest = bucketNameFromArn(rule.Destination.Bucket);
+    if (!dest) continue;
+    const prev = best.get(dest);
+    if (!prev || (rule.Priority ?? 0) > (prev.Priority ?? 0)) best.set(dest, rule);
+  }
+  const out: Target[] = [];
+  for (const [destination, rule] of best) {
+    // Delete markers replicate only when the winning rule says so (V1 rules always did).
+    if (v.isDeleteMarker && !v1 && rule.DeleteMarkerReplication?.Status !== 'Enabled') continue;
+    out.push({ rule, destination });
+  }
+  return out;
+}
+
+// ------------------------------------------------------- policy evaluation
+
+interface Statement {
+  Effect?: unknown;
+  Action?: unknown;
+  NotAction?: unknown;
+  Resource?: unknown;
+}
+
+function wildcard(pattern: string, value: string, caseInsensitive: boolean): boolean {
+  const re = pattern.replace(/[.+^${}()|[\]\\]/g, '\\$&').replace(/\*/g, '.*').replace(/\?/g, '.');
+  return new RegExp(`^${re}$`, caseInsensitive ? 'is' : 's').test(value);
+}
+
+const list = (v: unknown): string[] => (typeof v === 'string' ? [v] : Array.isArray(v) ? v.filter((x): x is string => typeof x === 'string') : []);
+
+function statements(doc: unknown): Statement[] {
+  if (typeof doc !== 'object' || doc === null) return [];
+  const s = (doc as { Statement?: unknown }).Statement;
+  const arr = Array.isArray(s) ? s : s ? [s] : [];
+  return arr.filter((x): x is Statement => typeof x === 'object' && x !== null);
+}
+
+/** Allowed when some Allow statement matches and no Deny does (Conditions ignored). */
+export function policiesAllow(docs: unknown[], action: string, resource: string): boolean {
+  let allowed = false;
+  for (const st of docs.flatMap(statements)) {
+    const actionMatch =
+      st.Action !== undefined
+        ? list(st.Action).some((a) => wildcard(a, action, true))
+        : st.NotAction !== undefined && !list(st.NotAction).some((a) => wildcard(a, action, true));
+    if (!actionMatch) continue;
+    if (!list(st.Resource).some((r) => wildcard(r, resource, false))) continue;
+    if (st.Effect === 'Deny') return false;
+    if (st.Effect === 'Allow') allowed = true;
+  }
+  return allowed;
+}
+
+// ----------------------------------------------------------------- engine
+
+export class ReplicationEngine {
+  private timers = new Set<NodeJS.Timeout>();
+  private waiters: Array<() => void> = [];
+
+  constructor(private readonly deps: ReplicationDeps) {}
+
+  idle(): boolean {
+    return this.timers.size === 0;
+  }
+
+  settled(): Promise<void> {
+    if (this.idle()) return Promise.resolve();
+    return new Promise((resolve) => this.waiters.push(resolve));
+  }
+
+  stop(): void {
+    for (const t of this.timers) clearTimeout(t);
+    this.timers.clear();
+    this.wake();
+  }
+
+  private wake(): void {
+    if (!this.idle()) return;
+    const w = this.waiters;
+    this.waiters = [];
+    for (const f of w) f();
+  }
+
+  private later(fn: () => void): void {
+    const t = setTimeout(() => {
+      this.timers.delete(t);
+      try {
+        fn();
+      } finally {
+        this.deps.onChange();
+        this.wake();
+      }
+    }, this.deps.delayMs);
+    this.timers.add(t);
+  }
+
+  /** A new version (object or delete marker) was written by a client. */
+  onWrite(source: Bucket, v: ObjectVersion): void {
+    if (!source.replication || v.replicationStatus === 'REPLICA') return;
+    const targets = targetsFor(source.replication, v);
+    if (targets.length === 0) return;
+    const config = source.replication;
+    if (!v.isDeleteMarker) v.replicationStatus = 'PENDING';
+    const started = this.deps.clock.now();
+    for (const t of targets) this.publishPending(source, t, v.size);
+    this.later(() => {
+      const outcomes = targets.map((t) => this.replicate(source, config, t, v, started));
+      if (!v.isDeleteMarker && v.replicationStatus === 'PENDING') {
+        v.replicationStatus = outcomes.every((o) => o === 'COMPLETED') ? 'COMPLETED' : 'FAILED';
+      }
+    });
+  }
+
+  /**
+   * Object tags changed. On a source object the new tags follow to its
+   * replicas; on a replica they go back only when the replica bucket's rule
+   * has ReplicaModifications Enabled.
+   */
+  onTagsChanged(bucket: Bucket, v: ObjectVersion): void {
+    const config = bucket.replication;
+    if (!config || v.isDeleteMarker) return;
+    const isReplica = v.replicationStatus === 'REPLICA';
+    const targets = targetsFor(config, v).filter(
+      (t) => !isReplica || t.rule.SourceSelectionCriteria?.ReplicaModifications?.Status === 'Enabled',
+    );
+    if (targets.length === 0) return;
+    const tags = v.tags.map((t) => ({ ...t }));
+    this.later(() => {
+      for (const t of targets) {
+        const dest = this.reachable(t.destination);
+        if (!dest || !this.permitted(config, bucket, t, v, 's3:ReplicateTags')) continue;
+        const copy = findVersion(dest, v.key, v.versionId);
+        if (copy) copy.tags = tags.map((x) => ({ ...x }));
+      }
+    });
+  }
+
+  /** Batch Replication of one existing version, now. */
+  replicateNow(source: Bucket, v: ObjectVersion): Outcome {
+    const config = source.replication;
+    if (!config) return 'FAILED';
+    const targets = targetsFor(config, v);
+    if (targets.length === 0) return 'FAILED';
+    const started = this.deps.clock.now();
+    const outcomes = targets.map((t) => this.replicate(source, config, t, v, started));
+    const outcome: Outcome = outcomes.every((o) => o === 'COMPLETED') ? 'COMPLETED' : 'FAILED';
+    if (!v.isDeleteMarker && v.replicationStatus !== 'REPLICA') v.replicationStatus = outcome;
+    this.deps.onChange();
+    return outcome;
+  }
+
+  private reachable(name: string): Bucket | undefined {
+    const state = this.deps.state();
+    if (state.unavailable.includes(name)) return undefined;
+    const b = state.buckets[name];
+    return b && b.versioning === 'Enabled' ? b : undefined;
+  }
+
+  private permitted(config: ReplicationConfig, source: Bucket, t: Target, v: ObjectVersion, destAction: string): boolean {
+    const { iam } = this.deps;
+    if (!iam.isRoleUsable(config.Role)) return false;
+    const docs = iam.rolePolicyDocuments(config.Role);
+    const srcArn = `arn:aws:s3:::${source.name}/${v.key}`;
+    const dstArn = `arn:aws:s3:::${t.destination}/${v.key}`;
+    const readAction = destAction === 's3:ReplicateTags' ? 's3:GetObjectVersionTagging' : 's3:GetObjectVersionForReplication';
+    return policiesAllow(docs, readAction, srcArn) && policiesAllow(docs, destAction, dstArn);
+  }
+
+  private replicate(source: Bucket, config: ReplicationConfig, t: Target, v: ObjectVersion, started: number): Outcome {
+    const dest = this.reachable(t.destination);
+    const action = v.isDeleteMarker ? 's3:ReplicateDelete' : 's3:ReplicateObject';
+    if (!dest || !this.permitted(config, source, t, v, action)) {
+      this.publishDone(source, t, started, false);
+      return 'FAILED';
+    }
+    putVersionWithId(dest, {
+      ...v,
+      tags: v.tags.map((x) => ({ ...x })),
+      metadata: { ...v.metadata },
+      storageClass: t.rule.Destination.StorageClass ?? v.storageClass,
+      replicationStatus: v.isDeleteMarker ? undefined : 'REPLICA',
+    });
+    this.publishDone(source, t, started, true);
+    return 'COMPLETED';
+  }
+
+  // ---------------------------------------------------------------- metrics
+
+  private publish(source: Bucket, t: Target, data: Array<Omit<MetricDatumInput, 'Dimensions'>>): void {
+    if (t.rule.Destination.Metrics?.Status !== 'Enabled') return;
+    const Dimensions = [
+      { Name: 'SourceBucket', Value: source.name },
+      { Name: 'DestinationBucket', Value: t.destination },
+      { Name: 'RuleId', Value: t.rule.ID },
+    ];
+    this.deps.cloudwatch.putMetricData(
+      source.accountId,
+      source.region,
+      'AWS/S3',
+      data.map((d) => ({ ...d, Dimensions, Timestamp: d.Timestamp ?? this.deps.clock.now() })),
+    );
+  }
+
+  private publishPending(source: Bucket, t: Target, bytes: number): void {
+    this.publish(source, t, [
+      { MetricName: 'BytesPendingReplication', Value: bytes, Unit: 'Bytes' },
+      { MetricName: 'OperationsPendingReplication', Value: 1, Unit: 'Count' },
+    ]);
+  }
+
+  private publishDone(source: Bucket, t: Target, started: number, ok: boolean): void {
+    const data: Array<Omit<MetricDatumInput, 'Dimensions'>> = [
+      { MetricName: 'BytesPendingReplication', Value: 0, Unit: 'Bytes' },
+      { MetricName: 'OperationsPendingReplication', Value: 0, Unit: 'Count' },
+    ];
+    if (ok) data.push({ MetricName: 'ReplicationLatency', Value: Math.max(0, (this.deps.clock.now() - started) / 1000), Unit: 'Seconds' });
+    else data.push({ MetricName: 'OperationsFailedReplication', Value: 1, Unit: 'Count' });
+    this.publish(source, t, data);
+  }
+}
