@@ -1,4 +1,6 @@
+import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
 import { readFile, writeFile } from 'node:fs/promises';
 import * as path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
@@ -211,6 +213,21 @@ describe('s3repl state rm', () => {
   });
 });
 
+const REPO = fileURLToPath(new URL('../..', import.meta.url));
+
+/** Runs the CLI under a pseudo-terminal (util-linux `script`), typing `input`. */
+function onTerminal(args: string, input: string): Promise<{ code: number | null; output: string }> {
+  const child = spawn('script', ['-qec', `${process.execPath} --import tsx src/cli/main.ts ${args}`, '/dev/null'], {
+    cwd: REPO,
+    stdio: ['pipe', 'pipe', 'pipe'],
+  });
+  let output = '';
+  child.stdout.on('data', (d: Buffer) => (output += d.toString()));
+  child.stderr.on('data', (d: Buffer) => (output += d.toString()));
+  child.stdin.end(input);
+  return new Promise((resolve) => child.on('close', (code) => resolve({ code, output })));
+}
+
 describe('s3repl force-unlock', () => {
   it('requires --force when not on a terminal, and leaves the lock', async () => {
     const ws = await workspace();
@@ -237,6 +254,19 @@ describe('s3repl force-unlock', () => {
     expect(r.code).toBe(0);
     expect(r.stderr).toContain(`Removed the state lock ${held.id}`);
     expect(existsSync(`${ws.statePath}.lock`)).toBe(false);
+  });
+
+  it.each([
+    ['yes', 0, false],
+    ['no', 1, true],
+  ])('on a terminal, asks first: answering %s exits %i', async (answer, code, lockRemains) => {
+    const ws = await workspace();
+    const held = await new LocalBackend(ws.statePath).lock('apply', 0);
+    const r = await onTerminal(`force-unlock ${held.id} -c ${ws.configFile} --no-color`, `${answer}\n`);
+    expect(r.output).toContain('locked by');
+    expect(r.output).toContain(`Remove lock ${held.id}?`);
+    expect(r.code).toBe(code);
+    expect(existsSync(`${ws.statePath}.lock`)).toBe(lockRemains);
   });
 
   it('says when there is no lock', async () => {

@@ -3,10 +3,10 @@
  * that was killed. Only the lock with exactly this id is removed, so a lock
  * taken since by a live run is never broken by a stale id.
  */
-import { createInterface } from 'node:readline/promises';
 import { UserError } from '../../errors.js';
 import type { LockInfo } from '../../state/types.js';
 import { awsFor, outputFor, type GlobalArgs } from '../common.js';
+import { confirm } from '../prompt.js';
 import { stateBackendForConfig } from '../state-backend.js';
 import type { CommandModule } from './types.js';
 
@@ -62,13 +62,4 @@ export const forceUnlockCommand: CommandModule = {
 function describeHolder(holder: LockInfo | undefined, where: string): string {
   if (!holder) return `The state at ${where} has a lock.`;
   return `The state at ${where} is locked by ${holder.who}@${holder.host} (pid ${holder.pid}) for "${holder.operation}" since ${holder.created}.`;
-}
-
-async function confirm(question: string): Promise<boolean> {
-  const rl = createInterface({ input: process.stdin, output: process.stderr });
-  try {
-    return (await rl.question(question)).trim() === 'yes';
-  } finally {
-    rl.close();
-  }
 }
