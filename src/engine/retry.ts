@@ -29,7 +29,7 @@ export function transientReason(e: unknown): string | undefined {
   if ((code === 'InvalidRequest' || code === 'AccessDenied' || code === 'InvalidArgument') && /role|assume/i.test(message))
     return 'the IAM role has not propagated yet';
   // Backstops for when the SDK's own retries (or its retry quota) ran out.
-  if (['Throttling', 'ThrottlingException', 'SlowDown', 'TooManyRequestsException', 'RequestLimitExceeded'].includes(code))
+  if (['Throttling', 'SlowDown', 'TooManyRequests', 'RequestLimitExceeded'].includes(code))
     return 'AWS is throttling';
   if (status !== undefined && status >= 500) return `AWS answered ${status}`;
   if (['ECONNRESET', 'ETIMEDOUT', 'EPIPE', 'TimeoutError'].includes(code)) return 'the connection failed';
