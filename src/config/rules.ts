@@ -223,7 +223,7 @@ function checkRule(config: Config, at: Located, report: Report, warn: Warn): voi
         // only (unconfirmed by a primary source; PutMetricAlarm is reported to
         // fail with "Invalid region ... specified"). Alarms live in the source
         // bucket's region, where S3 publishes replication metrics.
-        warn('alarm-topic-region', [...path, 'alarms', 'notify', k], `SNS topic is in ${region} but the alarms of bucket "${source}" are in ${src.region}`, `use a topic in ${src.region}`);
+        warn('alarm-topic-region', [...path, 'alarms', 'notify', k], `SNS topic ${arn} is in ${region}, but the alarms of bucket "${source}" are in ${src.region}`, `use a topic in ${src.region}`);
       }
     });
   }
@@ -249,6 +249,8 @@ function checkTopology(bySource: Map<string, Located[]>, warn: Warn): void {
       for (const next of bySource.get(dest) ?? []) {
         const onward = next.rule.destination.bucket;
         if (!enabled(next) || onward === source || onward === dest) continue;
+        // Already replicated there directly: nothing is missing.
+        if (rules.some((r) => enabled(r) && r.rule.destination.bucket === onward)) continue;
         warn(
           'chained-replication',
           [...next.path, 'destination', 'bucket'],
