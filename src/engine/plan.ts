@@ -109,7 +109,8 @@ export async function makePlan(input: PlanInput): Promise<Plan> {
     else changes.push({ ...base, action: 'delete', before: l, changes: diffAttrs(l, null), reasons: [] });
   }
 
-  changes.sort((a, b) => (a.address < b.address ? -1 : a.address > b.address ? 1 : 0));
+  // In the order apply runs them: by phase (buckets … jobs), then by address.
+  changes.sort((a, b) => kindOf(a.kind).phase - kindOf(b.kind).phase || (a.address < b.address ? -1 : a.address > b.address ? 1 : 0));
   drift.sort((a, b) => (a.address < b.address ? -1 : 1));
   return {
     formatVersion: PLAN_FORMAT_VERSION,
