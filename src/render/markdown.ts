@@ -1,0 +1,273 @@
+/**
+ * The plan as a GitHub pull-request comment: a title with the summary (and a
+ * warning badge when IAM permissions broaden), a summary table, the IAM
+ * statement table, notices, changes made outside s3repl, a table of changed
+ * resources, and per resource a collapsed ```diff block.
+ *
+ * GitHub rejects comments over 65,535 characters. The comment is built as
+ * sections of whole units (a details block, a table row, a drift item) and,
+ * when too long, units are dropped from the end (details first, then table
+ * rows) and a note says what was left out, so no fence or table row is ever
+ * cut in half.
+ */
+import { hasChanges, type Action, type DriftItem, type Notice, type Plan, type ResourceChange } from '../engine/types.js';
+import { iamMarkdownParts } from './iam.js';
+import { renderSummaryLine } from './text.js';
+import { changeLines, codeSpan, escapeHtml, escapeMarkdown, fenceFor, objectBody, parseJsonDocument, plural, type DiffLine } from './values.js';
+
+export interface MarkdownOptions {
+  /** Longest comment to produce (default 65,000: under GitHub's 65,535 with room for a header the caller adds). */
+  maxLength?: number;
+  /** Columns diff lines aim to fit (default 100). */
+  width?: number;
+}
+
+export const DEFAULT_MAX_LENGTH = 65_000;
+
+const ACTION_LABEL: Record<Action, string> = {
+  create: '➕ create',
+  update: '🔄 update',
+  replace: '♻️ replace',
+  delete: '➖ delete',
+  forget: '✋ forget',
+  'no-op': 'no change',
+};
+
+const ACTION_PHRASE: Record<Action, string> = {
+  create: 'will be created',
+  update: 'will be updated in-place',
+  replace: 'must be replaced',
+  delete: 'will be destroyed',
+  forget: 'will be forgotten (left in AWS, no longer managed)',
+  'no-op': 'is up to date',
+};
+
+/**
+ * A part of the comment. `items` are the units truncation may drop (from the
+ * end); a section whose items have all been dropped disappears entirely.
+ */
+interface Section {
+  /** How the note names its items, e.g. `resource details`. */
+  label?: string;
+  head: string;
+  /** Between head and the first item. */
+  headSep: string;
+  items: string[];
+  joiner: string;
+  tail: string;
+  /** Items kept (truncation lowers it). */
+  kept: number;
+}
+
+function section(head: string, opts: Partial<Omit<Section, 'head' | 'kept'>> = {}): Section {
+  const items = opts.items ?? [];
+  return { label: opts.label, head, headSep: opts.headSep ?? '\n', items, joiner: opts.joiner ?? '\n', tail: opts.tail ?? '', kept: items.length };
+}
+
+function isShown(s: Section): boolean {
+  return s.items.length === 0 || s.kept > 0;
+}
+
+function sectionText(s: Section): string {
+  if (s.items.length === 0) return s.head + s.tail;
+  return s.head + s.headSep + s.items.slice(0, s.kept).join(s.joiner) + s.tail;
+}
+
+export function renderPlanMarkdown(plan: Plan, opts: MarkdownOptions = {}): string {
+  const maxLength = opts.maxLength ?? DEFAULT_MAX_LENGTH;
+  const width = opts.width ?? 100;
+  const actionable = plan.changes.filter((rc) => rc.action !== 'no-op');
+
+  const sections: Section[] = [section(titleBlock(plan)), section(summaryTable(plan))];
+
+  const iam = plan.iam.statements.length > 0 ? iamMarkdownParts(plan.iam) : undefined;
+  const iamSection = iam ? section(`${iam.intro}\n\n${iam.header}`, { items: iam.rows, label: 'IAM table rows' }) : undefined;
+  if (iamSection) sections.push(iamSection);
+
+  const notices = plan.notices.length > 0 ? section('### Notices', { headSep: '\n\n', items: plan.notices.map(noticeItem), label: 'notices' }) : undefined;
+  if (notices) sections.push(notices);
+
+  const drift = plan.drift.length > 0 ? driftSection(plan.drift, width) : undefined;
+  if (drift) sections.push(drift);
+
+  const rows =
+    actionable.length > 0
+      ? section(`### Changed resources\n\n| | Address | Kind | Changed attributes |\n|---|---|---|---|`, {
+          items: actionable.map(resourceRow),
+          label: 'rows of the changed resources table',
+        })
+      : undefined;
+  if (rows) sections.push(rows);
+
+  const detailItems = actionable.map((rc) => detailsBlock(rc, width)).filter((d): d is string => d !== undefined);
+  const details = detailItems.length > 0 ? section('', { headSep: '', items: detailItems, joiner: '\n\n', label: 'resource details' }) : undefined;
+  if (details) sections.push(details);
+
+  // Truncation: details from the end first, then the resources table, and only
+  // then (very large drift or IAM changes) those sections and the notices.
+  const dropOrder = [details, rows, drift, iamSection, notices].filter((s): s is Section => s !== undefined);
+  const note = () => truncationNote(dropOrder);
+  const total = () => length(sections) + (dropOrder.some((s) => s.kept < s.items.length) ? 2 + note().length : 0);
+  let over = total() - maxLength;
+  for (const s of dropOrder) {
+    while (over > 0 && s.kept > 0) {
+      s.kept--;
+      over = total() - maxLength;
+    }
+  }
+
+  const parts = sections.filter(isShown).map(sectionText).filter((t) => t !== '');
+  if (dropOrder.some((s) => s.kept < s.items.length)) parts.push(note());
+  return `${parts.join('\n\n')}\n`;
+}
+
+/** Length of the joined sections, computed from the units (no string building per step). */
+function length(sections: readonly Section[]): number {
+  let n = 0;
+  let count = 0;
+  for (const s of sections) {
+    if (!isShown(s)) continue;
+    let len = s.head.length + s.tail.length;
+    if (s.items.length > 0) {
+      len += s.headSep.length + s.joiner.length * (s.kept - 1);
+      for (let i = 0; i < s.kept; i++) len += (s.items[i] ?? '').length;
+    }
+    if (len === 0) continue;
+    n += len;
+    count++;
+  }
+  return n + 2 * Math.max(0, count - 1) + 1;
+}
+
+function truncationNote(sections: readonly Section[]): string {
+  const cut = sections
+    .filter((s) => s.kept < s.items.length)
+    .map((s) => `${(s.items.length - s.kept).toLocaleString('en-US')} of ${s.items.length.toLocaleString('en-US')} ${s.label ?? 'items'}`);
+  return [
+    '> [!NOTE]',
+    `> ✂️ This plan is too long for one comment, so some of it was left out: ${cut.join(', ')}.`,
+    '> Run `s3repl plan --format text` to see the full plan (or `--format json` for every field).',
+  ].join('\n');
+}
+
+function titleBlock(plan: Plan): string {
+  const summary = hasChanges(plan) ? renderSummaryLine(plan).replace(/^Plan: /, '').replace(/\.$/, '') : 'no changes';
+  const badge = plan.iam.broadened ? ' ⚠️ IAM permissions broadened' : '';
+  const mode = plan.mode === 'destroy' ? ' (destroy)' : '';
+  const facts = [
+    `account ${codeSpan(plan.account, false)}`,
+    `config ${codeSpan(plan.config.path, false)} (${codeSpan(plan.config.sha256.slice(0, 12), false)})`,
+    `state serial ${plan.state.serial}`,
+    `s3repl ${escapeMarkdown(plan.s3replVersion)}`,
+  ];
+  return [`## s3repl plan${mode}: ${summary}${badge}`, '', `<sub>${facts.join(' · ')}</sub>`].join('\n');
+}
+
+function summaryTable(plan: Plan): string {
+  const s = plan.summary;
+  return [
+    '| Action | Resources |',
+    '|:--|--:|',
+    `| ➕ to add | ${s.add} |`,
+    `| 🔄 to change | ${s.change} |`,
+    `| ➖ to destroy | ${s.destroy} |`,
+    `| ✋ to forget | ${s.forget} |`,
+    `| ✔️ unchanged | ${s.noop} |`,
+  ].join('\n');
+}
+
+const MAX_LISTED_PATHS = 5;
+
+const ACTION_NOTE: Record<Action, string> = {
+  create: '_new_',
+  update: '',
+  replace: '',
+  delete: '_destroyed_',
+  forget: '_left in AWS_',
+  'no-op': '',
+};
+
+function resourceRow(rc: ResourceChange): string {
+  let attrs = ACTION_NOTE[rc.action];
+  if (rc.action === 'update' || rc.action === 'replace') {
+    const paths = rc.changes.map((ch) => codeSpan(ch.path));
+    attrs = paths.slice(0, MAX_LISTED_PATHS).join(', ');
+    if (paths.length > MAX_LISTED_PATHS) attrs += ` and ${paths.length - MAX_LISTED_PATHS} more`;
+  }
+  return `| ${ACTION_LABEL[rc.action]} | ${codeSpan(rc.address)} | ${escapeMarkdown(rc.kind)} | ${attrs} |`;
+}
+
+/** Lines of a ```diff block: the sign in column 0, nesting as indentation after it. */
+function diffText(lines: readonly DiffLine[]): string[] {
+  return lines.map((l) => `${l.sign} ${'  '.repeat(l.depth)}${l.text}`.trimEnd());
+}
+
+function fenced(lines: readonly string[], lang: string): string {
+  const fence = fenceFor(lines);
+  return [`${fence}${lang}`, ...lines, fence].join('\n');
+}
+
+function resourceDiff(rc: ResourceChange, width: number): DiffLine[] {
+  const tree = { width, indentPerDepth: 2 };
+  switch (rc.action) {
+    case 'create':
+      return rc.after ? objectBody(rc.after, '+', 0, tree) : [];
+    case 'delete':
+      return rc.before ? objectBody(rc.before, '-', 0, tree) : [];
+    case 'update':
+    case 'replace':
+      return rc.changes.flatMap((ch) => changeLines(ch, 0, { ...tree, style: 'pair' }));
+    case 'forget':
+    case 'no-op':
+      return [];
+  }
+}
+
+function detailsBlock(rc: ResourceChange, width: number): string | undefined {
+  const diff = diffText(resourceDiff(rc, width));
+  if (diff.length === 0 && rc.reasons.length === 0) return undefined;
+  const summary = `${ACTION_LABEL[rc.action].split(' ')[0]} <code>${escapeHtml(rc.address)}</code> ${escapeHtml(ACTION_PHRASE[rc.action])}`;
+  const body: string[] = [`<details><summary>${summary}</summary>`, ''];
+  for (const r of rc.reasons) body.push(`_${escapeMarkdown(r)}_`, '');
+  if (diff.length > 0) body.push(fenced(diff, 'diff'), '');
+  body.push('</details>');
+  return body.join('\n');
+}
+
+function noticeItem(n: Notice): string {
+  const mark = n.level === 'warning' ? '⚠️ **warning**' : 'ℹ️ **note**';
+  const subject = n.address !== undefined ? ` ${codeSpan(n.address, false)}:` : '';
+  const lines = [`- ${mark}${subject} ${escapeMarkdown(n.message)}`];
+  if (n.detail !== undefined) {
+    const detail = n.detail.replace(/\n$/, '').split('\n');
+    const lang = parseJsonDocument(n.detail) !== undefined ? 'json' : 'text';
+    lines.push('', ...fenced(detail, lang).split('\n').map((l) => (l === '' ? '' : `  ${l}`)), '');
+  }
+  return lines.join('\n');
+}
+
+const DRIFT_PHRASE: Record<DriftItem['status'], string> = {
+  changed: 'was changed outside s3repl',
+  vanished: 'was deleted outside s3repl',
+};
+
+function driftSection(drift: readonly DriftItem[], width: number): Section {
+  const items = drift.map((item) => {
+    const head = `# ${item.address} ${DRIFT_PHRASE[item.status]}`;
+    const lines = item.status === 'vanished' ? [] : item.changes.flatMap((ch) => changeLines(ch, 0, { width, indentPerDepth: 2, style: 'pair' }));
+    return [head, ...diffText(lines)].join('\n');
+  });
+  const fence = fenceFor(items.flatMap((i) => i.split('\n')));
+  const intro = [
+    '### ⚠️ Changes outside s3repl',
+    '',
+    `${plural(drift.length, 'resource')} changed outside s3repl since the last apply: \`-\` lines are what s3repl last applied, \`+\` lines what is live now.`,
+  ].join('\n');
+  return section(`${intro}\n\n${fence}diff`, { items, tail: `\n${fence}`, label: 'drifted resources' });
+}
+
+/** The "Changes outside s3repl" section in Markdown ('' when there is no drift). Shared with `s3repl drift`. */
+export function renderDriftMarkdown(drift: readonly DriftItem[], opts: { width?: number } = {}): string {
+  if (drift.length === 0) return '';
+  return sectionText(driftSection(drift, opts.width ?? 100));
+}
