@@ -603,6 +603,7 @@ export function createCloudWatch(opts: { clock: Clock }): CloudWatchService {
       stateReasonData: existing?.stateReasonData,
       stateUpdatedMs: existing?.stateUpdatedMs ?? now,
       stateTransitionedMs: existing?.stateTransitionedMs ?? now,
+      heldUntilMs: existing?.heldUntilMs,
       tags: existing?.tags ?? input.tags,
     };
     alarmsOf(req).set(alarm.name, alarm);
