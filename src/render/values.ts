@@ -24,7 +24,6 @@ export interface DiffLine {
 
 /** Strips ANSI escape sequences (chalk's SGR codes). */
 export function stripAnsi(s: string): string {
-  // eslint-disable-next-line no-control-regex
   return s.replace(/\u001b\[[0-9;]*m/g, '');
 }
 
