@@ -516,6 +516,22 @@ describe('alarm tags', () => {
   });
 });
 
+describe('persistence', () => {
+  it('restores alarms (with their state) and metrics from a snapshot', async () => {
+    await putAlarm({ DatapointsToAlarm: 1, Tags: [{ Key: 'k', Value: 'v' }] });
+    await putLatency(5000);
+    expect((await describeOne()).StateValue).toBe('ALARM');
+    const snap = JSON.parse(JSON.stringify(emu.services.cloudwatch.snapshot())) as unknown;
+    emu.reset();
+    expect((await cw.send(new DescribeAlarmsCommand({}))).MetricAlarms).toEqual([]);
+    emu.services.cloudwatch.restore(snap);
+    const a = await describeOne();
+    expect(a.StateValue).toBe('ALARM');
+    expect((await cw.send(new ListTagsForResourceCommand({ ResourceARN: a.AlarmArn }))).Tags).toEqual([{ Key: 'k', Value: 'v' }]);
+    expect((await cw.send(new ListMetricsCommand({ Namespace: 'App/Replication' }))).Metrics).toHaveLength(1);
+  });
+});
+
 describe('the JSON wire format', () => {
   it('sends JSON 1.0 errors with the query-compatible error header', async () => {
     const res = await fetch(emu.url, {
