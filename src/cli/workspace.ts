@@ -35,6 +35,10 @@ export async function openWorkspace(argv: GlobalArgs): Promise<Workspace> {
     );
   }
   const aws = awsFor(argv);
-  const backend = backendFor(load.config.state, { configDir: path.dirname(path.resolve(configPath)), aws });
+  const backend = backendFor(load.config.state, {
+    configDir: path.dirname(path.resolve(configPath)),
+    aws,
+    onWarning: (m) => o.err(`${o.c.yellow('Warning:')} ${m}`),
+  });
   return { o, aws, configPath, load, config: load.config, backend };
 }

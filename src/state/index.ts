@@ -13,10 +13,13 @@ export { newState, parseState, serializeState, stateEquals } from './document.js
 export * from './types.js';
 
 /** A local path is relative to the directory of the configuration file. */
-export function backendFor(stateConfig: StateConfig, opts: { configDir: string; aws: AwsClients }): StateBackend {
+export function backendFor(
+  stateConfig: StateConfig,
+  opts: { configDir: string; aws: AwsClients; onWarning?: (message: string) => void },
+): StateBackend {
   switch (stateConfig.backend) {
     case 'local':
-      return new LocalBackend(path.resolve(opts.configDir, stateConfig.path));
+      return new LocalBackend(path.resolve(opts.configDir, stateConfig.path), { onWarning: opts.onWarning });
     case 's3':
       return new S3Backend(stateConfig.bucket, stateConfig.key, stateConfig.region, opts.aws);
   }

@@ -26,7 +26,7 @@ import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
 import { UserError } from '../errors.js';
 import { parseState, serializeState } from './document.js';
-import { acquireWithRetry, newLockInfo, parseLockInfo } from './lock.js';
+import { acquireWithRetry, looksStale, newLockInfo, parseLockInfo } from './lock.js';
 import type { LockInfo, StateBackend, StateDocument } from './types.js';
 
 export interface LocalBackendOptions {
@@ -36,7 +36,12 @@ export interface LocalBackendOptions {
    * process) simulates a crash at the worst moment.
    */
   beforeRename?: (tmpPath: string, targetPath: string) => Promise<void> | void;
+  /** Told when a stale lock is broken (the CLI prints it). */
+  onWarning?: (message: string) => void;
 }
+
+/** A `.break` marker older than this was left by a breaker that died mid-break. */
+const BREAK_MARKER_TTL_MS = 30_000;
 
 export class LocalBackend implements StateBackend {
   readonly path: string;
@@ -107,12 +112,44 @@ export class LocalBackend implements StateBackend {
     await acquireWithRetry(
       async () => {
         if (await this.createExclusive(text)) return { acquired: true };
-        return { acquired: false, holder: await this.readLock() };
+        const holder = await this.readLock();
+        if (holder && looksStale(holder) && (await this.breakStale(holder))) return { acquired: false, holder: null };
+        return { acquired: false, holder };
       },
       timeoutMs,
       this.lockPath,
     );
     return info;
+  }
+
+  /**
+   * Removes a lock whose holder ran on this host and is no longer running (a
+   * killed apply), so the next run resumes without a force-unlock. Breakers take
+   * turns through an exclusive `.break` marker and re-check the holder under it,
+   * so two runs breaking the same stale lock never remove a live one.
+   */
+  private async breakStale(holder: LockInfo): Promise<boolean> {
+    const marker = `${this.lockPath}.break`;
+    try {
+      await fs.writeFile(marker, `${process.pid}\n`, { flag: 'wx' });
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw e;
+      const st = await fs.stat(marker).catch(() => null);
+      if (st && Date.now() - st.mtimeMs > BREAK_MARKER_TTL_MS) await fs.rm(marker, { force: true });
+      return false;
+    }
+    try {
+      const current = await this.readLock();
+      if (!current || current.id !== holder.id || !looksStale(current)) return false;
+      await fs.rm(this.lockPath, { force: true });
+      await fsyncDir(path.dirname(this.lockPath));
+      this.options.onWarning?.(
+        `broke a stale state lock: ${holder.who}@${holder.host} (pid ${holder.pid}, "${holder.operation}" since ${holder.created}) is no longer running`,
+      );
+      return true;
+    } finally {
+      await fs.rm(marker, { force: true });
+    }
   }
 
   /** Creates the lock file holding `text`, or returns false when it exists. */

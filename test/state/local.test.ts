@@ -266,18 +266,35 @@ describe('LocalBackend lock across processes', () => {
     await waiter.unlock(got);
   });
 
-  it('a lock left by a dead process on this host is still refused, but called stale with the force-unlock command', async () => {
+  it('breaks a lock left by a dead process on this host (a killed apply), saying so, and takes it', async () => {
     const dir = await tempDir();
     const target = path.join(dir, 'state.json');
     const holder = await holdLockInChild(target, 'apply');
     holder.kill();
     await holder.exited;
+    const warnings: string[] = [];
+    const got = await new LocalBackend(target, { onWarning: (m) => warnings.push(m) }).lock('apply', 0);
+    expect(got.pid).toBe(process.pid);
+    expect(warnings).toHaveLength(1);
+    expect(warnings[0]).toContain(`pid ${holder.info.pid}`);
+    expect(warnings[0]).toContain('no longer running');
+    expect(await new LocalBackend(target).readLock()).toEqual(got);
+  });
+
+  it('never breaks a lock whose holder is alive, nor one held on another host', async () => {
+    const dir = await tempDir();
+    const target = path.join(dir, 'state.json');
+    const holder = await holdLockInChild(target, 'apply');
+    expect(await errorOf(new LocalBackend(target).lock('plan', 0))).toBeInstanceOf(StateLockedError);
+    holder.kill();
+    await holder.exited;
+    // Rewrite the dead holder's lock as if it ran on another machine: nothing says it is dead.
+    const lockPath = `${target}.lock`;
+    const info = JSON.parse(await readFile(lockPath, 'utf8'));
+    await writeFile(lockPath, JSON.stringify({ ...info, host: 'another-host' }));
     const e = await errorOf(new LocalBackend(target).lock('apply', 0));
     expect(e).toBeInstanceOf(StateLockedError);
-    expect((e as StateLockedError).stale).toBe(true);
-    expect(e.message).toContain('looks stale');
+    expect(e.message).toContain('another-host');
     expect((e as StateLockedError).hint).toContain(`s3repl force-unlock ${holder.info.id}`);
-    await new LocalBackend(target).forceUnlock(holder.info.id);
-    await new LocalBackend(target).lock('apply', 0);
   });
 });

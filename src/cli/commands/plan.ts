@@ -20,7 +20,7 @@ export function renderPlan(plan: Plan, format: PlanFormat, o: Output): string {
     case 'markdown':
       return renderPlanMarkdown(plan);
     default:
-      return renderPlanText(plan, { color: o.c });
+      return renderPlanText(plan, { color: o.c, ...(process.stdout.isTTY && process.stdout.columns ? { width: process.stdout.columns } : {}) });
   }
 }
 
