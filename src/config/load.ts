@@ -89,7 +89,7 @@ function parse(text: string, file: string): Parsed {
   const diagnostics: Diagnostic[] = [];
   let docs: Array<Document.Parsed>;
   try {
-    docs = parseAllDocuments(text, { lineCounter: lines, merge: true, prettyErrors: false, uniqueKeys: true }) as Array<Document.Parsed>;
+    docs = parseAllDocuments(text, { lineCounter: lines, merge: true, prettyErrors: false, uniqueKeys: true, logLevel: 'error' }) as Array<Document.Parsed>;
   } catch (e) {
     // Not expected: the parser reports problems as errors on the document.
     return { diagnostics: [syntax(file, 1, 1, `could not parse: ${messageOf(e)}`)] };
@@ -153,7 +153,14 @@ function checkAliases(doc: Document.Parsed, map: SourceMap, file: string): Diagn
       }
     },
     Pair(_key, pair) {
-      if (!isPair(pair) || !isMergeKey(pair.key)) return;
+      if (!isPair(pair)) return;
+      const key = pair.key as Node | null;
+      if (key && (isMap(key) || isSeq(key))) {
+        const p = map.at(key.range?.[0] ?? 0);
+        out.push(syntax(file, p.line, p.column, 'a mapping key must be a plain value, not a list or a mapping'));
+        return;
+      }
+      if (!isMergeKey(pair.key)) return;
       const value = pair.value as Node | null;
       const resolved = value && isAlias(value) ? value.resolve(doc) : value;
       const sources = resolved && isSeq(resolved) ? (resolved.items as Array<Node | null>) : [value];

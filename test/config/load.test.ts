@@ -103,6 +103,20 @@ replications:
     expect(brief(r)).toEqual(['4:9 error[yaml-syntax]']);
   });
 
+  it('reports a mapping key that is a collection', () => {
+    expect(brief(load('version: 1\nx-a:\n  ? [a, b]\n  : c\n'))).toEqual(['3:5 error[yaml-syntax]']);
+  });
+
+  it('reports unknown tags as warnings', () => {
+    expect(brief(load(`${BASE}x-b: !custom 3\n`))).toEqual(['16:6 warning[yaml-syntax]']);
+  });
+
+  it('accepts CRLF line endings and a byte order mark', () => {
+    expect(load(BASE.replace(/\n/g, '\r\n')).diagnostics).toEqual([]);
+    expect(load(`\uFEFF${BASE}`).diagnostics).toEqual([]);
+    expect(brief(load(BASE.replace(/\n/g, '\r\n').replace('role: r', 'role: q')))).toEqual(['11:11 error[unknown-role]']);
+  });
+
   it('stops alias bombs', () => {
     let text = 'a0: &a0 [x, x, x, x, x, x, x, x, x, x]\n';
     for (let i = 1; i < 8; i++) text += `a${i}: &a${i} [${Array(10).fill(`*a${i - 1}`).join(', ')}]\n`;
