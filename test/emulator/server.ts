@@ -274,7 +274,9 @@ export async function startEmulator(opts: EmulatorOptions = {}): Promise<Emulato
     const body = await readBody(req);
     // A proxied request carries an absolute URI (used to let the AWS CLI reach
     // S3 Control's `{AccountId}.host` endpoint through HTTP_PROXY).
-    const url = new URL(req.url ?? '/', 'http://emulator.invalid');
+    // The host is dropped unparsed: `{AccountId}.127.0.0.1` is not a host WHATWG URL accepts.
+    const target = (req.url ?? '/').replace(/^[a-z]+:\/\/[^/?#]*/i, '') || '/';
+    const url = new URL(target, 'http://emulator.invalid');
     const rawPath = url.pathname;
     const path = safeDecode(rawPath);
     if (rawPath.startsWith('/_emulator/')) return admin(req.method ?? 'GET', rawPath, body);
