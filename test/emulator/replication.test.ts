@@ -62,10 +62,15 @@ const status = async (bucketName: string, key: string, versionId?: string) =>
 
 describe('live replication', () => {
   it('copies the version to the destination with the same VersionId, ETag and tags; PENDING then COMPLETED', async () => {
+    // A delay no test waits for, so PENDING is observable; drain() then replicates at once.
+    await emu.stop();
+    emu = await emulator({ replicationDelayMs: 3_600_000 });
+    client = s3(emu);
     await setup([rule({ Destination: { Bucket: 'arn:aws:s3:::dst', StorageClass: 'STANDARD_IA' } })]);
     const put = await client.send(new PutObjectCommand({ Bucket: 'src', Key: 'docs/a.txt', Body: 'payload', Tagging: 'team=data' }));
     expect(await status('src', 'docs/a.txt')).toBe('PENDING');
-    await emu.settled();
+    expect(await failure(client.send(new HeadObjectCommand({ Bucket: 'dst', Key: 'docs/a.txt' })))).toMatchObject({ status: 404 });
+    emu.drain();
     expect(await status('src', 'docs/a.txt')).toBe('COMPLETED');
     const replica = await client.send(new GetObjectCommand({ Bucket: 'dst', Key: 'docs/a.txt' }));
     expect(replica.VersionId).toBe(put.VersionId);

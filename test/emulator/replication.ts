@@ -97,7 +97,7 @@ export function policiesAllow(docs: unknown[], action: string, resource: string)
 // ----------------------------------------------------------------- engine
 
 export class ReplicationEngine {
-  private timers = new Set<NodeJS.Timeout>();
+  private timers = new Map<NodeJS.Timeout, () => void>();
   private waiters: Array<() => void> = [];
 
   constructor(private readonly deps: ReplicationDeps) {}
@@ -112,9 +112,17 @@ export class ReplicationEngine {
   }
 
   stop(): void {
-    for (const t of this.timers) clearTimeout(t);
+    for (const t of this.timers.keys()) clearTimeout(t);
     this.timers.clear();
     this.wake();
+  }
+
+  /** Runs every pending replication now instead of after its delay. */
+  runPending(): void {
+    for (const [t, run] of [...this.timers]) {
+      clearTimeout(t);
+      run();
+    }
   }
 
   private wake(): void {
@@ -125,16 +133,17 @@ export class ReplicationEngine {
   }
 
   private later(fn: () => void): void {
-    const t = setTimeout(() => {
-      this.timers.delete(t);
+    const run = () => {
+      if (!this.timers.delete(t)) return;
       try {
         fn();
       } finally {
         this.deps.onChange();
         this.wake();
       }
-    }, this.deps.delayMs);
-    this.timers.add(t);
+    };
+    const t = setTimeout(run, this.deps.delayMs);
+    this.timers.set(t, run);
   }
 
   /** A new version (object or delete marker) was written by a client. */

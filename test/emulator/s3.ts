@@ -47,6 +47,8 @@ export interface S3Service extends ServiceModule {
   putObjectInternal(bucket: Bucket, key: string, body: Buffer, contentType: string): ObjectVersion;
   settled(): Promise<void>;
   idle(): boolean;
+  /** Runs every pending replication now instead of after its delay. */
+  runPending(): void;
   stop(): void;
 }
 
@@ -1068,6 +1070,7 @@ export function createS3(opts: S3Options): S3Service {
     },
     settled: () => engine.settled(),
     idle: () => engine.idle(),
+    runPending: () => engine.runPending(),
     stop: () => engine.stop(),
   };
 }

@@ -29,6 +29,8 @@ export interface S3ControlService extends ServiceModule {
   operationName(req: EmuRequest): string;
   settled(): Promise<void>;
   idle(): boolean;
+  /** Runs every pending job step now instead of after its delay. */
+  runPending(): void;
   stop(): void;
 }
 
@@ -128,7 +130,7 @@ function memberList(parent: XmlValue | undefined, tag: string): string[] {
 
 export function createS3Control(opts: S3ControlOptions): S3ControlService {
   let state: ControlState = { jobs: [] };
-  const timers = new Set<NodeJS.Timeout>();
+  const timers = new Map<NodeJS.Timeout, () => void>();
   let waiters: Array<() => void> = [];
   const now = () => opts.clock.now();
 
@@ -140,16 +142,17 @@ export function createS3Control(opts: S3ControlOptions): S3ControlService {
   };
 
   const schedule = (job: Job) => {
-    const t = setTimeout(() => {
-      timers.delete(t);
+    const run = () => {
+      if (!timers.delete(t)) return;
       try {
         step(job);
       } finally {
         opts.onChange();
         wake();
       }
-    }, opts.stepDelayMs);
-    timers.add(t);
+    };
+    const t = setTimeout(run, opts.stepDelayMs);
+    timers.set(t, run);
   };
 
   const setStatus = (job: Job, s: JobStatus) => {
@@ -686,8 +689,14 @@ export function createS3Control(opts: S3ControlOptions): S3ControlService {
       return new Promise((resolve) => waiters.push(resolve));
     },
     idle: () => timers.size === 0,
+    runPending() {
+      for (const [t, run] of [...timers]) {
+        clearTimeout(t);
+        run();
+      }
+    },
     stop() {
-      for (const t of timers) clearTimeout(t);
+      for (const t of timers.keys()) clearTimeout(t);
       timers.clear();
       wake();
     },

@@ -58,6 +58,8 @@ export interface Emulator {
   reset(): void;
   /** Resolves once no replication or batch job work is pending. */
   settled(): Promise<void>;
+  /** Runs pending replication and job steps now, until none is left (for long configured delays). */
+  drain(): void;
   /** Makes a bucket unreachable as a replication destination (or reachable again). */
   setBucketAvailable(bucket: string, available: boolean): void;
   /** Writes the persist file now (no-op without --persist). */
@@ -364,6 +366,12 @@ export async function startEmulator(opts: EmulatorOptions = {}): Promise<Emulato
         await services.s3.settled();
         await services.s3control.settled();
         if (services.s3.idle() && services.s3control.idle()) return;
+      }
+    },
+    drain() {
+      while (!services.s3.idle() || !services.s3control.idle()) {
+        services.s3.runPending();
+        services.s3control.runPending();
       }
     },
     setBucketAvailable: (bucket, available) => services.s3.setBucketAvailable(bucket, available),
