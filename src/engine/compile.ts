@@ -106,6 +106,7 @@ export function compile(config: Config, opts: { accountId: string; lineage: stri
     });
     const doc = permissionsPolicy(roleUses, config);
     if (doc) {
+      checkPolicySize(key, role.name, doc, roleUses.length);
       push('role-policy', address.rolePolicy(key), { roleName: role.name, policyName: POLICY_NAME }, { document: doc as unknown as Json }, [
         address.role(key),
       ]);
@@ -222,4 +223,17 @@ function crossAccountNotice(rule: RuleConfig, dest: BucketConfig, role: string, 
     message: `rule ${rule.id} replicates to ${dest.name} in account ${dest.account}: s3repl does not manage that bucket; its owners must keep versioning enabled and grant the role this bucket policy`,
     detail: JSON.stringify(policy, null, 2),
   };
+}
+
+/** IAM's quota for a role's inline policies together, counted without white space. */
+export const INLINE_POLICY_LIMIT = 10_240;
+
+/** Caught at plan time rather than as LimitExceeded halfway through an apply. */
+function checkPolicySize(key: string, name: string, doc: unknown, rules: number): void {
+  const size = JSON.stringify(doc).replace(/\s+/g, '').length;
+  if (size <= INLINE_POLICY_LIMIT) return;
+  throw new UserError(
+    `the policy s3repl generates for role ${key} (${name}) is ${size} characters, over IAM's ${INLINE_POLICY_LIMIT}-character limit for a role's inline policies (${rules} rules use it)`,
+    'split the replications across several roles under roles: (e.g. one per team or per group of buckets)',
+  );
 }

@@ -184,3 +184,15 @@ replications:
     expect(() => compile(c, { accountId: ACCOUNT, lineage: 'L1' })).toThrow(/cannot create it/);
   });
 });
+
+describe('IAM limits', () => {
+  it('refuses at plan time a generated policy over the 10,240-character inline quota, naming the role', () => {
+    const buckets = Array.from({ length: 200 }, (_, i) => `  src-${i}: {}\n  dst-${i}: { region: us-west-2 }`).join('\n');
+    const reps = Array.from(
+      { length: 200 },
+      (_, i) => `  - source: src-${i}\n    role: repl\n    rules:\n      - id: r\n        destination: { bucket: dst-${i} }`,
+    ).join('\n');
+    const c = config(`version: 1\ndefaults: { region: us-east-1 }\nroles:\n  repl: { name: big-role }\nbuckets:\n${buckets}\nreplications:\n${reps}\n`);
+    expect(() => compile(c, { accountId: ACCOUNT, lineage: 'L1' })).toThrow(/role repl \(big-role\) is \d+ characters, over IAM's 10240-character limit/);
+  });
+});
