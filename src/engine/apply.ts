@@ -18,7 +18,8 @@ import { withRetry, type RetryPolicy } from './retry.js';
 export type StepVerb = 'create' | 'update' | 'delete' | 'record' | 'forget';
 
 export interface StepEvent {
-  type: 'start' | 'done' | 'retry' | 'error';
+  /** `log`: a step reports progress (e.g. the id of a Batch Replication job it started). */
+  type: 'start' | 'done' | 'retry' | 'error' | 'log';
   address: string;
   verb: StepVerb;
   elapsedMs?: number;
@@ -55,13 +56,12 @@ export async function applyPlan(opts: ApplyOptions): Promise<ApplyResult> {
   const { plan, session } = opts;
   const emit = opts.onEvent ?? (() => undefined);
   const accountId = plan.account;
-  const ctx: ApplyContext = {
-    aws: opts.aws,
-    accountId,
-    lineage: session.lineage,
-    tags: opts.tags,
-    log: () => undefined,
-  };
+  const base: Omit<ApplyContext, 'log'> = { aws: opts.aws, accountId, lineage: session.lineage, tags: opts.tags };
+  // Each step's context reports its messages as `log` events of that step.
+  const ctxFor = (address: string, verb: StepVerb): ApplyContext => ({
+    ...base,
+    log: (message) => emit({ type: 'log', address, verb, message }),
+  });
   const result: ApplyResult = { added: 0, changed: 0, destroyed: 0, forgotten: 0, errors: [] };
 
   // The lineage must be durable before anything in AWS is tagged with it.
@@ -103,7 +103,7 @@ export async function applyPlan(opts: ApplyOptions): Promise<ApplyResult> {
           verb: 'create',
           phase: kind.phase,
           run: async () => {
-            record(c, await kind.create(ctx, desired));
+            record(c, await kind.create(ctxFor(c.address, 'create'), desired));
             result.added++;
           },
         });
@@ -114,7 +114,7 @@ export async function applyPlan(opts: ApplyOptions): Promise<ApplyResult> {
             verb: 'delete',
             phase: kind.phase,
             run: async () => {
-              await kind.delete(ctx, c.address, priorId, c.before ?? {});
+              await kind.delete(ctxFor(c.address, 'delete'), c.address, priorId, c.before ?? {});
               result.destroyed++;
             },
           });
@@ -126,7 +126,7 @@ export async function applyPlan(opts: ApplyOptions): Promise<ApplyResult> {
           verb: 'update',
           phase: kind.phase,
           run: async () => {
-            await kind.update(ctx, desired, c.before ?? {});
+            await kind.update(ctxFor(c.address, 'update'), desired, c.before ?? {});
             record(c);
             result.changed++;
           },
@@ -138,7 +138,7 @@ export async function applyPlan(opts: ApplyOptions): Promise<ApplyResult> {
           verb: 'delete',
           phase: kind.phase,
           run: async () => {
-            await kind.delete(ctx, c.address, c.id, c.before ?? {});
+            await kind.delete(ctxFor(c.address, 'delete'), c.address, c.id, c.before ?? {});
             session.remove(c.address);
             result.destroyed++;
           },

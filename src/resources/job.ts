@@ -130,7 +130,7 @@ export const job: ResourceKind = {
       reportPrefix: a.reportPrefix as string,
       priority: a.priority as number,
     });
-    ctx.log(`started Batch Replication job ${jobId}`);
+    ctx.log(`started Batch Replication job ${jobId} (${r.id.region!}); follow it with: s3repl jobs --wait`);
     return { jobId };
   },
   async update() {

@@ -39,6 +39,7 @@ export function progressPrinter(o: Output): (e: StepEvent) => void {
     if (e.type === 'start') o.err(`${o.c.bold(e.address)}: ${doing}`);
     else if (e.type === 'done') o.err(`${o.c.bold(e.address)}: ${done} after ${secs}`);
     else if (e.type === 'retry') o.err(`${o.c.bold(e.address)}: ${o.c.yellow(e.message ?? 'retrying')}`);
+    else if (e.type === 'log') o.err(`${o.c.bold(e.address)}: ${e.message ?? ''}`);
     else o.err(`${o.c.bold(e.address)}: ${o.c.red('failed')} after ${secs}: ${e.message}`);
   };
 }
