@@ -60,6 +60,9 @@ export function compile(config: Config, opts: { accountId: string; lineage: stri
     used.add(rep.source);
     for (const r of rep.rules) used.add(r.destination.bucket);
   }
+  // The bucket for Batch Replication reports, when s3repl is asked to create it (an existing one is left as it is).
+  const reportBucket = config.jobs.reportBucket;
+  if (reportBucket && config.buckets[reportBucket]?.create) used.add(reportBucket);
   for (const name of [...used].sort()) {
     const b = config.buckets[name]!;
     if (!ours(b)) {
