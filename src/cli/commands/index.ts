@@ -5,12 +5,14 @@ import { stateCommand } from './state.js';
 import { planCommand } from './plan.js';
 import { applyCommand, destroyCommand } from './apply.js';
 import { validateCommand } from './validate.js';
+import { driftCommand } from './drift.js';
 
 export const commands: CommandModule[] = [
   validateCommand,
   planCommand,
   applyCommand,
   destroyCommand,
+  driftCommand,
   stateCommand,
   forceUnlockCommand,
 ];
