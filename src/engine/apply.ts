@@ -11,6 +11,7 @@ import type { AwsClients } from '../aws/clients.js';
 import { describeAwsError } from '../aws/errors.js';
 import { kindOf } from '../resources/index.js';
 import type { ApplyContext, Attrs, DesiredResource, ResourceId } from '../resources/types.js';
+import { sameResource } from '../state/document.js';
 import type { StateSession } from '../state/session.js';
 import type { Plan, ResourceChange } from './types.js';
 import { withRetry, type RetryPolicy } from './retry.js';
@@ -82,10 +83,19 @@ export async function applyPlan(opts: ApplyOptions): Promise<ApplyResult> {
     const kind = kindOf(c.kind);
     const desired: DesiredResource = { address: c.address, kind: c.kind, id: c.id, attributes: c.after ?? {}, dependsOn: c.dependsOn };
     switch (c.action) {
-      case 'no-op':
-        // Adopted (matching, not yet recorded) resources are written to state.
-        if (!session.get(c.address)) forward.push({ address: c.address, verb: 'record', phase: -1, run: async () => record(c) });
+      case 'no-op': {
+        // Adopted (matching, not yet recorded) resources are written to state, and so is a
+        // resource whose record is out of date: changed outside s3repl, then the configuration
+        // changed to match. Otherwise drift would report that change after every apply.
+        // Attributes AWS assigned (a job's id) are kept.
+        const prior = session.get(c.address);
+        const after = c.after ?? {};
+        const attributes = prior ? { ...Object.fromEntries(Object.entries(prior.attributes).filter(([k]) => !(k in after))), ...after } : after;
+        if (!prior || !sameResource(prior, { ...prior, id: c.id, attributes })) {
+          forward.push({ address: c.address, verb: 'record', phase: -1, run: async () => record(c, attributes) });
+        }
         break;
+      }
       case 'forget':
         forward.push({
           address: c.address,

@@ -418,6 +418,32 @@ describe('drift and the configuration', () => {
     await expectInSync();
   });
 
+  it('accepting a change made by hand (the configuration changed to match it) clears the drift after apply', async () => {
+    await raiseLatencyThreshold(1800);
+    writeFileSync(path.join(cwd, 'replication.yaml'), CONFIG.replace('latencySeconds: 900', 'latencySeconds: 1800'));
+    const before = await cli(['drift']);
+    expect(before.code).toBe(2);
+    expect(before.stdout).toContain('threshold: 900 → 1800');
+    expect(before.stdout).toContain('Pending changes\n\nNone: live AWS matches the configuration.');
+    expect(before.stdout).toContain('The configuration already matches AWS: `s3repl apply` records the changes as the last apply.');
+
+    // Nothing to change in AWS, but the state must learn the new value.
+    const serial = (JSON.parse(readFileSync(path.join(cwd, '.s3repl/state.json'), 'utf8')) as { serial: number }).serial;
+    const applied = await cli(['apply', '--auto-approve']);
+    expect(applied.code).toBe(0);
+    expect(applied.stdout).toContain('No changes');
+    const state = JSON.parse(readFileSync(path.join(cwd, '.s3repl/state.json'), 'utf8')) as {
+      serial: number;
+      resources: Record<string, { attributes: { threshold: number } }>;
+    };
+    expect(state.resources['alarm.drift-orders.orders-to-dr.latency']!.attributes.threshold).toBe(1800);
+    expect(state.serial).toBe(serial + 1);
+    await expectInSync();
+    // And a further apply writes nothing.
+    await apply();
+    expect((JSON.parse(readFileSync(path.join(cwd, '.s3repl/state.json'), 'utf8')) as { serial: number }).serial).toBe(serial + 1);
+  });
+
   it('without state: says nothing is managed yet; exits 2 with the pending creates', async () => {
     const fresh = workdir(CONFIG.replaceAll('drift-', 'new-').replace('s3repl-drift', 's3repl-new'));
     const text = await cli(['drift'], fresh);
