@@ -91,6 +91,7 @@ export async function makePlan(input: PlanInput): Promise<Plan> {
       reasons.push('exists already; s3repl will manage it from now on');
     }
     const diffs = diffAttrs(observable(l, d.attributes), observable(d.attributes, l));
+    if (diffs.length) reasons.push(...(kindOf(d.kind).explain?.(l, d.attributes) ?? []));
     changes.push(change(d, diffs.length ? 'update' : 'no-op', l, { priorId, reasons }));
   }
   if (ownership.length) {

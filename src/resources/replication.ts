@@ -139,6 +139,12 @@ export const replication: ResourceKind = {
     const n = a as unknown as NormalReplication;
     return { role: n.role, format: n.format ?? 'V2', rules: sortRules(n.rules ?? {}) } as unknown as Attrs;
   },
+  explain(live, desired) {
+    if (live.format !== 'V1' || desired.format !== 'V2') return [];
+    return [
+      'format V1 → V2: the live configuration uses the legacy V1 schema (rule-level Prefix); s3repl writes the same rules in the V2 form (Filter, Priority and DeleteMarkerReplication on every rule), which replicates the same objects (V1 rules replicate delete markers: deleteMarkers: true keeps that)',
+    ];
+  },
   async readMany(ctx, items) {
     const out = new Map<string, Attrs | null>();
     await Promise.all(

@@ -69,6 +69,8 @@ export interface ResourceKind {
    * string is an error explaining how to adopt it.
    */
   adoptable?(live: Attrs, lineage: string | null): true | string;
+  /** Why an update is needed, when its attribute changes alone do not say (a schema upgrade). Shown in the plan. */
+  explain?(live: Attrs, desired: Attrs): string[];
   /** Kinds whose delete is only a forget (bucket, versioning). */
   neverDelete?: boolean;
 }
