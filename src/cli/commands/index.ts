@@ -5,6 +5,9 @@ import { stateCommand } from './state.js';
 import { planCommand } from './plan.js';
 import { applyCommand, destroyCommand } from './apply.js';
 import { validateCommand } from './validate.js';
+import { statusCommand } from './status.js';
+import { jobsCommand } from './jobs.js';
+import { retryFailedCommand } from './retry-failed.js';
 import { driftCommand } from './drift.js';
 
 export const commands: CommandModule[] = [
@@ -15,4 +18,7 @@ export const commands: CommandModule[] = [
   driftCommand,
   stateCommand,
   forceUnlockCommand,
+  statusCommand,
+  jobsCommand,
+  retryFailedCommand,
 ];

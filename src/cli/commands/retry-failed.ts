@@ -1,0 +1,120 @@
+/**
+ * `s3repl retry-failed [--rule ID ...] [--wait]`: starts S3 Batch Replication
+ * jobs for the objects whose replication FAILED, one per source bucket.
+ *
+ * A Batch Replication job replicates each object according to its source
+ * bucket's whole replication configuration; S3 cannot limit it to one rule.
+ * `--rule` therefore picks source buckets: a job retries the failed objects of
+ * every rule of the bucket, and says so.
+ */
+import type { Argv } from 'yargs';
+import { UserError } from '../../errors.js';
+import { replicationRoleArn, startRetryJob, type RetryTarget } from '../../health/jobs.js';
+import { describeAwsError } from '../../aws/errors.js';
+import type { Config } from '../../config/types.js';
+import type { GlobalArgs } from '../common.js';
+import { openWorkspace } from '../workspace.js';
+import { allSucceeded, followJobs, printOutcome, waitOptions } from './jobs.js';
+import type { CommandModule } from './types.js';
+
+interface RetryArgs extends GlobalArgs {
+  rule?: string[];
+  wait: boolean;
+  interval: string;
+}
+
+/** The source buckets to retry, from `--rule` values (`RULE` or `SOURCE/RULE`), or all of them. */
+export function retryTargets(config: Config, accountId: string, wanted: string[]): { targets: RetryTarget[]; skipped: string[] } {
+  const matched = new Set<string>();
+  const targets: RetryTarget[] = [];
+  const skipped: string[] = [];
+  for (const rep of config.replications) {
+    const rules = rep.rules.map((r) => r.id);
+    const chosen = wanted.length === 0 ? rules : rules.filter((id) => wanted.some((w) => w === id || w === `${rep.source}/${id}`));
+    for (const id of chosen) for (const w of wanted) if (w === id || w === `${rep.source}/${id}`) matched.add(w);
+    if (chosen.length === 0) continue;
+    const bucket = config.buckets[rep.source]!;
+    if (bucket.account && bucket.account !== accountId) {
+      skipped.push(`${rep.source} is in account ${bucket.account}: start its job with that account's credentials`);
+      continue;
+    }
+    const role = config.roles[rep.role]!;
+    if (role.managed && !rep.rules.some((r) => r.existingObjects === 'replicate')) {
+      throw new UserError(
+        `the role s3repl manages for ${rep.source} (${role.name}) cannot run Batch Replication: s3repl grants it s3:InitiateReplication and trust in batchoperations.s3.amazonaws.com only for rules with existingObjects: replicate`,
+        `set existingObjects: replicate on the rules of ${rep.source} and run s3repl apply (it also backfills objects that existed before the rule), or use a role you manage that has these permissions`,
+      );
+    }
+    targets.push({ source: rep.source, region: bucket.region, roleArn: replicationRoleArn(config, rep.role, accountId), rules, chosen });
+  }
+  const unknown = wanted.filter((w) => !matched.has(w));
+  if (unknown.length) {
+    const known = config.replications.flatMap((rep) => rep.rules.map((r) => `${rep.source}/${r.id}`));
+    throw new UserError(`no rule ${unknown.join(', ')} in the configuration`, `rules: ${known.join(', ') || '(none)'}`);
+  }
+  return { targets, skipped };
+}
+
+export const retryFailedCommand: CommandModule = {
+  command: 'retry-failed',
+  describe: 'Replicate again the objects whose replication failed (an S3 Batch Replication job per source bucket)',
+  builder: (y: Argv) =>
+    waitOptions(
+      y.option('rule', {
+        type: 'string',
+        array: true,
+        describe: 'Only the source buckets of these rules (RULE or SOURCE/RULE; repeatable). Default: every replication',
+      }),
+      'Follow the jobs until they finish and print succeeded/failed counts and the report location',
+    )
+      .example('$0 retry-failed', 'One job per source bucket of the configuration')
+      .example('$0 retry-failed --rule orders-to-dr --wait', 'Retry the bucket of rule orders-to-dr and follow the job')
+      .example('$0 retry-failed -c prod.yaml --rule shop-logs/logs', 'A rule named with its source bucket')
+      .epilogue(
+        'Each job replicates the objects of its source bucket whose replication status is FAILED, according to the bucket\'s whole ' +
+          'replication configuration: S3 cannot limit a job to one rule, so --rule chooses buckets, not objects. The job uses the ' +
+          'replication\'s role and the jobs: settings (report bucket, prefix, priority). Every run starts new jobs. ' +
+          'Exit codes: 0 jobs started (with --wait: every task succeeded), 2 with --wait when some tasks failed or a job did not complete, 1 on error.',
+      ),
+  async run(raw) {
+    const argv = raw as unknown as RetryArgs;
+    const ws = await openWorkspace(argv);
+    const { o } = ws;
+    try {
+      const accountId = await ws.aws.accountId();
+      const { targets, skipped } = retryTargets(ws.config, accountId, (argv.rule ?? []).map(String));
+      for (const s of skipped) o.err(`${o.c.yellow('Skipped:')} ${s}`);
+      if (targets.length === 0) throw new UserError('no replication to retry in this account');
+      const started = await Promise.allSettled(targets.map((t) => startRetryJob(ws.aws, ws.config, accountId, t)));
+      const jobs: Array<{ region: string; jobId: string }> = [];
+      let errors = 0;
+      started.forEach((r, i) => {
+        const t = targets[i]!;
+        if (r.status === 'rejected') {
+          errors++;
+          o.err(`${o.c.red('Error:')} could not start a job for ${t.source}: ${describeAwsError(r.reason)}`);
+          return;
+        }
+        jobs.push({ region: t.region, jobId: r.value });
+        o.out(`Started Batch Replication job ${r.value} (${t.region}) to retry failed replication from ${t.source}.`);
+        const others = t.rules.filter((id) => !t.chosen.includes(id));
+        if (others.length) {
+          o.err(`  note: the job covers every rule of ${t.source}, also ${others.join(', ')}: Batch Replication cannot be limited to a rule.`);
+        }
+      });
+      if (errors) {
+        o.err('The jobs that started run on; follow them with: s3repl jobs --wait');
+        return 1;
+      }
+      if (!argv.wait) {
+        o.err('Follow them with: s3repl jobs --wait');
+        return 0;
+      }
+      const final = await followJobs(ws, accountId, jobs, argv.interval);
+      printOutcome(o, final);
+      return allSucceeded(final) ? 0 : 2;
+    } finally {
+      ws.aws.destroy();
+    }
+  },
+};
