@@ -43,6 +43,12 @@ export interface JobDetail extends JobSummary {
 
 export const isTerminal = (status: string): boolean => TERMINAL_JOB_STATUSES.includes(status);
 
+/**
+ * Where waiting ends: a terminal status, or Suspended — a job waiting for a
+ * confirmation nobody will give while s3repl watches (s3repl's own jobs never ask for one).
+ */
+export const stopsWaiting = (status: string): boolean => isTerminal(status) || status === 'Suspended';
+
 /** Parses `s3repl:TOKEN PURPOSE`. */
 export function parseDescription(description: string | undefined): { purpose: string; kind: JobKind; source: string | null; ruleId: string | null } {
   const rest = (description ?? '').slice(JOB_DESCRIPTION_PREFIX.length);
@@ -112,7 +118,7 @@ export interface WaitOptions {
   sleep?: (ms: number) => Promise<void>;
 }
 
-/** Follows jobs until every one is Complete, Failed or Cancelled; returns their last description. */
+/** Follows jobs until every one is Complete, Failed or Cancelled (or Suspended); returns their last description. */
 export async function waitForJobs(
   aws: AwsClients,
   accountId: string,
@@ -122,9 +128,9 @@ export async function waitForJobs(
   const sleep = opts.sleep ?? ((ms: number) => new Promise<void>((r) => setTimeout(r, ms)));
   let current = await Promise.all(jobs.map((j) => describeJob(aws, accountId, j.region, j.jobId)));
   opts.onUpdate?.(current);
-  while (current.some((j) => !isTerminal(j.status))) {
+  while (current.some((j) => !stopsWaiting(j.status))) {
     await sleep(opts.intervalMs);
-    current = await Promise.all(current.map((j) => (isTerminal(j.status) ? j : describeJob(aws, accountId, j.region, j.jobId))));
+    current = await Promise.all(current.map((j) => (stopsWaiting(j.status) ? j : describeJob(aws, accountId, j.region, j.jobId))));
     opts.onUpdate?.(current);
   }
   return current;

@@ -12,13 +12,12 @@ import { loadConfigText } from '../../src/config/load.js';
 import type { Config } from '../../src/config/types.js';
 import { compile } from '../../src/engine/compile.js';
 import { judge, thresholdsOf, type RuleAlarm, type RuleMetrics } from '../../src/health/status.js';
-import { parseDescription } from '../../src/health/jobs.js';
+import { parseDescription, waitForJobs, type JobDetail } from '../../src/health/jobs.js';
 import { humanBytes, humanSeconds, renderJobsText } from '../../src/health/render.js';
 import { parseSince } from '../../src/cli/commands/status.js';
 import { retryTargets } from '../../src/cli/commands/retry-failed.js';
 import { bar, jobProgress } from '../../src/cli/job-progress.js';
 import type { Output } from '../../src/cli/output.js';
-import type { JobDetail } from '../../src/health/jobs.js';
 import { UserError } from '../../src/errors.js';
 
 const ACCOUNT = '111111111111';
@@ -301,5 +300,51 @@ describe('docs/status-format.md', () => {
     // And a document that breaks the schema is caught.
     validate({ ...JSON.parse(example), formatVersion: 2 });
     expect(validate.errors?.length).toBeGreaterThan(0);
+  });
+});
+
+describe('waitForJobs', () => {
+  /** An AwsClients stand-in whose DescribeJob answers from a script, one answer per call and job. */
+  function fakeAws(script: Record<string, string[]>) {
+    const calls: string[] = [];
+    const aws = {
+      limit: <T>(f: () => Promise<T>) => f(),
+      s3control: () => ({
+        send: async (cmd: { input: { JobId: string } }) => {
+          const id = cmd.input.JobId;
+          calls.push(id);
+          const statuses = script[id]!;
+          const status = statuses.length > 1 ? statuses.shift()! : statuses[0]!;
+          return {
+            Job: {
+              JobId: id,
+              Status: status,
+              Description: 's3repl:t retry-failed src',
+              ProgressSummary: { TotalNumberOfTasks: 2, NumberOfTasksSucceeded: status === 'Complete' ? 2 : 0, NumberOfTasksFailed: 0 },
+              Report: { Enabled: true, Bucket: 'arn:aws:s3:::reports', Prefix: 'p/' },
+            },
+          };
+        },
+      }),
+    };
+    return { aws: aws as unknown as Parameters<typeof waitForJobs>[0], calls };
+  }
+
+  it('polls until every job is terminal or Suspended, and reads the report location', async () => {
+    const { aws, calls } = fakeAws({ a: ['Preparing', 'Active', 'Complete'], b: ['Suspended'] });
+    const seen: string[][] = [];
+    const sleeps: number[] = [];
+    const final = await waitForJobs(aws, ACCOUNT, [{ region: 'us-east-1', jobId: 'a' }, { region: 'us-east-1', jobId: 'b' }], {
+      intervalMs: 7,
+      sleep: async (ms) => void sleeps.push(ms),
+      onUpdate: (jobs) => seen.push(jobs.map((j) => `${j.jobId}:${j.status}`)),
+    });
+    expect(seen).toEqual([['a:Preparing', 'b:Suspended'], ['a:Active', 'b:Suspended'], ['a:Complete', 'b:Suspended']]);
+    expect(calls).toEqual(['a', 'b', 'a', 'a']);
+    expect(sleeps).toEqual([7, 7]);
+    expect(final.map((j) => [j.status, j.succeeded, j.total, j.report])).toEqual([
+      ['Complete', 2, 2, 's3://reports/p/job-a/'],
+      ['Suspended', 0, 2, 's3://reports/p/job-b/'],
+    ]);
   });
 });

@@ -66,6 +66,7 @@ export function printOutcome(o: Output, jobs: JobDetail[]): void {
     o.out(`${j.jobId} (${j.region}) ${status}: ${progressText(j)}.`);
     if (j.report) o.out(`  report: ${j.report}`);
     for (const f of j.failureReasons) o.out(`  ${o.c.red('failure:')} ${f}`);
+    if (j.status === 'Suspended') o.out(`  it waits for a confirmation: aws s3control update-job-status --account-id ACCOUNT --job-id ${j.jobId} --requested-job-status Ready`);
   }
   const succeeded = jobs.reduce((n, j) => n + j.succeeded, 0);
   const failed = jobs.reduce((n, j) => n + j.failed, 0);
