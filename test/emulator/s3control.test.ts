@@ -255,6 +255,35 @@ describe('batch replication jobs', () => {
     });
   });
 
+  it('KeyNameConstraint narrows the generated manifest (every given constraint must match; one string each)', async () => {
+    for (const Key of ['a/1', 'a/x.log', 'b/1', 'b/z.log']) await client.send(new PutObjectCommand({ Bucket: 'src', Key, Body: Key }));
+    await configure();
+    const filter = (KeyNameConstraint: Record<string, string[]>) => ({
+      S3JobManifestGenerator: {
+        SourceBucket: 'arn:aws:s3:::src',
+        EnableManifestOutput: false,
+        Filter: { EligibleForReplication: true, ObjectReplicationStatuses: ['NONE' as const], KeyNameConstraint },
+      },
+    });
+    const byPrefix = await control.send(new CreateJobCommand(jobInput({ ClientRequestToken: 'prefix', ManifestGenerator: filter({ MatchAnyPrefix: ['a/'] }) })));
+    await emu.settled();
+    const job = await describeJob(byPrefix.JobId!);
+    expect(job.ProgressSummary).toMatchObject({ TotalNumberOfTasks: 2, NumberOfTasksSucceeded: 2 });
+    expect(job.ManifestGenerator?.S3JobManifestGenerator?.Filter?.KeyNameConstraint).toEqual({ MatchAnyPrefix: ['a/'] });
+    expect((await client.send(new ListObjectsV2Command({ Bucket: 'dst' }))).Contents?.map((o) => o.Key)).toEqual(['a/1', 'a/x.log']);
+
+    const both = await control.send(
+      new CreateJobCommand(jobInput({ ClientRequestToken: 'both', ManifestGenerator: filter({ MatchAnyPrefix: ['b/'], MatchAnySuffix: ['.log'] }) })),
+    );
+    await emu.settled();
+    expect((await describeJob(both.JobId!)).ProgressSummary?.TotalNumberOfTasks).toBe(1);
+    expect((await client.send(new ListObjectsV2Command({ Bucket: 'dst' }))).Contents?.map((o) => o.Key)).toEqual(['a/1', 'a/x.log', 'b/z.log']);
+
+    expect(
+      await failure(control.send(new CreateJobCommand(jobInput({ ClientRequestToken: 'two', ManifestGenerator: filter({ MatchAnyPrefix: ['a/', 'b/'] }) })))),
+    ).toMatchObject({ name: 'BadRequestException', status: 400 });
+  });
+
   it("jobs are per account: another account's key cannot see them", async () => {
     await configure();
     const { JobId } = await control.send(new CreateJobCommand(jobInput()));

@@ -49,12 +49,22 @@ interface JobReport {
   ReportScope?: string;
 }
 
+/** Key name constraints of a generated manifest: every given list must match (each holds at most one string). */
+interface KeyNameConstraint {
+  MatchAnyPrefix?: string[];
+  MatchAnySuffix?: string[];
+  MatchAnySubstring?: string[];
+}
+
 interface GeneratorFilter {
   EligibleForReplication?: boolean;
   CreatedAfter?: number;
   CreatedBefore?: number;
   ObjectReplicationStatuses?: string[];
+  KeyNameConstraint?: KeyNameConstraint;
 }
+
+const KEY_NAME_CONSTRAINTS = ['MatchAnyPrefix', 'MatchAnySuffix', 'MatchAnySubstring'] as const;
 
 interface ManifestGenerator {
   SourceBucket: string;
@@ -210,6 +220,10 @@ export function createS3Control(opts: S3ControlOptions): S3ControlService {
     if (f?.CreatedBefore !== undefined && v.lastModified >= f.CreatedBefore) return false;
     const statuses = f?.ObjectReplicationStatuses;
     if (statuses && statuses.length > 0 && !statuses.includes(v.replicationStatus ?? 'NONE')) return false;
+    const k = f?.KeyNameConstraint;
+    if (k?.MatchAnyPrefix?.length && !k.MatchAnyPrefix.some((p) => v.key.startsWith(p))) return false;
+    if (k?.MatchAnySuffix?.length && !k.MatchAnySuffix.some((p) => v.key.endsWith(p))) return false;
+    if (k?.MatchAnySubstring?.length && !k.MatchAnySubstring.some((p) => v.key.includes(p))) return false;
     return true;
   };
 
@@ -365,11 +379,21 @@ export function createS3Control(opts: S3ControlOptions): S3ControlService {
     if (f !== undefined) {
       const statuses = memberList(f, 'ObjectReplicationStatuses');
       for (const s of statuses) if (!REPLICATION_STATUSES.includes(s)) throw badRequest(`Invalid ObjectReplicationStatuses value: ${s}`);
+      // The model: "Each KeyNameConstraint filter accepts an array of strings with a length of 1 string" (error wording unconfirmed).
+      const knc = child(f, 'KeyNameConstraint');
+      const constraint: KeyNameConstraint = {};
+      for (const name of KEY_NAME_CONSTRAINTS) {
+        if (!has(knc, name)) continue;
+        const values = memberList(knc, name);
+        if (values.length !== 1) throw badRequest(`KeyNameConstraint.${name} must contain exactly one string`);
+        constraint[name] = values;
+      }
       out.Filter = {
         EligibleForReplication: parseBool(text(f, 'EligibleForReplication'), 'EligibleForReplication'),
         CreatedAfter: parseTime(text(f, 'CreatedAfter'), 'CreatedAfter'),
         CreatedBefore: parseTime(text(f, 'CreatedBefore'), 'CreatedBefore'),
         ...(has(f, 'ObjectReplicationStatuses') ? { ObjectReplicationStatuses: statuses } : {}),
+        ...(knc !== undefined ? { KeyNameConstraint: constraint } : {}),
       };
     }
     return out;
@@ -551,6 +575,12 @@ export function createS3Control(opts: S3ControlOptions): S3ControlService {
                               ['CreatedAfter', g.Filter.CreatedAfter !== undefined ? iso(g.Filter.CreatedAfter) : undefined],
                               ['CreatedBefore', g.Filter.CreatedBefore !== undefined ? iso(g.Filter.CreatedBefore) : undefined],
                               ['ObjectReplicationStatuses', g.Filter.ObjectReplicationStatuses?.map((s): XmlNode => ['member', s])],
+                              [
+                                'KeyNameConstraint',
+                                g.Filter.KeyNameConstraint
+                                  ? KEY_NAME_CONSTRAINTS.map((n): XmlNode => [n, g.Filter!.KeyNameConstraint![n]?.map((s): XmlNode => ['member', s])])
+                                  : undefined,
+                              ],
                             ]
                           : undefined,
                       ],
