@@ -5,6 +5,7 @@ import { stateCommand } from './state.js';
 import { planCommand } from './plan.js';
 import { applyCommand, destroyCommand } from './apply.js';
 import { validateCommand } from './validate.js';
+import { importCommand } from './import.js';
 import { statusCommand } from './status.js';
 import { jobsCommand } from './jobs.js';
 import { retryFailedCommand } from './retry-failed.js';
@@ -15,6 +16,7 @@ export const commands: CommandModule[] = [
   planCommand,
   applyCommand,
   destroyCommand,
+  importCommand,
   driftCommand,
   stateCommand,
   forceUnlockCommand,
