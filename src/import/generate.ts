@@ -248,6 +248,11 @@ export function generate(facts: ImportFacts, opts: GenerateOptions): Generated {
     'Existing buckets (create: false): s3repl never creates or deletes them. It keeps versioning enabled on those of this account, as replication requires.',
   );
   for (const [name, text] of bucketNotes) comment(['buckets', name], text);
+  for (const name of destNames) {
+    if (facts.buckets[name]?.replicates) {
+      report.notes.push(`destination ${name} has a replication configuration of its own, which was not imported (add --bucket ${name} to import it as well)`);
+    }
+  }
   comment(['replications'], 'The replication configurations as they are in AWS, rule by rule (ids, priorities and filters kept).');
 
   const doc = new Document(raw);
@@ -595,6 +600,11 @@ function planAlarms(alarms: AlarmFacts[], perSource: Map<string, Array<{ raw: Ra
     const actions = [...new Set(c.facts.alarm.AlarmActions ?? [])];
     if (entry.names.length === 0 && actions.length) entry.settings.notify = actions;
     entry.names.push(c.facts.alarm.AlarmName!);
+    const lost: string[] = [];
+    if (c.facts.alarm.InsufficientDataActions?.length) lost.push('its insufficient-data actions are dropped');
+    if (c.facts.alarm.ActionsEnabled === false) lost.push('its actions, disabled now, are enabled');
+    if (c.facts.alarm.Unit) lost.push(`its unit (${c.facts.alarm.Unit}) is dropped`);
+    if (lost.length) report.notes.push(`alarm ${c.facts.alarm.AlarmName}: s3repl does not keep these settings, so when it next writes the alarm ${lost.join(', ')}`);
     byRule.set(key, entry);
     report.alarms[address.alarm(c.source, c.ruleId, c.metric.suffix)] = c.facts.alarm.AlarmName!;
   }

@@ -97,6 +97,14 @@ describe('generate: the file', () => {
     expect(cfg.replications[0]!.rules[1]!.destination).toEqual({ bucket: 'audit', account: '012345678901', ownerOverride: true });
   });
 
+  it('says when a destination replicates too, and that it was not imported', () => {
+    const f = facts([rule()]);
+    f.buckets.dst!.replicates = true;
+    const out = generate(f, OPTS);
+    expect(out.report.notes).toEqual(['destination dst has a replication configuration of its own, which was not imported (add --bucket dst to import it as well)']);
+    expect(out.doc.toString().replace(/\n\s*# /g, ' ')).toContain('dst has a replication configuration of its own, not imported (add --bucket dst to import it too).');
+  });
+
   it('keeps an explicit Destination.Account to a bucket of this account on the rule, not the bucket', () => {
     const out = generate(facts([rule({ Destination: { Bucket: 'arn:aws:s3:::dst', Account: ACCOUNT } })]), OPTS);
     expect(out.raw.buckets!.dst).toEqual({ region: 'us-west-2', create: false });
@@ -232,6 +240,16 @@ describe('generate: alarms', () => {
     expect(why['team-src-r1-latency-x']).toMatch(/dimensions/);
     expect(why['team-src-r1-pending-bytes']).toMatch(/not all SNS topics/);
     expect(loadConfigText(out.doc.toString(), '/tmp/r.yaml').diagnostics).toEqual([]);
+  });
+
+  it('notes the alarm settings s3repl does not keep', () => {
+    const out = generate(
+      facts([metricsRule], { alarms: [alarm('s3repl-src-r1-latency', { InsufficientDataActions: ['arn:aws:sns:us-east-1:111122223333:t'], ActionsEnabled: false })] }),
+      OPTS,
+    );
+    expect(out.report.notes).toEqual([
+      'alarm s3repl-src-r1-latency: s3repl does not keep these settings, so when it next writes the alarm its insufficient-data actions are dropped, its actions, disabled now, are enabled',
+    ]);
   });
 
   it('leaves out alarms on a rule without metrics (they never get data)', () => {
