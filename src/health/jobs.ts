@@ -150,6 +150,12 @@ export interface RetryTarget {
   rules: string[];
   /** The rules that were asked for. */
   chosen: string[];
+  /**
+   * The job only looks at keys under this prefix: set when some rules of the
+   * bucket were chosen and they share one non-empty prefix (S3 filters a job by
+   * one key prefix at most, never by rule or tag).
+   */
+  prefix: string | null;
 }
 
 /**
@@ -164,8 +170,9 @@ export async function startRetryJob(aws: AwsClients, config: Config, accountId: 
     sourceBucket: t.source,
     roleArn: t.roleArn,
     token,
-    purpose: `retry-failed ${t.source}`,
+    purpose: `retry-failed ${t.source}${t.prefix ? ` prefix ${t.prefix}` : ''}`,
     statuses: ['FAILED'],
+    ...(t.prefix ? { keyPrefix: t.prefix } : {}),
     reportBucket: config.jobs.reportBucket ?? t.source,
     reportPrefix: config.jobs.reportPrefix,
     priority: config.jobs.priority,

@@ -38,6 +38,8 @@ export interface ReplicationJobSpec {
   /** What the job is for, after the token in its description. */
   purpose: string;
   statuses: ReplicationStatus[];
+  /** Only keys starting with this (KeyNameConstraint.MatchAnyPrefix, which takes one prefix). */
+  keyPrefix?: string;
   reportBucket: string;
   reportPrefix: string;
   priority: number;
@@ -63,7 +65,11 @@ export async function createReplicationJob(aws: AwsClients, spec: ReplicationJob
           S3JobManifestGenerator: {
             SourceBucket: bucketArn(spec.sourceBucket),
             EnableManifestOutput: false,
-            Filter: { EligibleForReplication: true, ObjectReplicationStatuses: spec.statuses },
+            Filter: {
+              EligibleForReplication: true,
+              ObjectReplicationStatuses: spec.statuses,
+              ...(spec.keyPrefix ? { KeyNameConstraint: { MatchAnyPrefix: [spec.keyPrefix] } } : {}),
+            },
           },
         },
         Priority: spec.priority,

@@ -175,16 +175,19 @@ replications:
   it('is one job per source bucket, with the role and every rule of the bucket', () => {
     const { targets, skipped } = retryTargets(c, ACCOUNT, []);
     expect(targets).toEqual([
-      { source: 'aaa', region: 'us-east-1', roleArn: 'arn:aws:iam::111111111111:role/s3repl-m', rules: ['one', 'two'], chosen: ['one', 'two'] },
-      { source: 'bbb', region: 'eu-west-1', roleArn: 'arn:aws:iam::111111111111:role/mine', rules: ['one'], chosen: ['one'] },
+      { source: 'aaa', region: 'us-east-1', roleArn: 'arn:aws:iam::111111111111:role/s3repl-m', rules: ['one', 'two'], chosen: ['one', 'two'], prefix: null },
+      { source: 'bbb', region: 'eu-west-1', roleArn: 'arn:aws:iam::111111111111:role/mine', rules: ['one'], chosen: ['one'], prefix: null },
     ]);
     expect(skipped).toEqual(['ccc is in account 222222222222: start its job with that account\'s credentials']);
   });
 
-  it('picks buckets by rule id (every bucket with that id) or SOURCE/RULE', () => {
-    expect(retryTargets(c, ACCOUNT, ['one']).targets.map((t) => t.source)).toEqual(['aaa', 'bbb']);
+  it('picks buckets by rule id (every bucket with that id) or SOURCE/RULE, narrowed to the chosen rules\' prefix when they share one', () => {
+    // aaa has two rules: the job for `one` looks only under x/; bbb's only rule has no prefix.
+    expect(retryTargets(c, ACCOUNT, ['one']).targets.map((t) => `${t.source}:${t.prefix}`)).toEqual(['aaa:x/', 'bbb:null']);
+    // Both rules of aaa: the whole bucket; rules with different prefixes cannot be narrowed to one.
+    expect(retryTargets(c, ACCOUNT, ['aaa/one', 'two']).targets.map((t) => `${t.source}:${t.prefix}`)).toEqual(['aaa:null']);
     expect(retryTargets(c, ACCOUNT, ['bbb/one']).targets.map((t) => `${t.source}:${t.chosen.join(',')}`)).toEqual(['bbb:one']);
-    expect(retryTargets(c, ACCOUNT, ['two']).targets).toEqual([expect.objectContaining({ source: 'aaa', chosen: ['two'], rules: ['one', 'two'] })]);
+    expect(retryTargets(c, ACCOUNT, ['two']).targets).toEqual([expect.objectContaining({ source: 'aaa', chosen: ['two'], rules: ['one', 'two'], prefix: 'y/' })]);
     expect(() => retryTargets(c, ACCOUNT, ['aaa/one', 'nope'])).toThrow(/no rule nope in the configuration/);
   });
 

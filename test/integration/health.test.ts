@@ -251,6 +251,49 @@ replications:
     expect(emu.calls()['s3control:CreateJob']).toBe(before + 2);
   });
 
+  it('retry-failed --rule narrows the job to the rule\'s prefix when the bucket has other rules', async () => {
+    const emu = await emulator();
+    await makeBuckets(emu, ['media', 'media-dr']);
+    const cwd = workdir(`
+version: 1
+defaults: { region: us-east-1 }
+buckets:
+  media: {}
+  media-dr: {}
+  batch-reports: { create: true }
+roles:
+  repl: { name: s3repl-media }
+jobs: { reportBucket: batch-reports }
+replications:
+  - source: media
+    role: repl
+    rules:
+      - { id: images, priority: 1, filter: { prefix: img/ }, destination: { bucket: media-dr }, existingObjects: replicate }
+      - { id: videos, priority: 2, filter: { prefix: vid/ }, destination: { bucket: media-dr }, existingObjects: replicate }
+`);
+    expect((await runCli(['apply', '--auto-approve'], { cwd, endpoint: emu.url })).code).toBe(0);
+    await emu.settled();
+    emu.setBucketAvailable('media-dr', false);
+    await put(emu, 'media', ['img/1.png', 'vid/1.mp4']);
+    await emu.settled();
+    emu.setBucketAvailable('media-dr', true);
+
+    const images = await runCli(['retry-failed', '--rule', 'images', '--wait', '--interval', '100ms'], { cwd, endpoint: emu.url });
+    expect(images.stderr).toContain('the job looks only at keys under "img/" (the prefix of images)');
+    expect(images.stdout).toContain('1 succeeded, 0 failed');
+    expect(images.code).toBe(0);
+    await emu.settled();
+    expect(await keys(emu, 'media-dr')).toEqual(['img/1.png']);
+
+    const all = await runCli(['retry-failed', '--wait', '--interval', '100ms'], { cwd, endpoint: emu.url });
+    expect(all.stdout).toContain('1 succeeded, 0 failed');
+    expect(all.code).toBe(0);
+    await emu.settled();
+    expect(await keys(emu, 'media-dr')).toEqual(['img/1.png', 'vid/1.mp4']);
+    const jobs = JSON.parse((await runCli(['jobs', '--format', 'json'], { cwd, endpoint: emu.url })).stdout) as { jobs: Array<{ purpose: string }> };
+    expect(jobs.jobs.map((j) => j.purpose).slice(0, 2)).toEqual(['retry-failed media', 'retry-failed media prefix img/']);
+  }, 120_000);
+
   it('refuses to retry with a managed role that was given no Batch Replication permissions', async () => {
     const emu = await emulator();
     await makeBuckets(emu, ['orders', 'orders-dr', 'logs', 'logs-archive']);

@@ -3,9 +3,11 @@
  * jobs for the objects whose replication FAILED, one per source bucket.
  *
  * A Batch Replication job replicates each object according to its source
- * bucket's whole replication configuration; S3 cannot limit it to one rule.
- * `--rule` therefore picks source buckets: a job retries the failed objects of
- * every rule of the bucket, and says so.
+ * bucket's whole replication configuration; S3 cannot limit it to one rule,
+ * only to one key prefix. `--rule` therefore picks source buckets, and narrows
+ * the job to the chosen rules' prefix when they share one (KeyNameConstraint);
+ * otherwise the job retries the failed objects of every rule of the bucket, and
+ * says so.
  */
 import type { Argv } from 'yargs';
 import { UserError } from '../../errors.js';
@@ -45,7 +47,11 @@ export function retryTargets(config: Config, accountId: string, wanted: string[]
         `set existingObjects: replicate on the rules of ${rep.source} and run s3repl apply (it also backfills objects that existed before the rule), or use a role you manage that has these permissions`,
       );
     }
-    targets.push({ source: rep.source, region: bucket.region, roleArn: replicationRoleArn(config, rep.role, accountId), rules, chosen });
+    // A job can be narrowed to one key prefix: that of the chosen rules, when they share one.
+    const prefixes = new Set(rep.rules.filter((r) => chosen.includes(r.id)).map((r) => r.filter.prefix ?? ''));
+    const [only] = prefixes;
+    const prefix = chosen.length < rules.length && prefixes.size === 1 && only ? only : null;
+    targets.push({ source: rep.source, region: bucket.region, roleArn: replicationRoleArn(config, rep.role, accountId), rules, chosen, prefix });
   }
   const unknown = wanted.filter((w) => !matched.has(w));
   if (unknown.length) {
@@ -72,7 +78,8 @@ export const retryFailedCommand: CommandModule = {
       .example('$0 retry-failed -c prod.yaml --rule shop-logs/logs', 'A rule named with its source bucket')
       .epilogue(
         'Each job replicates the objects of its source bucket whose replication status is FAILED, according to the bucket\'s whole ' +
-          'replication configuration: S3 cannot limit a job to one rule, so --rule chooses buckets, not objects. The job uses the ' +
+          'replication configuration. S3 cannot limit a job to a rule, only to one key prefix: --rule chooses buckets, and narrows each job ' +
+          'to the chosen rules\' prefix when they share one (otherwise the job covers every rule of the bucket). The job uses the ' +
           'replication\'s role and the jobs: settings (report bucket, prefix, priority). Every run starts new jobs. ' +
           'Exit codes: 0 jobs started (with --wait: every task succeeded), 2 with --wait when some tasks failed or a job did not complete, 1 on error.',
       ),
@@ -98,8 +105,16 @@ export const retryFailedCommand: CommandModule = {
         jobs.push({ region: t.region, jobId: r.value });
         o.out(`Started Batch Replication job ${r.value} (${t.region}) to retry failed replication from ${t.source}.`);
         const others = t.rules.filter((id) => !t.chosen.includes(id));
-        if (others.length) {
-          o.err(`  note: the job covers every rule of ${t.source}, also ${others.join(', ')}: Batch Replication cannot be limited to a rule.`);
+        if (t.prefix) {
+          o.err(
+            `  note: the job looks only at keys under "${t.prefix}" (the prefix of ${t.chosen.join(', ')}); ` +
+              `a failed object there is replicated by every rule of ${t.source} that matches it.`,
+          );
+        } else if (others.length) {
+          o.err(
+            `  note: the job covers every rule of ${t.source}, also ${others.join(', ')}: ` +
+              'Batch Replication cannot be limited to a rule, only to one key prefix, and the chosen rules do not share one.',
+          );
         }
       });
       if (errors) {
