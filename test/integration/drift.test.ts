@@ -211,7 +211,7 @@ describe('drift after changes made outside s3repl', () => {
   it('exits 0 right after apply, in every format', async () => {
     await expectInSync();
     const text = await cli(['drift']);
-    expect(text.code).toBe(0);
+    expect(text.code, text.stderr).toBe(0);
     expect(text.stdout).toContain('Changes outside s3repl\n\nNone: live AWS matches the last apply.');
     expect(text.stdout).toContain('Pending changes\n\nNone: live AWS matches the configuration.');
     expect(text.stdout).toMatch(/^No drift: live AWS matches the last apply and the configuration\.$/m);
@@ -222,7 +222,7 @@ describe('drift after changes made outside s3repl', () => {
     expect(text.stdout).toMatch(/^ {2}checked {2}\d{4}-\d\d-\d\dT/m);
     expect(text.stdout).not.toMatch(/\u001b\[/);
     const md = await cli(['drift', '--format', 'markdown']);
-    expect(md.code).toBe(0);
+    expect(md.code, md.stderr).toBe(0);
     expect(md.stdout).toMatch(/^## s3repl drift: ✅ no drift$/m);
     expect(md.stdout).toContain('| ✏️ changed outside s3repl | 0 |');
     const state = JSON.parse(readFileSync(path.join(cwd, '.s3repl/state.json'), 'utf8')) as { lineage: string; serial: number };
@@ -309,9 +309,11 @@ describe('drift after changes made outside s3repl', () => {
     await east().iam.send(new PutRolePolicyCommand({ RoleName: 's3repl-drift', PolicyName: 's3repl-replication', PolicyDocument: JSON.stringify(doc) }));
 
     const text = await cli(['drift']);
+    expect(text.code, text.stderr).toBe(2);
     expect(text.stdout).toContain('+       "s3:DeleteObjectVersion",');
     expect(text.stdout).toContain('⚠ IAM permissions were broadened outside s3repl.');
     const md = await cli(['drift', '--format', 'markdown']);
+    expect(md.code, md.stderr).toBe(2);
     expect(md.stdout).toContain('IAM permissions were broadened outside s3repl');
     expect(md.stdout).toContain('| ➕ | `role.replication`<br>`s3repl-drift` | permissions | Allow | `s3:DeleteObjectVersion` |');
 
@@ -347,7 +349,7 @@ describe('drift after changes made outside s3repl', () => {
       new PutBucketVersioningCommand({ Bucket: 'drift-orders-dr', VersioningConfiguration: { Status: 'Suspended' } }),
     );
     const md = await cli(['drift', '--format', 'markdown']);
-    expect(md.code).toBe(2);
+    expect(md.code, md.stderr).toBe(2);
     expect(md.stdout).toMatch(/^## s3repl drift: ⚠️ drift found$/m);
     expect(md.stdout).toContain('| ✏️ changed outside s3repl | 1 |');
     expect(md.stdout).toContain('| 🗑️ deleted outside s3repl | 1 |');
@@ -374,7 +376,7 @@ describe('drift and the configuration', () => {
   it('a configuration change not yet applied is pending, not drift', async () => {
     writeFileSync(path.join(cwd, 'replication.yaml'), CONFIG.replace('storageClass: GLACIER_IR', 'storageClass: DEEP_ARCHIVE'));
     const text = await cli(['drift']);
-    expect(text.code).toBe(2);
+    expect(text.code, text.stderr).toBe(2);
     expect(text.stdout).toContain('Changes outside s3repl\n\nNone: live AWS matches the last apply.');
     expect(text.stdout).toMatch(/^ {4}~ replication\.drift-orders +update$/m);
     expect(text.stdout).toContain('changes: rules.invoices.destination.storageClass');
@@ -396,6 +398,7 @@ describe('drift and the configuration', () => {
     ]);
 
     const md = await cli(['drift', '--format', 'markdown']);
+    expect(md.code, md.stderr).toBe(2);
     expect(md.stdout).not.toContain('Changes outside s3repl');
     expect(md.stdout).toContain('| 🔄 update | `replication.drift-orders` | `rules.invoices.destination.storageClass` | the configuration changed since the last apply |');
 
@@ -422,7 +425,7 @@ describe('drift and the configuration', () => {
     await raiseLatencyThreshold(1800);
     writeFileSync(path.join(cwd, 'replication.yaml'), CONFIG.replace('latencySeconds: 900', 'latencySeconds: 1800'));
     const before = await cli(['drift']);
-    expect(before.code).toBe(2);
+    expect(before.code, before.stderr).toBe(2);
     expect(before.stdout).toContain('threshold: 900 → 1800');
     expect(before.stdout).toContain('Pending changes\n\nNone: live AWS matches the configuration.');
     expect(before.stdout).toContain('The configuration already matches AWS: `s3repl apply` records the changes as the last apply.');
@@ -447,7 +450,7 @@ describe('drift and the configuration', () => {
   it('without state: says nothing is managed yet; exits 2 with the pending creates', async () => {
     const fresh = workdir(CONFIG.replaceAll('drift-', 'new-').replace('s3repl-drift', 's3repl-new'));
     const text = await cli(['drift'], fresh);
-    expect(text.code).toBe(2);
+    expect(text.code, text.stderr).toBe(2);
     expect(text.stdout).toContain('  state    none: nothing is managed by s3repl yet');
     expect(text.stdout).not.toContain('Changes outside s3repl');
     expect(text.stdout).toMatch(/^ {4}\+ replication\.new-orders +create$/m);
@@ -464,6 +467,7 @@ describe('drift and the configuration', () => {
     expect(new Set(report.pending.map((p) => `${p.action}/${p.cause}`))).toEqual(new Set(['create/config']));
 
     const md = await cli(['drift', '--format', 'markdown'], fresh);
+    expect(md.code, md.stderr).toBe(2);
     expect(md.stdout).toMatch(/^## s3repl drift: nothing managed yet, 15 pending changes$/m);
   });
 
@@ -487,8 +491,8 @@ replications:
 `;
     const fresh = workdir(existing);
     const text = await cli(['drift'], fresh);
+    expect(text.code, text.stderr).toBe(0);
     expect(text.stdout).toContain('Nothing is managed by s3repl yet (no state), and AWS already matches the configuration.');
-    expect(text.code).toBe(0);
     const { report } = await driftJson(fresh);
     expect(report.pending).toEqual([]);
     expect(report.summary.managed).toBe(0);
