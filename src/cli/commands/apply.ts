@@ -3,6 +3,7 @@
  * confirm, execute under the state lock, writing state after every step.
  */
 import type { Argv } from 'yargs';
+import ora from 'ora';
 import { applyPlan, type StepEvent } from '../../engine/apply.js';
 import { makePlan, fingerprint } from '../../engine/plan.js';
 import { readLive } from '../../engine/read.js';
@@ -32,16 +33,49 @@ const VERBS: Record<StepEvent['verb'], [string, string]> = {
   forget: ['Forgetting...', 'Forgotten'],
 };
 
-export function progressPrinter(o: Output): (e: StepEvent) => void {
-  return (e) => {
+/**
+ * Progress on stderr: one line per step with its elapsed time, and on a
+ * terminal a spinner naming the steps in flight (cleared around every line).
+ */
+export function progressPrinter(o: Output): { onEvent: (e: StepEvent) => void; stop: () => void } {
+  // A terminal that reports no width (some pseudo-terminals) would make the spinner's
+  // line arithmetic divide by zero and clear lines forever: plain lines there.
+  const tty = Boolean(process.stderr.isTTY) && (process.stderr.columns ?? 0) > 0 && process.env.TERM !== 'dumb' && !process.env.CI;
+  const spinner = tty ? ora({ stream: process.stderr, discardStdin: false, color: o.color ? 'cyan' : false }) : undefined;
+  const inFlight = new Set<string>();
+  const line = (text: string) => {
+    if (spinner?.isSpinning) {
+      spinner.clear();
+      o.err(text);
+      spinner.render();
+    } else o.err(text);
+  };
+  const refresh = () => {
+    if (!spinner) return;
+    if (inFlight.size === 0) return void spinner.stop();
+    const names = [...inFlight];
+    spinner.text = `${names.length} in progress: ${names.slice(0, 3).join(', ')}${names.length > 3 ? ', …' : ''}`;
+    if (!spinner.isSpinning) spinner.start();
+  };
+  const onEvent = (e: StepEvent) => {
     const [doing, done] = VERBS[e.verb];
     const secs = e.elapsedMs !== undefined ? `${(e.elapsedMs / 1000).toFixed(1)}s` : '';
-    if (e.type === 'start') o.err(`${o.c.bold(e.address)}: ${doing}`);
-    else if (e.type === 'done') o.err(`${o.c.bold(e.address)}: ${done} after ${secs}`);
-    else if (e.type === 'retry') o.err(`${o.c.bold(e.address)}: ${o.c.yellow(e.message ?? 'retrying')}`);
-    else if (e.type === 'log') o.err(`${o.c.bold(e.address)}: ${e.message ?? ''}`);
-    else o.err(`${o.c.bold(e.address)}: ${o.c.red('failed')} after ${secs}: ${e.message}`);
+    const who = o.c.bold(e.address);
+    if (e.type === 'start') {
+      inFlight.add(e.address);
+      line(`${who}: ${doing}`);
+    } else if (e.type === 'done') {
+      inFlight.delete(e.address);
+      line(`${who}: ${done} after ${secs}`);
+    } else if (e.type === 'retry') line(`${who}: ${o.c.yellow(e.message ?? 'retrying')}`);
+    else if (e.type === 'log') line(`${who}: ${e.message ?? ''}`);
+    else {
+      inFlight.delete(e.address);
+      line(`${who}: ${o.c.red('failed')} after ${secs}: ${e.message}`);
+    }
+    refresh();
   };
+  return { onEvent, stop: () => spinner?.stop() };
 }
 
 async function execute(ws: Workspace, argv: ApplyArgs, mode: 'apply' | 'destroy'): Promise<number> {
@@ -83,14 +117,15 @@ async function execute(ws: Workspace, argv: ApplyArgs, mode: 'apply' | 'destroy'
         }
       }
     }
+    const progress = progressPrinter(o);
     const result = await applyPlan({
       plan,
       aws: ws.aws,
       session,
       tags: ws.config.defaults.tags,
       parallelism: argv.parallelism,
-      onEvent: progressPrinter(o),
-    });
+      onEvent: progress.onEvent,
+    }).finally(progress.stop);
     debugCalls(ws);
     if (result.errors.length) {
       o.err(o.c.red(`\n${mode === 'destroy' ? 'Destroy' : 'Apply'} failed: ${result.errors.length} step(s) did not complete.`));
