@@ -21,7 +21,10 @@ export async function main(argv: string[]): Promise<number> {
     .demandCommand(1, 'Name a command; see s3repl --help')
     .recommendCommands()
     .wrap(Math.min(100, process.stdout.columns ?? 100))
-    .epilogue('Exit codes: 0 success or no changes, 1 error, 2 changes present (--detailed-exitcode) or drift found.')
+    .epilogue(
+      'Exit codes: 0 success or no changes; 1 error; 2 changes present (plan --detailed-exitcode), drift found (drift), ' +
+        'a rule not healthy (status), or failed tasks (retry-failed --wait).\nDocs: README.md and docs/ in the s3repl repository.',
+    )
     .fail((msg, err) => {
       if (err) throw err;
       throw new UsageError(msg);

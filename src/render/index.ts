@@ -3,3 +3,4 @@ export { renderPlanText, renderDriftText, renderResourceText, renderSummaryLine,
 export { renderPlanMarkdown, renderDriftMarkdown, DEFAULT_MAX_LENGTH, type MarkdownOptions } from './markdown.js';
 export { renderPlanJson, canonicalPlan } from './json.js';
 export { renderIamText, renderIamMarkdown, iamRows, formatConditions, IAM_BROADENED, type IamRow } from './iam.js';
+export { renderDriftReportText, renderDriftReportMarkdown, renderDriftReportJson, driftVerdict } from './drift.js';

@@ -140,7 +140,7 @@ describe('apply', () => {
       await expectConverged(emu, cwd);
       await Promise.all(emulators.splice(0).map((e) => e.stop()));
     }
-  });
+  }, 300_000); // seven kill-and-resume rounds: several CLI runs each on two shared cores
 
   it('lets one of two concurrent applies win; the other exits 1 naming the lock holder', async () => {
     const emu = await emulator({ latencyMs: 30 });
