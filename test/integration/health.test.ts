@@ -219,7 +219,9 @@ replications:
     const recent = await runCli(['status', '--since', '5m', '--format', 'json'], { cwd, endpoint: emu.url });
     const after = JSON.parse(recent.stdout) as StatusDoc;
     expectValidStatus(after);
-    expect(rule(after, 'orders', 'orders-to-dr')).toMatchObject({ verdict: 'healthy', metrics: { failedOperations: null, latencySecondsMax: 0 } });
+    expect(rule(after, 'orders', 'orders-to-dr')).toMatchObject({ verdict: 'healthy', metrics: { failedOperations: null } });
+    // The retried objects replicated within moments (real elapsed time, so not exactly 0), far inside RTC's 900 s.
+    expect(rule(after, 'orders', 'orders-to-dr').metrics?.latencySecondsMax).toBeLessThan(60);
     expect(rule(after, 'orders', 'orders-to-dr').lastJob).toMatchObject({ jobId: started![1], kind: 'retry-failed', status: 'Complete' });
     expect(rule(after, 'logs', 'logs-archive').verdict).toBe('no-metrics');
     expect(recent.code).toBe(0);
