@@ -13,8 +13,8 @@ import {
 } from '@aws-sdk/client-s3';
 import { UserError } from '../errors.js';
 import { bucketRegionFromError, describeAwsError, httpStatus, isAwsError } from '../aws/errors.js';
-import type { Attrs, ResourceKind } from './types.js';
-import { sortedRecord, tagsToList } from './util.js';
+import type { ResourceKind } from './types.js';
+import { readEach, sortedRecord, tagsToList } from './util.js';
 
 /** A bucket that is not in the region the configuration says. */
 export class BucketRegionError extends UserError {
@@ -47,20 +47,16 @@ export const bucket: ResourceKind = {
     region: a.region ?? null,
     ...(a.objectLock !== undefined ? { objectLock: a.objectLock } : {}),
   }),
-  async readMany(ctx, items) {
-    const out = new Map<string, Attrs | null>();
-    await Promise.all(
-      items.map(async ({ address, id }) => {
-        try {
-          await ctx.aws.limit(() => ctx.aws.s3(id.region!).send(new HeadBucketCommand({ Bucket: id.bucket })));
-          out.set(address, { region: id.region! });
-        } catch (e) {
-          if (isAwsError(e, 'NotFound', 'NoSuchBucket') || httpStatus(e) === 404) out.set(address, null);
-          else throw BucketRegionError.wrap(e, id.bucket!, id.region!);
-        }
-      }),
-    );
-    return out;
+  readMany(ctx, items) {
+    return readEach(items, async (id) => {
+      try {
+        await ctx.aws.limit(() => ctx.aws.s3(id.region!).send(new HeadBucketCommand({ Bucket: id.bucket })));
+        return { region: id.region! };
+      } catch (e) {
+        if (isAwsError(e, 'NotFound', 'NoSuchBucket') || httpStatus(e) === 404) return null;
+        else throw BucketRegionError.wrap(e, id.bucket!, id.region!);
+      }
+    });
   },
   async create(ctx, r) {
     const { bucket: name, region } = r.id as { bucket: string; region: string };

@@ -20,7 +20,7 @@ import {
 import { isAwsError } from '../aws/errors.js';
 import type { ApplyContext, Attrs, Json, ResourceKind } from './types.js';
 import { BucketRegionError } from './bucket.js';
-import { sortedRecord, tagsFromList, tagsToList } from './util.js';
+import { readEach, sortedRecord, tagsFromList, tagsToList } from './util.js';
 
 /** The normalised form of one rule. Absent optional values are null. */
 export interface NormalRule {
@@ -145,23 +145,19 @@ export const replication: ResourceKind = {
       'format V1 → V2: the live configuration uses the legacy V1 schema (rule-level Prefix); s3repl writes the same rules in the V2 form (Filter, Priority and DeleteMarkerReplication on every rule), which replicates the same objects (V1 rules replicate delete markers: deleteMarkers: true keeps that)',
     ];
   },
-  async readMany(ctx, items) {
-    const out = new Map<string, Attrs | null>();
-    await Promise.all(
-      items.map(async ({ address, id }) => {
-        try {
-          const r = await ctx.aws.limit(() =>
-            ctx.aws.s3(id.region!).send(new GetBucketReplicationCommand({ Bucket: id.bucket })),
-          );
-          out.set(address, fromAws(r.ReplicationConfiguration ?? { Role: '', Rules: [] }) as unknown as Attrs);
-        } catch (e) {
-          // No configuration, or no bucket yet (it is created earlier in the same apply).
-          if (isAwsError(e, 'ReplicationConfigurationNotFoundError', 'NoSuchBucket')) out.set(address, null);
-          else throw BucketRegionError.wrap(e, id.bucket!, id.region!);
-        }
-      }),
-    );
-    return out;
+  readMany(ctx, items) {
+    return readEach(items, async (id) => {
+      try {
+        const r = await ctx.aws.limit(() =>
+          ctx.aws.s3(id.region!).send(new GetBucketReplicationCommand({ Bucket: id.bucket })),
+        );
+        return fromAws(r.ReplicationConfiguration ?? { Role: '', Rules: [] }) as unknown as Attrs;
+      } catch (e) {
+        // No configuration, or no bucket yet (it is created earlier in the same apply).
+        if (isAwsError(e, 'ReplicationConfigurationNotFoundError', 'NoSuchBucket')) return null;
+        else throw BucketRegionError.wrap(e, id.bucket!, id.region!);
+      }
+    });
   },
   create: put,
   update: put,

@@ -1,7 +1,8 @@
 /** The inline policy s3repl generates for a managed role (least privilege, from the rules that use it). */
 import { DeleteRolePolicyCommand, GetRolePolicyCommand, PutRolePolicyCommand } from '@aws-sdk/client-iam';
 import { isAwsError } from '../aws/errors.js';
-import type { ApplyContext, Attrs, DesiredResource, Json, ResourceKind } from './types.js';
+import { readEach } from './util.js';
+import type { ApplyContext, DesiredResource, Json, ResourceKind } from './types.js';
 import { decodePolicy, normalizePolicy } from './policy-doc.js';
 
 export const POLICY_NAME = 's3repl-replication';
@@ -11,23 +12,19 @@ export const rolePolicy: ResourceKind = {
   phase: 3,
   describe: (id) => `inline policy ${id.policyName} of IAM role ${id.roleName}`,
   normalize: (a) => ({ document: a.document ? (normalizePolicy(a.document) as unknown as Json) : null }),
-  async readMany(ctx, items) {
-    const out = new Map<string, Attrs | null>();
-    await Promise.all(
-      items.map(async ({ address, id }) => {
-        try {
-          const r = await ctx.aws.limit(() =>
-            ctx.aws.iam().send(new GetRolePolicyCommand({ RoleName: id.roleName, PolicyName: id.policyName })),
-          );
-          out.set(address, { document: decodePolicy(r.PolicyDocument) as unknown as Json });
-        } catch (e) {
-          // No such policy, or no such role yet.
-          if (isAwsError(e, 'NoSuchEntity')) out.set(address, null);
-          else throw e;
-        }
-      }),
-    );
-    return out;
+  readMany(ctx, items) {
+    return readEach(items, async (id) => {
+      try {
+        const r = await ctx.aws.limit(() =>
+          ctx.aws.iam().send(new GetRolePolicyCommand({ RoleName: id.roleName, PolicyName: id.policyName })),
+        );
+        return { document: decodePolicy(r.PolicyDocument) as unknown as Json };
+      } catch (e) {
+        // No such policy, or no such role yet.
+        if (isAwsError(e, 'NoSuchEntity')) return null;
+        else throw e;
+      }
+    });
   },
   create: put,
   update: put,

@@ -16,9 +16,9 @@ import {
   DeleteRolePolicyCommand,
 } from '@aws-sdk/client-iam';
 import { isAwsError } from '../aws/errors.js';
-import type { ApplyContext, Attrs, Json, ResourceKind } from './types.js';
+import type { ApplyContext, Json, ResourceKind } from './types.js';
 import { decodePolicy, normalizePolicy } from './policy-doc.js';
-import { sortedRecord, tagsFromList, tagsToList } from './util.js';
+import { readEach, sortedRecord, tagsFromList, tagsToList } from './util.js';
 
 export const MANAGED_BY_TAG = 'managed-by';
 export const LINEAGE_TAG = 's3repl:lineage';
@@ -35,28 +35,24 @@ export const role: ResourceKind = {
     permissionsBoundary: a.permissionsBoundary ?? null,
     tags: sortedRecord(a.tags as Record<string, string> | undefined),
   }),
-  async readMany(ctx, items) {
-    const out = new Map<string, Attrs | null>();
-    await Promise.all(
-      items.map(async ({ address, id }) => {
-        try {
-          const r = await ctx.aws.limit(() => ctx.aws.iam().send(new GetRoleCommand({ RoleName: id.roleName })));
-          const role = r.Role!;
-          out.set(address, {
-            name: role.RoleName ?? id.roleName!,
-            path: role.Path ?? '/',
-            arn: role.Arn ?? null,
-            trustPolicy: decodePolicy(role.AssumeRolePolicyDocument) as unknown as Json,
-            permissionsBoundary: role.PermissionsBoundary?.PermissionsBoundaryArn ?? null,
-            tags: tagsFromList(role.Tags),
-          });
-        } catch (e) {
-          if (isAwsError(e, 'NoSuchEntity')) out.set(address, null);
-          else throw e;
-        }
-      }),
-    );
-    return out;
+  readMany(ctx, items) {
+    return readEach(items, async (id) => {
+      try {
+        const r = await ctx.aws.limit(() => ctx.aws.iam().send(new GetRoleCommand({ RoleName: id.roleName })));
+        const role = r.Role!;
+        return {
+          name: role.RoleName ?? id.roleName!,
+          path: role.Path ?? '/',
+          arn: role.Arn ?? null,
+          trustPolicy: decodePolicy(role.AssumeRolePolicyDocument) as unknown as Json,
+          permissionsBoundary: role.PermissionsBoundary?.PermissionsBoundaryArn ?? null,
+          tags: tagsFromList(role.Tags),
+        };
+      } catch (e) {
+        if (isAwsError(e, 'NoSuchEntity')) return null;
+        else throw e;
+      }
+    });
   },
   adoptable(live, lineage) {
     const tags = (live.tags ?? {}) as Record<string, string>;

@@ -1,5 +1,5 @@
 /** Small helpers shared by resource kinds. */
-import type { Attrs, Json } from './types.js';
+import type { Attrs, Json, ResourceId } from './types.js';
 
 /** Sorts an object's keys (recursively) so JSON and hashes are stable; drops undefined. */
 export function canonical<T extends Json | undefined>(value: T): T {
@@ -43,5 +43,19 @@ export const str = (a: Attrs, k: string): string => {
 export function chunks<T>(items: readonly T[], size: number): T[][] {
   const out: T[][] = [];
   for (let i = 0; i < items.length; i += size) out.push(items.slice(i, i + size));
+  return out;
+}
+
+/**
+ * Reads each item on its own (concurrently; every call goes through the client's
+ * limit), for kinds whose API has no batch read. `read` returns null when the
+ * resource does not exist.
+ */
+export async function readEach(
+  items: ReadonlyArray<{ address: string; id: ResourceId }>,
+  read: (id: ResourceId) => Promise<Attrs | null>,
+): Promise<Map<string, Attrs | null>> {
+  const out = new Map<string, Attrs | null>();
+  await Promise.all(items.map(async ({ address, id }) => out.set(address, await read(id))));
   return out;
 }

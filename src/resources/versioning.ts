@@ -5,8 +5,8 @@
  */
 import { GetBucketVersioningCommand, PutBucketVersioningCommand } from '@aws-sdk/client-s3';
 import { isAwsError } from '../aws/errors.js';
-import type { Attrs, ResourceKind } from './types.js';
-import { str } from './util.js';
+import type { ResourceKind } from './types.js';
+import { readEach, str } from './util.js';
 import { BucketRegionError } from './bucket.js';
 
 export const versioning: ResourceKind = {
@@ -15,23 +15,19 @@ export const versioning: ResourceKind = {
   neverDelete: true,
   describe: (id) => `versioning of s3://${id.bucket} (${id.region})`,
   normalize: (a) => ({ status: a.status ?? 'Unversioned' }),
-  async readMany(ctx, items) {
-    const out = new Map<string, Attrs | null>();
-    await Promise.all(
-      items.map(async ({ address, id }) => {
-        try {
-          const r = await ctx.aws.limit(() =>
-            ctx.aws.s3(id.region!).send(new GetBucketVersioningCommand({ Bucket: id.bucket })),
-          );
-          // A never-versioned bucket answers 200 with no Status.
-          out.set(address, { status: r.Status ?? 'Unversioned' });
-        } catch (e) {
-          if (isAwsError(e, 'NoSuchBucket')) out.set(address, null);
-          else throw BucketRegionError.wrap(e, id.bucket!, id.region!);
-        }
-      }),
-    );
-    return out;
+  readMany(ctx, items) {
+    return readEach(items, async (id) => {
+      try {
+        const r = await ctx.aws.limit(() =>
+          ctx.aws.s3(id.region!).send(new GetBucketVersioningCommand({ Bucket: id.bucket })),
+        );
+        // A never-versioned bucket answers 200 with no Status.
+        return { status: r.Status ?? 'Unversioned' };
+      } catch (e) {
+        if (isAwsError(e, 'NoSuchBucket')) return null;
+        else throw BucketRegionError.wrap(e, id.bucket!, id.region!);
+      }
+    });
   },
   async create(ctx, r) {
     await enable(ctx, r.id.bucket!, r.id.region!, str(r.attributes, 'status'));
