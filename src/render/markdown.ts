@@ -13,7 +13,7 @@
 import { hasChanges, type Action, type DriftItem, type Notice, type Plan, type ResourceChange } from '../engine/types.js';
 import { iamMarkdownParts } from './iam.js';
 import { renderSummaryLine } from './text.js';
-import { changeLines, codeSpan, escapeHtml, escapeMarkdown, fenceFor, objectBody, parseJsonDocument, plural, type DiffLine } from './values.js';
+import { changeLines, codeSpan, escapeHtml, escapeMarkdown, fenceFor, parseJsonDocument, resourceChangeLines, plural, type DiffLine } from './values.js';
 
 export interface MarkdownOptions {
   /** Longest comment to produce (default 65,000: under GitHub's 65,535 with room for a header the caller adds). */
@@ -208,19 +208,7 @@ function fenced(lines: readonly string[], lang: string): string {
 }
 
 function resourceDiff(rc: ResourceChange, width: number): DiffLine[] {
-  const tree = { width, indentPerDepth: 2 };
-  switch (rc.action) {
-    case 'create':
-      return rc.after ? objectBody(rc.after, '+', 0, tree) : [];
-    case 'delete':
-      return rc.before ? objectBody(rc.before, '-', 0, tree) : [];
-    case 'update':
-    case 'replace':
-      return rc.changes.flatMap((ch) => changeLines(ch, 0, { ...tree, style: 'pair' }));
-    case 'forget':
-    case 'no-op':
-      return [];
-  }
+  return resourceChangeLines(rc, { width, indentPerDepth: 2 }, 'pair');
 }
 
 function detailsBlock(rc: ResourceChange, width: number): string | undefined {

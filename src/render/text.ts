@@ -7,7 +7,7 @@
 import type { ChalkInstance } from 'chalk';
 import { hasChanges, type Action, type DriftItem, type Notice, type Plan, type ResourceChange } from '../engine/types.js';
 import { renderIamText } from './iam.js';
-import { changeLines, objectBody, wrapWords, type DiffLine, type Sign } from './values.js';
+import { changeLines, resourceChangeLines, wrapWords, type DiffLine, type Sign } from './values.js';
 
 export interface TextOptions {
   color: ChalkInstance;
@@ -104,19 +104,7 @@ export function renderResourceText(rc: ResourceChange, c: ChalkInstance, width =
 }
 
 function resourceBody(rc: ResourceChange, width: number): DiffLine[] {
-  const tree = { width: width - BODY_INDENT, indentPerDepth: INDENT_PER_DEPTH };
-  switch (rc.action) {
-    case 'create':
-      return rc.after ? objectBody(rc.after, '+', 0, tree) : [];
-    case 'delete':
-      return rc.before ? objectBody(rc.before, '-', 0, tree) : [];
-    case 'update':
-    case 'replace':
-      return rc.changes.flatMap((ch) => changeLines(ch, 0, { ...tree, style: 'arrow' }));
-    case 'forget':
-    case 'no-op':
-      return [];
-  }
+  return resourceChangeLines(rc, { width: width - BODY_INDENT, indentPerDepth: INDENT_PER_DEPTH }, 'arrow');
 }
 
 /** The action symbol, right-aligned in three columns (`  +`, `-/+`). */

@@ -5,7 +5,7 @@
  * how to indent and colour them (the terminal puts a sign at every depth, like
  * Terraform; a Markdown ```diff block needs the sign in column 0).
  */
-import type { AttributeChange } from '../engine/types.js';
+import type { AttributeChange, ResourceChange } from '../engine/types.js';
 
 export type Sign = '+' | '-' | '~' | ' ';
 
@@ -412,4 +412,20 @@ export function fenceFor(lines: readonly string[]): string {
   let longest = 0;
   for (const l of lines) for (const r of l.match(/`+/g) ?? []) longest = Math.max(longest, r.length);
   return '`'.repeat(Math.max(3, longest + 1));
+}
+
+/** The body of one resource change: attributes for create/delete, changed paths for update/replace. */
+export function resourceChangeLines(rc: ResourceChange, tree: TreeOptions, style: ChangeOptions['style']): DiffLine[] {
+  switch (rc.action) {
+    case 'create':
+      return rc.after ? objectBody(rc.after, '+', 0, tree) : [];
+    case 'delete':
+      return rc.before ? objectBody(rc.before, '-', 0, tree) : [];
+    case 'update':
+    case 'replace':
+      return rc.changes.flatMap((ch) => changeLines(ch, 0, { ...tree, style }));
+    case 'forget':
+    case 'no-op':
+      return [];
+  }
 }
