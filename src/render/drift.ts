@@ -11,6 +11,7 @@ import type { ChalkInstance } from 'chalk';
 import type { PendingCause, PendingChange, DriftReport } from '../engine/drift.js';
 import type { Action } from '../engine/types.js';
 import { iamRows, iamTableText, iamMarkdownParts } from './iam.js';
+import { orderKeys } from './json.js';
 import { renderDriftMarkdown } from './markdown.js';
 import { DEFAULT_WIDTH, renderDriftText } from './text.js';
 import { codeSpan, escapeMarkdown, plural, wrapWords } from './values.js';
@@ -226,24 +227,7 @@ const FREE_FORM = new Set([
   'iam.statements[].conditions',
 ]);
 
-function ordered(value: unknown, path: string | null): unknown {
-  if (Array.isArray(value)) return value.map((v) => ordered(v, path === null ? null : `${path}[]`));
-  if (typeof value !== 'object' || value === null) return value;
-  const obj = value as Record<string, unknown>;
-  const known = path === null ? [] : (KEY_ORDER[path] ?? []);
-  const rest = Object.keys(obj)
-    .filter((k) => !known.includes(k))
-    .sort();
-  const out: Record<string, unknown> = {};
-  for (const k of [...known, ...rest]) {
-    if (!(k in obj) || obj[k] === undefined) continue;
-    const child = path === null ? null : path === '' ? k : `${path}.${k}`;
-    out[k] = ordered(obj[k], child !== null && FREE_FORM.has(child) ? null : child);
-  }
-  return out;
-}
-
 /** The report as 2-space-indented JSON with a final newline, keys in a stable order. */
 export function renderDriftReportJson(report: DriftReport): string {
-  return `${JSON.stringify(ordered(report, ''), null, 2)}\n`;
+  return `${JSON.stringify(orderKeys(report, KEY_ORDER, FREE_FORM), null, 2)}\n`;
 }

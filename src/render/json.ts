@@ -53,12 +53,22 @@ function join(path: string, key: string): string {
   return path === '' ? key : `${path}.${key}`;
 }
 
-function canonical(value: unknown, path: string): unknown {
-  if (Array.isArray(value)) return value.map((v) => canonical(v, `${path}[]`));
+/**
+ * A JSON value with the keys of each object in contract order (by path, `[]` for
+ * array items), then any others sorted; under a free-form path every level is
+ * sorted. Shared by the plan and drift JSON formats.
+ */
+export function orderKeys(
+  value: unknown,
+  keyOrder: Record<string, readonly string[]>,
+  freeForm: ReadonlySet<string>,
+  path = '',
+): unknown {
+  if (Array.isArray(value)) return value.map((v) => orderKeys(v, keyOrder, freeForm, `${path}[]`));
   if (typeof value !== 'object' || value === null) return value;
   const obj = value as Record<string, unknown>;
-  const free = FREE_FORM.has(path) || path.includes('#');
-  const known = free ? [] : (KEY_ORDER[path] ?? []);
+  const free = freeForm.has(path) || path.includes('#');
+  const known = free ? [] : (keyOrder[path] ?? []);
   const rest = Object.keys(obj)
     .filter((k) => !known.includes(k))
     .sort();
@@ -66,14 +76,14 @@ function canonical(value: unknown, path: string): unknown {
   for (const k of [...known, ...rest]) {
     if (!(k in obj) || obj[k] === undefined) continue;
     // Inside free-form values every level is free-form: mark the path with '#'.
-    out[k] = canonical(obj[k], free ? `${join(path, k)}#` : join(path, k));
+    out[k] = orderKeys(obj[k], keyOrder, freeForm, free ? `${join(path, k)}#` : join(path, k));
   }
   return out;
 }
 
 /** The plan as a plain object in canonical key order (what `renderPlanJson` serialises). */
 export function canonicalPlan(plan: Plan): Plan {
-  return canonical(plan, '') as Plan;
+  return orderKeys(plan, KEY_ORDER, FREE_FORM) as Plan;
 }
 
 /** The plan as 2-space-indented JSON with a final newline, keys in a stable order. */
