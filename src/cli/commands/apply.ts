@@ -5,7 +5,7 @@
 import type { Argv } from 'yargs';
 import ora from 'ora';
 import { applyPlan, type StepEvent } from '../../engine/apply.js';
-import { makePlan, fingerprint } from '../../engine/plan.js';
+import { fingerprint } from '../../engine/plan.js';
 import { readLive } from '../../engine/read.js';
 import { readPlanFile, readsOf, staleReasons } from '../../engine/saved.js';
 import { hasChanges, type Plan } from '../../engine/types.js';
@@ -16,7 +16,7 @@ import type { Output } from '../output.js';
 import { confirm } from '../prompt.js';
 import { openWorkspace, type Workspace } from '../workspace.js';
 import { lockTimeoutOption, parseDuration } from '../duration.js';
-import { debugCalls, renderPlan } from './plan.js';
+import { debugCalls, planWorkspace, renderPlan } from './plan.js';
 import type { CommandModule } from './types.js';
 
 interface ApplyArgs extends GlobalArgs {
@@ -93,15 +93,7 @@ async function execute(ws: Workspace, argv: ApplyArgs, mode: 'apply' | 'destroy'
       if (!state && plan.state.lineage) session.doc.lineage = plan.state.lineage;
       o.err(`Applying the saved plan ${argv.planfile} (${plan.summary.add} to add, ${plan.summary.change} to change, ${plan.summary.destroy} to destroy).`);
     } else {
-      plan = await makePlan({
-        config: ws.config,
-        configPath: ws.configPath,
-        configSha256: ws.load.sha256,
-        aws: ws.aws,
-        state,
-        mode,
-        lineage: session.lineage,
-      });
+      plan = await planWorkspace(ws, mode, { state, lineage: session.lineage });
       o.out(renderPlan(plan, 'text', o));
       if (hasChanges(plan) && !argv['auto-approve']) {
         if (!o.interactive) {

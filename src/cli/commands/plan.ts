@@ -7,6 +7,7 @@ import { renderPlanText } from '../../render/text.js';
 import { renderPlanMarkdown } from '../../render/markdown.js';
 import { renderPlanJson } from '../../render/json.js';
 import type { GlobalArgs } from '../common.js';
+import type { StateDocument } from '../../state/types.js';
 import { openWorkspace, type Workspace } from '../workspace.js';
 import type { Output } from '../output.js';
 import type { CommandModule } from './types.js';
@@ -24,16 +25,24 @@ export function renderPlan(plan: Plan, format: PlanFormat, o: Output): string {
   }
 }
 
-/** Reads state and live resources and makes the plan. */
-export async function planWorkspace(ws: Workspace, mode: 'apply' | 'destroy' = 'apply'): Promise<Plan> {
-  const state = await ws.backend.read();
+/**
+ * Makes the plan from the workspace: live resources, and the state (read from
+ * the backend unless a locked session passes its own, with the lineage a new
+ * state will get).
+ */
+export async function planWorkspace(
+  ws: Workspace,
+  mode: 'apply' | 'destroy' = 'apply',
+  from?: { state: StateDocument | null; lineage: string },
+): Promise<Plan> {
   return makePlan({
     config: ws.config,
     configPath: ws.configPath,
     configSha256: ws.load.sha256,
     aws: ws.aws,
-    state,
+    state: from ? from.state : await ws.backend.read(),
     mode,
+    lineage: from?.lineage,
   });
 }
 
