@@ -32,6 +32,11 @@ export interface PlanInput {
   mode?: 'apply' | 'destroy';
   /** Lineage for a new state (default: a fresh UUID). */
   lineage?: string;
+  /**
+   * A bucket that must already exist but does not: an error (plan, apply), or
+   * reported as a notice and planned as missing (drift, which must report it).
+   */
+  missingBuckets?: 'error' | 'report';
 }
 
 const PRIOR = PRIOR_SUFFIX;
@@ -55,7 +60,12 @@ export async function makePlan(input: PlanInput): Promise<Plan> {
   }
   const live = await readLive(aws, accountId, items);
 
-  if (mode === 'apply') checkBucketsExist(compiled.mustExist, live);
+  const notices = mode === 'destroy' ? [] : [...compiled.notices];
+  if (mode === 'apply' && input.missingBuckets === 'report') {
+    for (const b of compiled.mustExist.filter((m) => live.get(m.versioningAddress) === null)) {
+      notices.push({ level: 'warning', address: b.versioningAddress, message: `bucket ${b.bucket} (${b.region}) does not exist` });
+    }
+  } else if (mode === 'apply') checkBucketsExist(compiled.mustExist, live);
 
   const changes: ResourceChange[] = [];
   const drift: DriftItem[] = [];
@@ -125,7 +135,7 @@ export async function makePlan(input: PlanInput): Promise<Plan> {
     changes,
     drift,
     iam: iamChanges(changes),
-    notices: mode === 'destroy' ? [] : compiled.notices,
+    notices,
     summary: summarize(changes),
   };
 }

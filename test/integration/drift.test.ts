@@ -13,7 +13,7 @@ import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { Ajv, type ValidateFunction } from 'ajv';
 import addFormatsPlugin from 'ajv-formats';
-import { DeleteBucketReplicationCommand, GetBucketReplicationCommand, PutBucketReplicationCommand, PutBucketVersioningCommand } from '@aws-sdk/client-s3';
+import { CreateBucketCommand, DeleteBucketCommand, DeleteBucketReplicationCommand, GetBucketReplicationCommand, PutBucketReplicationCommand, PutBucketVersioningCommand } from '@aws-sdk/client-s3';
 import { DeleteAlarmsCommand, DescribeAlarmsCommand, PutMetricAlarmCommand } from '@aws-sdk/client-cloudwatch';
 import { GetRolePolicyCommand, PutRolePolicyCommand } from '@aws-sdk/client-iam';
 import { startEmulator, type Emulator } from '../emulator/server.js';
@@ -496,6 +496,42 @@ replications:
     const { report } = await driftJson(fresh);
     expect(report.pending).toEqual([]);
     expect(report.summary.managed).toBe(0);
+  });
+});
+
+describe('a bucket s3repl did not create', () => {
+  it('deleted outside s3repl: reported as vanished (exit 2), not a plan error', async () => {
+    emu.reset();
+    const west = clients(emu.url, 'us-west-2');
+    await west.s3.send(new CreateBucketCommand({ Bucket: 'kept-dr', CreateBucketConfiguration: { LocationConstraint: 'us-west-2' } }));
+    const dir = workdir(`
+version: 1
+defaults: { region: us-east-1 }
+buckets:
+  kept-src: { create: true }
+  kept-dr: { region: us-west-2 }
+roles:
+  replication: { name: s3repl-kept }
+replications:
+  - source: kept-src
+    role: replication
+    rules:
+      - id: dr
+        destination: { bucket: kept-dr }
+`);
+    await apply(dir);
+    expect((await cli(['drift'], dir)).code).toBe(0);
+    await west.s3.send(new DeleteBucketCommand({ Bucket: 'kept-dr' }));
+    const { code, report } = await driftJson(dir);
+    expect(code).toBe(2);
+    expect(report.drift).toContainEqual(expect.objectContaining({ address: 'versioning.kept-dr', status: 'vanished' }));
+    const text = await cli(['drift'], dir);
+    expect(text.code).toBe(2);
+    expect(text.stdout + text.stderr).toContain('kept-dr');
+    // plan still refuses: it cannot apply anything to a bucket that is not there.
+    const plan = await cli(['plan'], dir);
+    expect(plan.code).toBe(1);
+    expect(plan.stderr).toContain('kept-dr (us-west-2)');
   });
 });
 

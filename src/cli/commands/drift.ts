@@ -68,6 +68,8 @@ export const driftCommand: CommandModule = {
         configSha256: ws.load.sha256,
         aws: ws.aws,
         state,
+        // A bucket deleted outside s3repl is drift to report, not an error.
+        missingBuckets: 'report',
       });
       const report = makeDriftReport(plan, state);
       ws.o.out(renderDriftReport(report, argv.format, ws.o));
