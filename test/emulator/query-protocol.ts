@@ -6,6 +6,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import type { EmuRequest, EmuResponse } from './types.js';
+import { escapeXml } from './xml.js';
 
 /** An error AWS would return: code, HTTP status, and whose fault it is. */
 export class AwsError extends Error {
@@ -251,16 +252,6 @@ export interface OutObject {
   [key: string]: OutValue;
 }
 
-export function xmlEscape(s: string): string {
-  return s
-    .replace(/&/g, '&amp;')
-    .replace(/</g, '&lt;')
-    .replace(/>/g, '&gt;')
-    .replace(/"/g, '&quot;')
-    .replace(/'/g, '&apos;')
-    .replace(/\r/g, '&#xD;');
-}
-
 /** ISO 8601 with milliseconds, as CloudWatch writes; IAM drops them. */
 export function isoTime(d: Date, withMillis = true): string {
   const s = d.toISOString();
@@ -283,7 +274,7 @@ export function toXml(value: OutValue, opts: XmlOptions): string {
       .join('');
   }
   if (typeof value === 'number') return formatNumber(value);
-  return xmlEscape(String(value));
+  return escapeXml(String(value));
 }
 
 function formatNumber(n: number): string {
@@ -323,8 +314,8 @@ export function queryResponse(
 export function queryErrorResponse(err: AwsError, xmlns: string, requestId: string): EmuResponse {
   const body =
     `<?xml version="1.0" encoding="UTF-8"?>\n` +
-    `<ErrorResponse xmlns="${xmlns}"><Error><Type>${err.type}</Type><Code>${xmlEscape(err.code)}</Code>` +
-    `<Message>${xmlEscape(err.message)}</Message></Error><RequestId>${requestId}</RequestId></ErrorResponse>\n`;
+    `<ErrorResponse xmlns="${xmlns}"><Error><Type>${err.type}</Type><Code>${escapeXml(err.code)}</Code>` +
+    `<Message>${escapeXml(err.message)}</Message></Error><RequestId>${requestId}</RequestId></ErrorResponse>\n`;
   return { status: err.status, headers: { 'content-type': 'text/xml', 'x-amzn-requestid': requestId }, body };
 }
 
