@@ -6,7 +6,15 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { spawn } from 'node:child_process';
 import { readFileSync, writeFileSync, mkdirSync } from 'node:fs';
 import * as path from 'node:path';
-import { ListBucketsCommand, PutBucketVersioningCommand } from '@aws-sdk/client-s3';
+import {
+  CreateBucketCommand,
+  GetBucketReplicationCommand,
+  GetBucketVersioningCommand,
+  GetObjectCommand,
+  ListBucketsCommand,
+  ListObjectsV2Command,
+  PutBucketVersioningCommand,
+} from '@aws-sdk/client-s3';
 import { DescribeAlarmsCommand } from '@aws-sdk/client-cloudwatch';
 import { GetRoleCommand, ListRolesCommand } from '@aws-sdk/client-iam';
 import { startEmulator, type Emulator, type EmulatorOptions } from '../emulator/server.js';
@@ -221,4 +229,45 @@ describe('apply', () => {
     const role = await clients(emu.url).iam.send(new GetRoleCommand({ RoleName: 's3repl-shop' }));
     expect(role.Role?.Tags ?? []).toEqual([]);
   });
+
+  it('destroy removes what s3repl manages and nothing else: buckets stay, versioning stays on', async () => {
+    const emu = await emulator();
+    const cwd = workdir(CONFIG);
+    expect((await runCli(['apply', '--auto-approve'], { cwd, endpoint: emu.url })).code).toBe(0);
+    const refused = await runCli(['destroy'], { cwd, endpoint: emu.url });
+    expect(refused.code).toBe(1);
+    expect(refused.stderr).toContain('--auto-approve');
+
+    const r = await runCli(['destroy', '--auto-approve'], { cwd, endpoint: emu.url });
+    expect(r.stderr).toContain('Destroy complete!');
+    expect(r.code).toBe(0);
+    const inv = await inventory(emu);
+    expect(inv.buckets).toEqual(['shop-log-archive', 'shop-logs', 'shop-orders', 'shop-orders-dr']);
+    expect(inv.roles).toEqual([]);
+    expect(inv.alarms).toEqual([]);
+    const east = clients(emu.url, 'us-east-1');
+    await expect(east.s3.send(new GetBucketReplicationCommand({ Bucket: 'shop-orders' }))).rejects.toMatchObject({ name: 'ReplicationConfigurationNotFoundError' });
+    expect((await east.s3.send(new GetBucketVersioningCommand({ Bucket: 'shop-orders' }))).Status).toBe('Enabled');
+    expect(readState(cwd).resources).toEqual({});
+    // And apply brings it all back.
+    expect((await runCli(['apply', '--auto-approve'], { cwd, endpoint: emu.url })).code).toBe(0);
+    await expectConverged(emu, cwd);
+  });
+
+  it('keeps state in S3 with backend: s3, and releases the lock object', async () => {
+    const emu = await emulator();
+    const east = clients(emu.url, 'us-east-1');
+    await east.s3.send(new CreateBucketCommand({ Bucket: 'shop-tfstate' }));
+    await east.s3.send(new PutBucketVersioningCommand({ Bucket: 'shop-tfstate', VersioningConfiguration: { Status: 'Enabled' } }));
+    const cwd = workdir(`${CONFIG}\nstate: { backend: s3, bucket: shop-tfstate, key: s3repl/shop.json, region: us-east-1 }\n`);
+    expect((await runCli(['apply', '--auto-approve'], { cwd, endpoint: emu.url })).code).toBe(0);
+    const obj = await east.s3.send(new GetObjectCommand({ Bucket: 'shop-tfstate', Key: 's3repl/shop.json' }));
+    const state = JSON.parse(await obj.Body!.transformToString());
+    expect(Object.keys(state.resources)).toHaveLength(PLANNED);
+    const keys = (await east.s3.send(new ListObjectsV2Command({ Bucket: 'shop-tfstate' }))).Contents?.map((o) => o.Key) ?? [];
+    expect(keys).not.toContain('s3repl/shop.json.lock');
+    const plan = await runCli(['plan', '--detailed-exitcode'], { cwd, endpoint: emu.url });
+    expect(plan.code).toBe(0);
+  });
 });
+
