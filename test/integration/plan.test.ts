@@ -170,3 +170,23 @@ replications:
     ]);
   });
 });
+
+describe('plan with a bad configuration', () => {
+  it('says a missing file is missing, once, with exit 1 and no stack trace', async () => {
+    const cwd = workdir('version: 1\n');
+    const r = await runCli(['plan', '-c', 'nope.yaml'], { cwd, endpoint: emu.url });
+    expect(r.code).toBe(1);
+    expect(r.stderr).toContain('nope.yaml not found');
+    expect(r.stderr).not.toContain('is not valid');
+    expect(r.stderr).not.toMatch(/\n\s+at /);
+  });
+
+  it('prints every configuration error with file:line:col before refusing to plan', async () => {
+    const cwd = workdir('version: 1\ndefaults: { region: us-east-1 }\nbuckets:\n  a-bucket: {}\nreplications:\n  - source: a-bucket\n    role: nope\n    rules:\n      - id: r\n        destination: { bucket: a-bucket }\n');
+    const r = await runCli(['plan'], { cwd, endpoint: emu.url });
+    expect(r.code).toBe(1);
+    expect(r.stderr).toMatch(/replication\.yaml:7:11: error\[unknown-role\]/);
+    expect(r.stderr).toMatch(/replication\.yaml:\d+:\d+: error\[source-equals-destination\]/);
+    expect(r.stderr).toContain('run s3repl validate');
+  });
+});
