@@ -13,7 +13,7 @@
 import { hasChanges, type Action, type DriftItem, type Notice, type Plan, type ResourceChange } from '../engine/types.js';
 import { iamMarkdownParts } from './iam.js';
 import { renderSummaryLine } from './text.js';
-import { changeLines, codeSpan, escapeHtml, escapeMarkdown, fenceFor, parseJsonDocument, resourceChangeLines, plural, type DiffLine } from './values.js';
+import { ACTION_PHRASE, changeLines, codeSpan, escapeHtml, escapeMarkdown, fenceFor, parseJsonDocument, resourceChangeLines, plural, type DiffLine } from './values.js';
 
 export interface MarkdownOptions {
   /** Longest comment to produce (default 65,000: under GitHub's 65,535 with room for a header the caller adds). */
@@ -31,15 +31,6 @@ const ACTION_LABEL: Record<Action, string> = {
   delete: '➖ delete',
   forget: '✋ forget',
   'no-op': 'no change',
-};
-
-const ACTION_PHRASE: Record<Action, string> = {
-  create: 'will be created',
-  update: 'will be updated in-place',
-  replace: 'must be replaced',
-  delete: 'will be destroyed',
-  forget: 'will be forgotten (left in AWS, no longer managed)',
-  'no-op': 'is up to date',
 };
 
 /**

@@ -7,7 +7,7 @@
 import type { ChalkInstance } from 'chalk';
 import { hasChanges, type Action, type DriftItem, type Notice, type Plan, type ResourceChange } from '../engine/types.js';
 import { renderIamText } from './iam.js';
-import { changeLines, resourceChangeLines, wrapWords, type DiffLine, type Sign } from './values.js';
+import { ACTION_PHRASE, changeLines, resourceChangeLines, wrapWords, type DiffLine, type Sign } from './values.js';
 
 export interface TextOptions {
   color: ChalkInstance;
@@ -22,15 +22,6 @@ export const DEFAULT_WIDTH = 120;
 /** Where a resource's attribute lines start, and how much each nesting level indents. */
 const BODY_INDENT = 6;
 const INDENT_PER_DEPTH = 4;
-
-const ACTION_PHRASE: Record<Action, string> = {
-  create: 'will be created',
-  update: 'will be updated in-place',
-  replace: 'must be replaced',
-  delete: 'will be destroyed',
-  forget: 'will be forgotten (left in AWS, no longer managed)',
-  'no-op': 'is up to date',
-};
 
 /** `Plan: 2 to add, 1 to change, 0 to destroy.` (`, 1 to forget` when any), or the no-changes sentence. */
 export function renderSummaryLine(plan: Plan): string {

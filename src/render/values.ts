@@ -5,7 +5,7 @@
  * how to indent and colour them (the terminal puts a sign at every depth, like
  * Terraform; a Markdown ```diff block needs the sign in column 0).
  */
-import type { AttributeChange, ResourceChange } from '../engine/types.js';
+import type { Action, AttributeChange, ResourceChange } from '../engine/types.js';
 
 export type Sign = '+' | '-' | '~' | ' ';
 
@@ -429,3 +429,13 @@ export function resourceChangeLines(rc: ResourceChange, tree: TreeOptions, style
       return [];
   }
 }
+
+/** What happens to a resource, in words (`# role.x will be created`), the same in every format. */
+export const ACTION_PHRASE: Record<Action, string> = {
+  create: 'will be created',
+  update: 'will be updated in-place',
+  replace: 'must be replaced',
+  delete: 'will be destroyed',
+  forget: 'will be forgotten (left in AWS, no longer managed)',
+  'no-op': 'is up to date',
+};
