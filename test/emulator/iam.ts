@@ -525,5 +525,10 @@ export function createIam(opts: IamOptions): IamService {
       const role = roleByArn(arn);
       return role ? parseStored(role.trustPolicy) : null;
     },
+    roleFacts: (arn) => {
+      const role = roleByArn(arn);
+      return role ? { roleId: role.roleId, name: role.name, accountId: role.accountId, maxSessionDuration: role.maxSessionDuration } : null;
+    },
+    principalExists,
   };
 }

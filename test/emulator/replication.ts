@@ -17,6 +17,7 @@ import {
   type S3State,
 } from './s3-model.js';
 import { isV1, ruleMatches, type ReplicationConfig, type ReplicationRule } from './replication-config.js';
+import { bucketPolicyDecision, type PolicyDocument } from './bucket-policy.js';
 
 export interface ReplicationDeps {
   state: () => S3State;
@@ -28,6 +29,31 @@ export interface ReplicationDeps {
 }
 
 export type Outcome = 'COMPLETED' | 'FAILED';
+
+/**
+ * The failure reasons S3 reports for replication (S3 User Guide, "Amazon S3
+ * replication failure reasons"), the subset the emulator produces.
+ */
+export type FailureReason =
+  | 'AssumeRoleNotPermitted'
+  | 'DstBucketNotFound'
+  | 'DstBucketUnversioned'
+  | 'DstDelObjNotPermitted'
+  | 'DstPutObjectNotPermitted'
+  | 'DstPutTaggingNotPermitted'
+  | 'SrcGetObjectNotPermitted'
+  | 'SrcGetTaggingNotPermitted';
+
+function parsePolicy(text: string | undefined): PolicyDocument | undefined {
+  if (text === undefined) return undefined;
+  try {
+    const doc = JSON.parse(text) as { Statement?: unknown };
+    const st = doc.Statement;
+    return { ...doc, Statement: (Array.isArray(st) ? st : st ? [st] : []) as PolicyDocument['Statement'] };
+  } catch {
+    return undefined;
+  }
+}
 
 interface Target {
   rule: ReplicationRule;
@@ -156,6 +182,7 @@ export class ReplicationEngine {
     const started = this.deps.clock.now();
     for (const t of targets) this.publishPending(source, t, v.size);
     this.later(() => {
+      delete v.failureReason;
       const outcomes = targets.map((t) => this.replicate(source, config, t, v, started));
       if (!v.isDeleteMarker && v.replicationStatus === 'PENDING') {
         v.replicationStatus = outcomes.every((o) => o === 'COMPLETED') ? 'COMPLETED' : 'FAILED';
@@ -180,7 +207,7 @@ export class ReplicationEngine {
     this.later(() => {
       for (const t of targets) {
         const dest = this.reachable(t.destination);
-        if (!dest || !this.permitted(config, bucket, t, v, 's3:ReplicateTags')) continue;
+        if (!dest || this.denial(config, bucket, dest, t, v, 's3:ReplicateTags') !== null) continue;
         const copy = findVersion(dest, v.key, v.versionId);
         if (copy) copy.tags = tags.map((x) => ({ ...x }));
       }
@@ -194,6 +221,7 @@ export class ReplicationEngine {
     const targets = targetsFor(config, v);
     if (targets.length === 0) return 'FAILED';
     const started = this.deps.clock.now();
+    delete v.failureReason;
     const outcomes = targets.map((t) => this.replicate(source, config, t, v, started));
     const outcome: Outcome = outcomes.every((o) => o === 'COMPLETED') ? 'COMPLETED' : 'FAILED';
     if (!v.isDeleteMarker && v.replicationStatus !== 'REPLICA') v.replicationStatus = outcome;
@@ -202,35 +230,66 @@ export class ReplicationEngine {
   }
 
   private reachable(name: string): Bucket | undefined {
-    const state = this.deps.state();
-    if (state.unavailable.includes(name)) return undefined;
-    const b = state.buckets[name];
-    return b && b.versioning === 'Enabled' ? b : undefined;
+    const d = this.destination(name);
+    return typeof d === 'string' ? undefined : d;
   }
 
-  private permitted(config: ReplicationConfig, source: Bucket, t: Target, v: ObjectVersion, destAction: string): boolean {
+  /** The destination bucket, or the failure reason S3 reports for it. */
+  private destination(name: string): Bucket | FailureReason {
+    const state = this.deps.state();
+    const b = state.buckets[name];
+    if (!b || state.unavailable.includes(name)) return 'DstBucketNotFound';
+    return b.versioning === 'Enabled' ? b : 'DstBucketUnversioned';
+  }
+
+  /**
+   * Why S3 may not replicate this version to this destination, or null when it
+   * may: the role must be usable and its policies must allow reading the
+   * source and writing the destination; a destination in another account must
+   * also allow the role in its bucket policy. Owner override
+   * (AccessControlTranslation) needs s3:ObjectOwnerOverrideToBucketOwner on
+   * both sides as well.
+   */
+  private denial(config: ReplicationConfig, source: Bucket, dest: Bucket, t: Target, v: ObjectVersion, destAction: string): FailureReason | null {
     const { iam } = this.deps;
-    if (!iam.isRoleUsable(config.Role)) return false;
+    if (!iam.isRoleUsable(config.Role)) return 'AssumeRoleNotPermitted';
     const docs = iam.rolePolicyDocuments(config.Role);
     const srcArn = `arn:aws:s3:::${source.name}/${v.key}`;
     const dstArn = `arn:aws:s3:::${t.destination}/${v.key}`;
-    const readAction = destAction === 's3:ReplicateTags' ? 's3:GetObjectVersionTagging' : 's3:GetObjectVersionForReplication';
-    return policiesAllow(docs, readAction, srcArn) && policiesAllow(docs, destAction, dstArn);
+    const tags = destAction === 's3:ReplicateTags';
+    if (!policiesAllow(docs, tags ? 's3:GetObjectVersionTagging' : 's3:GetObjectVersionForReplication', srcArn)) {
+      return tags ? 'SrcGetTaggingNotPermitted' : 'SrcGetObjectNotPermitted';
+    }
+    const refused: FailureReason = tags ? 'DstPutTaggingNotPermitted' : destAction === 's3:ReplicateDelete' ? 'DstDelObjNotPermitted' : 'DstPutObjectNotPermitted';
+    const actions = [destAction];
+    if (t.rule.Destination.AccessControlTranslation && !v.isDeleteMarker && !tags) actions.push('s3:ObjectOwnerOverrideToBucketOwner');
+    const roleAccount = /^arn:aws:iam::(\d{12}):/.exec(config.Role)?.[1] ?? source.accountId;
+    const crossAccount = dest.accountId !== roleAccount;
+    const policy = crossAccount ? parsePolicy(dest.policy) : undefined;
+    for (const action of actions) {
+      if (!policiesAllow(docs, action, dstArn)) return refused;
+      if (crossAccount && bucketPolicyDecision(policy, { arn: config.Role, accountId: roleAccount }, action, dstArn) !== 'allow') return refused;
+    }
+    return null;
   }
 
   private replicate(source: Bucket, config: ReplicationConfig, t: Target, v: ObjectVersion, started: number): Outcome {
-    const dest = this.reachable(t.destination);
+    const found = this.destination(t.destination);
     const action = v.isDeleteMarker ? 's3:ReplicateDelete' : 's3:ReplicateObject';
-    if (!dest || !this.permitted(config, source, t, v, action)) {
+    const reason = typeof found === 'string' ? found : this.denial(config, source, found, t, v, action);
+    if (reason !== null) {
+      if (!v.isDeleteMarker) v.failureReason = reason;
       this.publishDone(source, t, started, false);
       return 'FAILED';
     }
+    const dest = found as Bucket;
     putVersionWithId(dest, {
       ...v,
       tags: v.tags.map((x) => ({ ...x })),
       metadata: { ...v.metadata },
       storageClass: t.rule.Destination.StorageClass ?? v.storageClass,
       replicationStatus: v.isDeleteMarker ? undefined : 'REPLICA',
+      failureReason: undefined,
     });
     this.publishDone(source, t, started, true);
     return 'COMPLETED';

@@ -29,6 +29,8 @@ export interface ObjectVersion {
   tags: Tag[];
   storageClass: string;
   replicationStatus?: ReplicationStatus;
+  /** Why the last replication attempt of this version FAILED (S3's failure reason code). */
+  failureReason?: string;
 }
 
 export interface PublicAccessBlock {
@@ -52,6 +54,10 @@ export interface Bucket {
   encryption?: XmlValue;
   publicAccessBlock?: PublicAccessBlock;
   tags?: Tag[];
+  /** The bucket policy exactly as put (JSON text). */
+  policy?: string;
+  /** Object Ownership; undefined after DeleteBucketOwnershipControls. */
+  ownership?: 'BucketOwnerPreferred' | 'ObjectWriter' | 'BucketOwnerEnforced';
   /** Versions per key, newest first. */
   objects: Record<string, ObjectVersion[]>;
 }

@@ -28,6 +28,8 @@ import {
 } from './s3-model.js';
 import { replicationConfigNodes, validateReplicationConfig, type S3ErrorSpec } from './replication-config.js';
 import { ReplicationEngine } from './replication.js';
+import { isPublicPolicy, validateBucketPolicy } from './bucket-policy.js';
+import { ownershipControlsNodes, ownershipFromHeader, ownershipNotFound, parseOwnershipControls } from './ownership.js';
 
 export interface S3Options {
   clock: Clock;
@@ -321,6 +323,8 @@ export function createS3(opts: S3Options): S3Service {
       region = constraint;
     }
     const objectLock = (req.headers['x-amz-bucket-object-lock-enabled'] ?? '').toLowerCase() === 'true';
+    const ownership = ownershipFromHeader(req.headers['x-amz-object-ownership']);
+    if (!ownership.ok) throw fromSpec(ownership.error);
     state.buckets[name] = {
       name,
       accountId: req.accountId,
@@ -330,6 +334,7 @@ export function createS3(opts: S3Options): S3Service {
       ...(objectLock ? { versioning: 'Enabled' as const } : {}),
       // Since April 2023 new buckets start with every Block Public Access setting on.
       publicAccessBlock: { BlockPublicAcls: true, IgnorePublicAcls: true, BlockPublicPolicy: true, RestrictPublicBuckets: true },
+      ownership: ownership.value,
       objects: {},
     };
     return { status: 200, headers: { location: `/${name}` } };
@@ -510,6 +515,33 @@ export function createS3(opts: S3Options): S3Service {
       ['ObjectLockEnabled', 'Enabled'],
       ['Rule', typeof rule === 'string' ? undefined : rule],
     ]);
+  };
+
+  const putBucketPolicy = (req: EmuRequest, b: Bucket): EmuResponse => {
+    const text = payload(req).body.toString('utf8');
+    const result = validateBucketPolicy(text, b.name, (arn) => opts.iam.principalExists(arn));
+    if (!result.ok) throw fromSpec(result.error);
+    if (b.publicAccessBlock?.BlockPublicPolicy && isPublicPolicy(result.doc)) throw new S3Error(403, 'AccessDenied', 'Access Denied');
+    b.policy = text;
+    return { status: 204 };
+  };
+
+  const getBucketPolicy = (b: Bucket): EmuResponse => {
+    if (b.policy === undefined) throw new S3Error(404, 'NoSuchBucketPolicy', 'The bucket policy does not exist', { BucketName: b.name });
+    return { status: 200, headers: { 'content-type': 'application/json' }, body: b.policy };
+  };
+
+  const putOwnershipControls = (req: EmuRequest, b: Bucket): EmuResponse => {
+    const { root, value } = parseBody(payload(req).body);
+    const result = parseOwnershipControls(root, value);
+    if (!result.ok) throw fromSpec(result.error);
+    b.ownership = result.value;
+    return { status: 200 };
+  };
+
+  const getOwnershipControls = (b: Bucket): EmuResponse => {
+    if (b.ownership === undefined) throw fromSpec(ownershipNotFound(b.name));
+    return xml('OwnershipControls', ownershipControlsNodes(b.ownership));
   };
 
   // ------------------------------------------------------------- listing
@@ -896,6 +928,7 @@ export function createS3(opts: S3Options): S3Service {
       location: 'GetBucketLocation',
       versions: 'ListObjectVersions',
       policy: 'GetBucketPolicy',
+      ownershipControls: 'GetBucketOwnershipControls',
       acl: 'GetBucketAcl',
       lifecycle: 'GetBucketLifecycleConfiguration',
     },
@@ -907,6 +940,7 @@ export function createS3(opts: S3Options): S3Service {
       tagging: 'PutBucketTagging',
       'object-lock': 'PutObjectLockConfiguration',
       policy: 'PutBucketPolicy',
+      ownershipControls: 'PutBucketOwnershipControls',
       acl: 'PutBucketAcl',
       lifecycle: 'PutBucketLifecycleConfiguration',
     },
@@ -916,6 +950,7 @@ export function createS3(opts: S3Options): S3Service {
       publicAccessBlock: 'DeletePublicAccessBlock',
       tagging: 'DeleteBucketTagging',
       policy: 'DeleteBucketPolicy',
+      ownershipControls: 'DeleteBucketOwnershipControls',
       lifecycle: 'DeleteBucketLifecycle',
     },
     POST: { delete: 'DeleteObjects' },
@@ -1006,6 +1041,20 @@ export function createS3(opts: S3Options): S3Service {
         return putObjectLock(req, b);
       case 'GetObjectLockConfiguration':
         return getObjectLock(b);
+      case 'PutBucketPolicy':
+        return putBucketPolicy(req, b);
+      case 'GetBucketPolicy':
+        return getBucketPolicy(b);
+      case 'DeleteBucketPolicy':
+        delete b.policy;
+        return { status: 204 };
+      case 'PutBucketOwnershipControls':
+        return putOwnershipControls(req, b);
+      case 'GetBucketOwnershipControls':
+        return getOwnershipControls(b);
+      case 'DeleteBucketOwnershipControls':
+        delete b.ownership;
+        return { status: 204 };
       case 'ListObjectVersions':
         return listObjectVersions(req, b);
       case 'ListObjectsV2':

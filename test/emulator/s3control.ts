@@ -278,7 +278,8 @@ export function createS3Control(opts: S3ControlOptions): S3ControlService {
         task.ok = true;
       } else {
         task.ok = false;
-        task.error = '500,ReplicationFailed,The object could not be replicated to every destination';
+        // The report names S3's replication failure reason (e.g. DstPutObjectNotPermitted).
+        task.error = `500,${v.failureReason ?? 'ReplicationFailed'},The object could not be replicated to every destination`;
       }
       if (task.ok) job.succeeded++;
       else job.failed++;

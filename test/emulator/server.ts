@@ -12,7 +12,7 @@ import type { AddressInfo } from 'node:net';
 import type { CloudWatchService, Clock, EmuRequest, EmuResponse, IamService, ServiceModule, ServiceName } from './types.js';
 import { createIam } from './iam.js';
 import { createCloudWatch } from './cloudwatch.js';
-import { createSts } from './sts.js';
+import { createSts, type StsService } from './sts.js';
 import { createS3, type S3Service } from './s3.js';
 import { createS3Control, type S3ControlService } from './s3control.js';
 import { Faults, type FaultSettings } from './faults.js';
@@ -72,7 +72,7 @@ export interface Services {
   s3control: S3ControlService;
   iam: IamService;
   cloudwatch: CloudWatchService;
-  sts: ServiceModule;
+  sts: StsService;
 }
 
 const SNAPSHOT_FORMAT = 's3repl-emulator/1';
@@ -201,7 +201,7 @@ export async function startEmulator(opts: EmulatorOptions = {}): Promise<Emulato
   const makeServices = (): Services => {
     const iam = createIam({ clock, propagationDelayMs: () => faults.current.iamPropagationDelayMs });
     const cloudwatch = createCloudWatch({ clock });
-    const sts = createSts({ clock });
+    const sts = createSts({ clock, iam });
     const s3 = createS3({
       clock,
       iam,
@@ -287,6 +287,9 @@ export async function startEmulator(opts: EmulatorOptions = {}): Promise<Emulato
     const service = serviceFor(scope?.service, rawPath, headers, body);
     if (!service) return { status: 400, headers: { 'content-type': 'text/plain' }, body: `Unsupported service ${scope?.service}` };
     const accessKeyId = scope?.accessKeyId ?? '';
+    // Credentials from STS AssumeRole act as the role's session, in the role's account.
+    const session = services.sts.session(accessKeyId);
+    const accountId = session?.accountId ?? (/^\d{12}$/.test(accessKeyId) ? accessKeyId : defaultAccountId);
     const emuReq: EmuRequest = {
       service,
       method: req.method ?? 'GET',
@@ -295,7 +298,8 @@ export async function startEmulator(opts: EmulatorOptions = {}): Promise<Emulato
       query: url.searchParams,
       headers,
       body,
-      accountId: /^\d{12}$/.test(accessKeyId) ? accessKeyId : defaultAccountId,
+      accountId,
+      principalArn: session?.arn ?? `arn:aws:iam::${accountId}:user/emulator`,
       region: scope?.region ?? 'us-east-1',
       accessKeyId,
     };

@@ -1,10 +1,13 @@
 /**
  * STS emulator (AWS query protocol, version 2011-06-15): GetCallerIdentity,
- * answering for the account the core selected from the access key.
+ * answering for the account the core selected from the access key, and
+ * AssumeRole (sts-assume-role.ts), whose credentials then act in the role's
+ * account.
  */
 import { createHash } from 'node:crypto';
 import { AwsError, dispatchQuery, newRequestId, queryErrorResponse } from './query-protocol.js';
-import type { Clock, EmuRequest, EmuResponse, ServiceModule } from './types.js';
+import { SessionStore, type Session } from './sts-assume-role.js';
+import type { Clock, EmuRequest, EmuResponse, IamService, ServiceModule } from './types.js';
 
 const XMLNS = 'https://sts.amazonaws.com/doc/2011-06-15/';
 const XML_OPTS = { millis: false };
@@ -18,13 +21,20 @@ function userIdFor(accountId: string): string {
   return id;
 }
 
-export function createSts(_opts: { clock: Clock }): ServiceModule {
+export interface StsService extends ServiceModule {
+  /** The assumed-role session an access key id belongs to (credentials AssumeRole issued and not expired). */
+  session(accessKeyId: string): Session | undefined;
+}
+
+export function createSts(opts: { clock: Clock; iam: IamService }): StsService {
+  const sessions = new SessionStore(opts.iam, opts.clock);
   const actions = {
-    GetCallerIdentity: (_tree: unknown, req: EmuRequest) => ({
-      UserId: userIdFor(req.accountId),
-      Account: req.accountId,
-      Arn: `arn:aws:iam::${req.accountId}:user/emulator`,
-    }),
+    GetCallerIdentity: (_tree: unknown, req: EmuRequest) => {
+      const s = sessions.find(req.accessKeyId);
+      if (s) return { UserId: s.userId, Account: s.accountId, Arn: s.arn };
+      return { UserId: userIdFor(req.accountId), Account: req.accountId, Arn: `arn:aws:iam::${req.accountId}:user/emulator` };
+    },
+    AssumeRole: (tree: Record<string, unknown>, req: EmuRequest) => sessions.assumeRole(tree, req),
   };
   return {
     handle: (req: EmuRequest): Promise<EmuResponse> => dispatchQuery(req, XMLNS, XML_OPTS, '2011-06-15', actions),
@@ -35,7 +45,8 @@ export function createSts(_opts: { clock: Clock }): ServiceModule {
         XMLNS,
         newRequestId(),
       ),
-    snapshot: () => ({}),
-    restore: () => undefined,
+    snapshot: () => ({ sessions: sessions.snapshot() }),
+    restore: (snap: unknown) => sessions.restore((snap as { sessions?: Session[] } | null)?.sessions ?? []),
+    session: (accessKeyId) => sessions.find(accessKeyId),
   };
 }

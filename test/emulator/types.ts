@@ -20,6 +20,11 @@ export interface EmuRequest {
   body: Buffer;
   /** The account selected by the access key id (a 12-digit key id selects that account), else the default. */
   accountId: string;
+  /**
+   * The caller's IAM principal: `arn:aws:iam::ACCOUNT:user/emulator`, or the
+   * assumed-role session ARN for credentials STS AssumeRole issued.
+   */
+  principalArn: string;
   /** From the SigV4 credential scope, else us-east-1. */
   region: string;
   accessKeyId: string;
@@ -55,6 +60,10 @@ export interface IamService extends ServiceModule {
   rolePolicyDocuments(roleArn: string): unknown[];
   /** The role's trust policy, parsed; null when the role does not exist. */
   roleTrustPolicy(roleArn: string): unknown | null;
+  /** Facts STS needs to issue a session for the role; null when it does not exist. */
+  roleFacts(roleArn: string): { roleId: string; name: string; accountId: string; maxSessionDuration: number } | null;
+  /** Whether an IAM principal ARN (role, the emulator's user, an assumed-role session) exists. */
+  principalExists(arn: string): boolean;
 }
 
 export interface MetricDatumInput {
