@@ -15,6 +15,7 @@ import { child, children, has, isObject, parseXml, S3CONTROL_XMLNS, text, xmlDoc
 import { bucketNameFromArn, newHostId, newRequestId, type Bucket, type ObjectVersion } from './s3-model.js';
 import type { S3Service } from './s3.js';
 import { policiesAllow, targetsFor } from './replication.js';
+import { createMrap, type MrapService } from './mrap.js';
 
 export interface S3ControlOptions {
   clock: Clock;
@@ -32,6 +33,8 @@ export interface S3ControlService extends ServiceModule {
   /** Runs every pending job step now instead of after its delay. */
   runPending(): void;
   stop(): void;
+  /** Multi-Region Access Points (mrap.ts). */
+  readonly mrap: MrapService;
 }
 
 type JobStatus =
@@ -140,6 +143,7 @@ function memberList(parent: XmlValue | undefined, tag: string): string[] {
 
 export function createS3Control(opts: S3ControlOptions): S3ControlService {
   let state: ControlState = { jobs: [] };
+  const mrap = createMrap({ clock: opts.clock, s3: opts.s3, stepDelayMs: opts.stepDelayMs, onChange: opts.onChange });
   const timers = new Map<NodeJS.Timeout, () => void>();
   let waiters: Array<() => void> = [];
   const now = () => opts.clock.now();
@@ -685,8 +689,10 @@ export function createS3Control(opts: S3ControlOptions): S3ControlService {
   };
 
   return {
-    operationName: (req) => route(req).op,
+    mrap,
+    operationName: (req) => (mrap.handles(req) ? mrap.operationName(req) : route(req).op),
     handle(req) {
+      if (mrap.handles(req)) return mrap.handle(req);
       try {
         const { op, id } = route(req);
         switch (op) {
@@ -708,28 +714,33 @@ export function createS3Control(opts: S3ControlOptions): S3ControlService {
     },
     throttled: () => errorResponse(new ControlError(400, 'TooManyRequestsException', 'Too many requests')), // status unconfirmed
     internalError: () => errorResponse(new ControlError(500, 'InternalServiceException', 'We encountered an internal error. Please try again.')),
-    snapshot: () => state,
+    snapshot: () => ({ ...state, mrap: mrap.snapshot() }),
     restore(snap) {
-      const s = snap as Partial<ControlState> | null;
+      const s = snap as (Partial<ControlState> & { mrap?: unknown }) | null;
       state = { jobs: s?.jobs ?? [] };
+      mrap.restore(s?.mrap);
       // Jobs that were in flight resume where they were.
       for (const j of state.jobs) if (!TERMINAL.includes(j.Status) && j.Status !== 'Suspended') schedule(j);
     },
-    settled() {
-      if (timers.size === 0) return Promise.resolve();
-      return new Promise((resolve) => waiters.push(resolve));
+    async settled() {
+      while (timers.size > 0 || !mrap.idle()) {
+        if (timers.size > 0) await new Promise<void>((resolve) => waiters.push(resolve));
+        await mrap.settled();
+      }
     },
-    idle: () => timers.size === 0,
+    idle: () => timers.size === 0 && mrap.idle(),
     runPending() {
       for (const [t, run] of [...timers]) {
         clearTimeout(t);
         run();
       }
+      mrap.runPending();
     },
     stop() {
       for (const t of timers.keys()) clearTimeout(t);
       timers.clear();
       wake();
+      mrap.stop();
     },
   };
 }
