@@ -7,28 +7,41 @@ import yargs from 'yargs';
 import { globalOptions } from './common.js';
 import { makeOutput, reportError } from './output.js';
 import { commands } from './commands/index.js';
+import { commandWord, stackExamples, unknownCommandMessage } from './help.js';
 import { VERSION } from '../version.js';
 
 export async function main(argv: string[]): Promise<number> {
   let exitCode = 0;
   const debug = argv.includes('--debug');
   const color = !argv.includes('--no-color');
+  const names = commands.map((c) => (Array.isArray(c.command) ? c.command[0]! : c.command).split(' ')[0]!);
+  const word = commandWord(argv);
+  if (word === 'help') return main([...argv.filter((a) => a !== 'help'), '--help']);
+  if (word !== undefined && !names.includes(word)) {
+    const o = makeOutput({ color, debug });
+    o.err(`${o.c.red('Error:')} ${unknownCommandMessage(word, names)}`);
+    o.err(o.c.dim('see s3repl --help'));
+    return 1;
+  }
+  const width = Math.min(100, process.stdout.columns ?? 100);
   let parser = globalOptions(yargs(argv))
     .scriptName('s3repl')
     .usage('$0 <command> [options]\n\nDeclarative plan/apply for Amazon S3 replication.')
     .version(VERSION)
+    .help()
+    .alias('help', 'h')
     .strict()
     .demandCommand(1, 'Name a command; see s3repl --help')
-    .recommendCommands()
-    .wrap(Math.min(100, process.stdout.columns ?? 100))
+    .wrap(width)
     .epilogue(
       'Exit codes: 0 success or no changes; 1 error; 2 changes present (plan --detailed-exitcode), drift found (drift), ' +
-        'a rule not healthy (status), or failed tasks (retry-failed --wait).\nDocs: README.md and docs/ in the s3repl repository.',
+        'a rule not healthy (status), or failed tasks (retry-failed --wait).\nDocs: https://github.com/s3repl/s3repl#readme (README.md and docs/ are in the installed package too).',
     )
     .fail((msg, err) => {
       if (err) throw err;
       throw new UsageError(msg);
     });
+  parser = stackExamples(parser, width);
   for (const cmd of commands) {
     parser = parser.command({
       ...cmd,
