@@ -5,7 +5,7 @@
  */
 import type { ChalkInstance } from 'chalk';
 import type { IamStatementChange, Plan } from '../engine/types.js';
-import { codeSpan, escapeMarkdown, longestSegment, padEnd, plural, wrapSegments } from './values.js';
+import { codeSpan, escapeMarkdown, longestSegment, padEnd, plural, wrapSegments, wrapWords } from './values.js';
 
 export type PlanIam = Plan['iam'];
 
@@ -95,7 +95,9 @@ export function renderIamText(iam: PlanIam, c: ChalkInstance, width = 120): stri
   if (iam.statements.length === 0) return '';
   const lines: string[] = [`IAM statement changes (${countsLine(iam.statements)}):`];
   if (iam.broadened) {
-    lines.push('', c.bold.red(`⚠ ${IAM_BROADENED}.`) + ' Review the added statements (+) below before applying.');
+    const [first, ...rest] = wrapWords(`⚠ ${IAM_BROADENED}. Review the added statements (+) below before applying.`, width);
+    const head = `⚠ ${IAM_BROADENED}.`;
+    lines.push('', c.bold.red(head) + (first ?? '').slice(head.length), ...rest);
   }
   lines.push('', iamTableText(iamRows(iam.statements), c, width));
   return lines.join('\n');
@@ -126,12 +128,10 @@ export function iamTableText(rows: readonly IamRow[], c: ChalkInstance, width = 
       widths[widest] = (widths[widest] ?? 0) - 1;
     }
   };
-  // First wrap between words only, then inside them; past that the terminal wraps.
+  // Wrap between words only; when the table cannot fit that way (eight columns
+  // on an 80-column terminal), one block per statement instead of broken words.
   shrink((col) => wordWidths[col] ?? MIN_FLEX_WIDTH);
-  // Actions (what the role may do) are the last to be broken.
-  const floor = (col: number) => Math.max(MIN_FLEX_WIDTH, IAM_COLUMNS[col]?.length ?? 0);
-  shrink(floor, [5, 6, 7]);
-  shrink(floor);
+  if (total() > width) return iamListText(rows, c, width);
 
   const rule = (l: string, m: string, r: string) => c.dim(l + widths.map((w) => '─'.repeat(w + 2)).join(m) + r);
   const line = (parts: string[]) => c.dim('│') + parts.map((p, i) => ` ${padEnd(p, widths[i] ?? 0)} `).join(c.dim('│')) + c.dim('│');
@@ -148,6 +148,35 @@ export function iamTableText(rows: readonly IamRow[], c: ChalkInstance, width = 
   });
   out.push(rule('└', '┴', '┘'));
   return out.join('\n');
+}
+
+const LIST_FIELDS = ['actions', 'resources', 'principals', 'conditions'] as const;
+const LIST_INDENT = 4;
+const LIST_LABEL = Math.max(...LIST_FIELDS.map((f) => f.length)) + 2;
+
+/**
+ * The statements for a narrow terminal: a heading line per statement (change,
+ * role, policy, effect), then one labelled line per action, resource,
+ * principal and condition. Lines break only between the segments of a value
+ * (after `/ : , .` or a space), never inside an action name.
+ */
+export function iamListText(rows: readonly IamRow[], c: ChalkInstance, width = 80): string {
+  const valueWidth = Math.max(MIN_FLEX_WIDTH, width - LIST_INDENT - LIST_LABEL);
+  const blocks = rows.map((r) => {
+    const paint = r.change === 'added' ? c.green : c.red;
+    const role = r.role.length > 1 ? `${r.role[0]} (${r.role.slice(1).join(', ')})` : (r.role[0] ?? '');
+    const lines = [`${paint(r.change === 'added' ? '+' : '-')} ${c.bold(role)}  ${r.policy}  ${r.effect}`];
+    for (const field of LIST_FIELDS) {
+      r[field].forEach((value, i) => {
+        wrapSegments(value, valueWidth).forEach((part, k) => {
+          const label = i === 0 && k === 0 ? c.dim(padEnd(field, LIST_LABEL)) : ' '.repeat(LIST_LABEL);
+          lines.push(`${' '.repeat(LIST_INDENT)}${label}${part}`);
+        });
+      });
+    }
+    return lines.join('\n');
+  });
+  return blocks.join('\n\n');
 }
 
 // ---------------------------------------------------------------------------

@@ -97,19 +97,32 @@ describe('renderPlanText', () => {
     expect(renderPlanText(driftPlan(), { color: plain })).not.toContain('broadened');
   });
 
+  it('lists IAM statements one block each on an 80-column terminal, never splitting an action name', () => {
+    const text = renderPlanText(createAllPlan(), { color: plain, width: 80 });
+    const section = text.slice(text.indexOf('IAM statement changes'), text.indexOf('Notices:'));
+    for (const line of section.split('\n')) expect(visibleLength(line)).toBeLessThanOrEqual(80);
+    expect(section).not.toMatch(/^[┌│├└]/m);
+    expect(section).toContain('+ role.replication (s3repl-replication)  trust  Allow');
+    // Every action appears whole on a line of its own.
+    const actions = createAllPlan().iam.statements.flatMap((s) => s.actions);
+    expect(actions).toContain('s3:ObjectOwnerOverrideToBucketOwner');
+    for (const a of actions) expect(section).toMatch(new RegExp(`^ +(actions +)?${a.replace(/[.*]/g, '\\$&')}$`, 'm'));
+  });
+
   it('fits the IAM table to the width and never cuts an address', () => {
-    for (const width of [80, 100, 120, 200]) {
+    for (const width of [100, 120, 200]) {
       const text = renderPlanText(createAllPlan(), { color: plain, width });
       const table = text.split('\n').filter((l) => /^[┌│├└]/.test(l));
       expect(table.length).toBeGreaterThan(0);
       for (const line of table) expect(visibleLength(line)).toBe(visibleLength(table[0] ?? ''));
-      if (width >= 100) expect(visibleLength(table[0] ?? '')).toBeLessThanOrEqual(width);
+      expect(visibleLength(table[0] ?? '')).toBeLessThanOrEqual(width);
       expect(text).toContain('│ role.replication ');
     }
     const long = 'role.' + 'a-very-long-role-key-that-someone-chose'.repeat(3);
     const plan = iamBroadeningPlan();
     plan.iam.statements = plan.iam.statements.map((s) => ({ ...s, address: long }));
-    expect(renderPlanText(plan, { color: plain, width: 60 })).toContain(`│ ${long} │`);
+    expect(renderPlanText(plan, { color: plain, width: 400 })).toContain(`│ ${long} │`);
+    expect(renderPlanText(plan, { color: plain, width: 60 })).toContain(`+ ${long} (s3repl-replication)`);
   });
 
   it('wraps a change that does not fit on one line instead of making it longer', () => {
