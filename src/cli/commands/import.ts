@@ -8,9 +8,7 @@
  */
 import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import * as path from 'node:path';
-import { pathToFileURL } from 'node:url';
 import type { Argv } from 'yargs';
-import { schemaFile } from '../../config/schema.js';
 import type { Diagnostic } from '../../config/types.js';
 import { UserError } from '../../errors.js';
 import { discover } from '../../import/discover.js';
@@ -20,6 +18,7 @@ import { backendFor } from '../../state/index.js';
 import { StateSession } from '../../state/session.js';
 import { awsFor, outputFor, type GlobalArgs } from '../common.js';
 import { lockTimeoutOption, parseDuration } from '../duration.js';
+import { schemaRef } from '../schema-ref.js';
 import type { Output } from '../output.js';
 import type { CommandModule } from './types.js';
 
@@ -141,25 +140,6 @@ export const importCommand: CommandModule = {
 
 function render(doc: ReturnType<typeof generate>['doc']): string {
   return doc.toString({ lineWidth: 0 });
-}
-
-/** The schema this s3repl validates with, relative to the output file (for the yaml-language-server header). */
-function schemaRef(out: string): string {
-  const schema = schemaFile();
-  const from = path.dirname(out);
-  // Relative when the two share more than the file system root (a project's node_modules); else a file URL.
-  const common = commonDir(from, schema);
-  if (common === path.parse(common).root) return pathToFileURL(schema).href;
-  const rel = path.relative(from, schema).split(path.sep).join('/');
-  return rel.startsWith('.') ? rel : `./${rel}`;
-}
-
-function commonDir(a: string, b: string): string {
-  const pa = path.resolve(a).split(path.sep);
-  const pb = path.resolve(b).split(path.sep);
-  let i = 0;
-  while (i < pa.length && i < pb.length && pa[i] === pb[i]) i++;
-  return pa.slice(0, i).join(path.sep) || path.sep;
 }
 
 function rulePathOf(config: { replications: Array<{ source: string; rules: Array<{ id: string }> }> }, source: string, ruleId: string) {
