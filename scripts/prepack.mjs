@@ -1,10 +1,11 @@
 #!/usr/bin/env node
 /**
- * npm's `prepare` script: builds dist/ before `npm pack` and `npm publish`, after
- * `npm ci`/`npm install` in a clone, and when s3repl is installed from git. On a
- * fresh clone without node_modules (`npm pack` straight away) it first installs
- * the exact dependencies of package-lock.json, without their install scripts,
- * so the compiler is there.
+ * npm's `prepack` script: builds dist/ before `npm pack` and `npm publish` (and
+ * when npm packs s3repl installed from git). On a fresh clone without
+ * node_modules (`npm pack` straight away) it first installs the exact
+ * dependencies of package-lock.json, without their install scripts, so the
+ * compiler is there. Not `prepare`: npm flags a package with one as having an
+ * install script, although installing the package never runs it.
  */
 import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
