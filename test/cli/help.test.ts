@@ -43,7 +43,7 @@ describe('the command line', () => {
     expect(r.code).toBe(1);
     expect(r.stdout).toBe('');
     expect(r.stderr).toContain('Error: unknown command "plna". Did you mean "plan"?');
-    expect(r.stderr).toContain('Commands: validate, plan, apply');
+    expect(r.stderr).toContain('Commands: init, validate, plan, apply');
   });
 
   it('prints every example command whole on a line of its own, its description as a comment above', () => {

@@ -10,8 +10,10 @@ import { statusCommand } from './status.js';
 import { jobsCommand } from './jobs.js';
 import { retryFailedCommand } from './retry-failed.js';
 import { driftCommand } from './drift.js';
+import { initCommand } from './init.js';
 
 export const commands: CommandModule[] = [
+  initCommand,
   validateCommand,
   planCommand,
   applyCommand,
