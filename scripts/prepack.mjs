@@ -21,7 +21,7 @@ function run(args) {
 }
 
 if (!existsSync(path.join(root, 'node_modules', 'typescript'))) {
-  console.error('s3repl prepare: installing the build dependencies (npm ci --ignore-scripts)');
+  console.error('s3repl prepack: installing the build dependencies (npm ci --ignore-scripts)');
   run(['ci', '--ignore-scripts', '--no-audit', '--no-fund']);
 }
 run(['run', 'build']);
