@@ -6,7 +6,7 @@
  */
 import { createHash } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
-import { LineCounter, isAlias, isMap, isPair, isSeq, parseAllDocuments, visit, type Document, type Node } from 'yaml';
+import { LineCounter, isAlias, isMap, isPair, isScalar, isSeq, parseAllDocuments, visit, type Document, type Node } from 'yaml';
 import { pointerOf, sortDiagnostics, type Finding } from './findings.js';
 import { resolveConfig, type RawConfig } from './resolve.js';
 import { checkRules } from './rules.js';
@@ -89,7 +89,10 @@ function parse(text: string, file: string): Parsed {
   const diagnostics: Diagnostic[] = [];
   let docs: Array<Document.Parsed>;
   try {
-    docs = parseAllDocuments(text, { lineCounter: lines, merge: true, prettyErrors: false, uniqueKeys: true, logLevel: 'error' }) as Array<Document.Parsed>;
+    // uniqueKeys: false, because the parser's own check compares each key with every
+    // key before it in its mapping (quadratic: minutes for a mapping of 100,000 keys);
+    // duplicateKeys() below finds the same duplicates with one hash set per mapping.
+    docs = parseAllDocuments(text, { lineCounter: lines, merge: true, prettyErrors: false, uniqueKeys: false, logLevel: 'error' }) as Array<Document.Parsed>;
   } catch (e) {
     // Not expected: the parser reports problems as errors on the document.
     return { diagnostics: [syntax(file, 1, 1, `could not parse: ${messageOf(e)}`)] };
@@ -113,6 +116,10 @@ function parse(text: string, file: string): Parsed {
     for (const w of doc.warnings) {
       const p = map.at(w.pos[0]);
       diagnostics.push({ ...syntax(file, p.line, p.column, yamlMessage(w.code, w.message, text, w.pos)), severity: 'warning' });
+    }
+    for (const at of duplicateKeys(doc)) {
+      const p = map.at(at);
+      diagnostics.push({ ...syntax(file, p.line, p.column, yamlMessage('DUPLICATE_KEY', '', text, [at, at + 80])), rule: 'duplicate-key' });
     }
   }
   for (const extra of docs.slice(1)) {
@@ -140,6 +147,31 @@ function parse(text: string, file: string): Parsed {
     diagnostics.push(syntax(file, 1, 1, `could not read the document: ${messageOf(e)}`));
     return { diagnostics, map };
   }
+}
+
+/**
+ * Offsets of keys that repeat an earlier key of the same mapping: the second
+ * and later occurrences, as the parser's own uniqueKeys check reports them. Two
+ * keys are the same when both are scalars with the same value (so `1` and `"1"`
+ * differ, as there); one hash set per mapping keeps this linear in the keys.
+ */
+function duplicateKeys(doc: Document.Parsed): number[] {
+  const out: number[] = [];
+  visit(doc, {
+    Map(_key, map) {
+      const seen = new Set<unknown>();
+      for (const pair of map.items) {
+        const key = pair.key as Node | null;
+        if (!isScalar(key)) continue;
+        const v = key.value;
+        // NaN never equals itself, so it is never a duplicate (as in the parser).
+        if (typeof v === 'number' && Number.isNaN(v)) continue;
+        if (seen.has(v)) out.push(key.range?.[0] ?? 0);
+        else seen.add(v);
+      }
+    },
+  });
+  return out;
 }
 
 /** Aliases to unknown anchors and merge keys of non-mappings, which `toJS` would throw on. */

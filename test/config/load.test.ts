@@ -31,6 +31,29 @@ describe('YAML', () => {
     expect(r.diagnostics[0]!.message).toBe('duplicate key "a"');
   });
 
+  it('finds duplicate keys at every depth and in flow mappings, each repeat once', () => {
+    const r = load('version: 1\nbuckets:\n  a: { region: us-east-1, region: us-west-2 }\n  b:\n    tags: { x: "1" }\n    tags: {}\n  a: {}\n  a: {}\n');
+    expect(brief(r)).toEqual(['3:27 error[duplicate-key]', '6:5 error[duplicate-key]', '7:3 error[duplicate-key]', '8:3 error[duplicate-key]']);
+    expect(r.diagnostics.map((d) => d.message)).toEqual(['duplicate key "region"', 'duplicate key "tags"', 'duplicate key "a"', 'duplicate key "a"']);
+  });
+
+  it('compares keys by value and type, as YAML does: 1 and "1" differ, 1 and 1.0 do not', () => {
+    const distinct = load(`${BASE}x-keys: { 1: a, "1": b, true: c, "true": d }\n`);
+    expect(only(distinct, 'duplicate-key')).toEqual([]);
+    const same = load(`${BASE}x-keys: { 1: a, 1.0: b }\n`);
+    expect(only(same, 'duplicate-key')).toHaveLength(1);
+  });
+
+  it('finds a duplicate among many thousands of keys, at its line', () => {
+    const n = 20_000;
+    const lines = ['version: 1', 'x-many:'];
+    for (let i = 0; i < n; i++) lines.push(`  k${i}: ${i}`);
+    lines.push('  k12345: again');
+    const r = load(`${lines.join('\n')}\n`);
+    expect(brief(r)).toEqual([`${n + 3}:3 error[duplicate-key]`]);
+    expect(r.diagnostics[0]!.message).toBe('duplicate key "k12345"');
+  });
+
   it('rejects more than one document, pointing at the second', () => {
     const r = load(`${BASE}---\nversion: 1\n`);
     expect(only(r, 'multiple-documents')).toHaveLength(1);
