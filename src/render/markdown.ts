@@ -97,32 +97,58 @@ export function renderPlanMarkdown(plan: Plan, opts: MarkdownOptions = {}): stri
   // Truncation: details from the end first, then the resources table, and only
   // then (very large drift or IAM changes) those sections and the notices.
   const dropOrder = [details, rows, drift, iamSection, notices].filter((s): s is Section => s !== undefined);
-  const note = () => truncationNote(dropOrder);
-  const total = () => length(sections) + (dropOrder.some((s) => s.kept < s.items.length) ? 2 + note().length : 0);
-  let over = total() - maxLength;
-  for (const s of dropOrder) {
-    while (over > 0 && s.kept > 0) {
-      s.kept--;
-      over = total() - maxLength;
-    }
-  }
+  truncate(sections, dropOrder, maxLength);
 
   const parts = sections.filter(isShown).map(sectionText).filter((t) => t !== '');
-  if (dropOrder.some((s) => s.kept < s.items.length)) parts.push(note());
+  if (dropOrder.some((s) => s.kept < s.items.length)) parts.push(truncationNote(dropOrder));
   return `${parts.join('\n\n')}\n`;
 }
 
-/** Length of the joined sections, computed from the units (no string building per step). */
+/**
+ * Drops units (from the end of each section of `dropOrder`, in that order) until
+ * the comment, with its truncation note, fits in `maxLength`. One pass: the length
+ * is computed once and then kept as a running total, so each dropped unit costs
+ * the same however many there are (a 10,000-resource plan drops thousands).
+ */
+function truncate(sections: readonly Section[], dropOrder: readonly Section[], maxLength: number): void {
+  let total = length(sections);
+  // Sections shown with something in them: each adds a blank line (2 characters) after the first.
+  let shown = sections.filter((s) => isShown(s) && sectionLength(s) > 0).length;
+  let cut = false;
+  const over = () => total + (cut ? 2 + truncationNote(dropOrder).length : 0) > maxLength;
+  for (const s of dropOrder) {
+    while (s.kept > 0 && over()) {
+      const item = (s.items[s.kept - 1] ?? '').length;
+      if (s.kept > 1) {
+        total -= item + s.joiner.length;
+      } else {
+        // Its last unit: the section disappears, with its blank line.
+        total -= sectionLength(s) + (shown > 1 ? 2 : 0);
+        shown--;
+      }
+      s.kept--;
+      cut = true;
+    }
+  }
+}
+
+/** Length of one section as sectionText would build it (0 when hidden). */
+function sectionLength(s: Section): number {
+  if (!isShown(s)) return 0;
+  let len = s.head.length + s.tail.length;
+  if (s.items.length > 0) {
+    len += s.headSep.length + s.joiner.length * (s.kept - 1);
+    for (let i = 0; i < s.kept; i++) len += (s.items[i] ?? '').length;
+  }
+  return len;
+}
+
+/** Length of the joined sections (as renderPlanMarkdown joins them, with its final newline). */
 function length(sections: readonly Section[]): number {
   let n = 0;
   let count = 0;
   for (const s of sections) {
-    if (!isShown(s)) continue;
-    let len = s.head.length + s.tail.length;
-    if (s.items.length > 0) {
-      len += s.headSep.length + s.joiner.length * (s.kept - 1);
-      for (let i = 0; i < s.kept; i++) len += (s.items[i] ?? '').length;
-    }
+    const len = sectionLength(s);
     if (len === 0) continue;
     n += len;
     count++;

@@ -140,6 +140,24 @@ describe('renderPlanMarkdown', () => {
     expect(sawRowsCut).toBe(true);
   });
 
+  it('keeps every unit that fits: a unit comes back exactly when the limit reaches the length with it', () => {
+    const plan = createAllPlan();
+    const full = renderPlanMarkdown(plan);
+    let previous = renderPlanMarkdown(plan, { maxLength: full.length - 2_000 });
+    let transitions = 0;
+    for (let maxLength = full.length - 1_999; maxLength <= full.length; maxLength++) {
+      const md = renderPlanMarkdown(plan, { maxLength });
+      if (md !== previous) {
+        // What changed between limit-1 and limit fits in limit and not in limit-1: its length is the limit.
+        expect(md.length).toBe(maxLength);
+        transitions++;
+      }
+      previous = md;
+    }
+    expect(previous).toBe(full);
+    expect(transitions).toBeGreaterThan(1);
+  });
+
   it('always fits, down to a very small limit', () => {
     for (const maxLength of [65_000, 20_000, 3_000, 1_500]) {
       const md = renderPlanMarkdown(hugePlan(), { maxLength });
