@@ -635,11 +635,18 @@ export function createCloudWatch(opts: { clock: Clock }): CloudWatchService {
     const wantMetric = types === undefined || types.length === 0 || types.includes('MetricAlarm');
     const wantComposite = types?.includes('CompositeAlarm') ?? false;
     // Composite alarms are not emulated, so children/parents queries match nothing.
-    const all = wantMetric && children === undefined && parents === undefined ? [...alarmsOf(req).values()] : [];
-    all.forEach(evaluateAlarm);
-    const matched = all
-      .filter((a) => names === undefined || names.length === 0 || names.includes(a.name))
-      .filter((a) => prefix === undefined || a.name.startsWith(prefix))
+    // Named alarms are looked up by name (a region may hold tens of thousands: a
+    // scan per call would make reading them all quadratic); only the alarms read
+    // are evaluated.
+    const store = alarmsOf(req);
+    const candidates =
+      !wantMetric || children !== undefined || parents !== undefined
+        ? []
+        : names !== undefined && names.length > 0
+          ? [...new Set(names)].flatMap((n) => store.get(n) ?? [])
+          : [...store.values()].filter((a) => prefix === undefined || a.name.startsWith(prefix));
+    candidates.forEach(evaluateAlarm);
+    const matched = candidates
       .filter((a) => stateValue === undefined || a.state === stateValue)
       .filter((a) => actionPrefix === undefined || [...a.alarmActions, ...a.okActions, ...a.insufficientDataActions].some((x) => x.startsWith(actionPrefix)))
       .sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
