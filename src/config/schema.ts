@@ -2,16 +2,21 @@
  * JSON Schema validation of replication.yaml (schema/replication.schema.json)
  * with ajv, and the translation of ajv's errors into findings a person can act
  * on: a path to the offending node, a plain message, a hint.
+ *
+ * The validator is compiled when s3repl is built (scripts/compile-schema.ts,
+ * ajv's standalone code), not in every process: compiling it at run time was
+ * most of `s3repl validate`'s start-up.
  */
 import { existsSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { Ajv, type AnySchemaObject, type ErrorObject, type ValidateFunction } from 'ajv';
+import type { AnySchemaObject, ErrorObject, ValidateFunction } from 'ajv';
 import { didYouMean, closest } from './suggest.js';
 import { describePath, escapePointer as escape, type Finding } from './findings.js';
+import { validate as generatedValidate } from './schema-validator.generated.js';
 
 let schemaPath: string | undefined;
-let validator: ValidateFunction | undefined;
+const validator = generatedValidate as unknown as ValidateFunction;
 
 /**
  * The schema file, found by walking up from this module to the directory
@@ -35,20 +40,10 @@ export function loadSchema(): AnySchemaObject {
   return JSON.parse(readFileSync(schemaFile(), 'utf8')) as AnySchemaObject;
 }
 
-function compiled(): ValidateFunction {
-  if (validator) return validator;
-  const ajv = new Ajv({ allErrors: true, verbose: true, strict: true, strictRequired: false });
-  // Annotation: the human message for a pattern/oneOf/anyOf failure.
-  ajv.addKeyword({ keyword: 'x-message', schemaType: 'string' });
-  validator = ajv.compile(loadSchema());
-  return validator;
-}
-
 /** Validates a document's value; findings sorted later, by position. */
 export function validateSchema(value: unknown): Finding[] {
-  const validate = compiled();
-  if (validate(value)) return [];
-  return translate(validate.errors ?? [], value);
+  if (validator(value)) return [];
+  return translate(validator.errors ?? [], value);
 }
 
 /** Errors inside these branches are summarised by the branch's own error. */
