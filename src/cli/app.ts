@@ -1,12 +1,13 @@
 /**
  * s3repl's command line. Commands live in src/cli/commands/, one file each;
- * this file registers them. Only the CLI prints or picks exit codes:
+ * this file registers them (loading only the modules of commands named on the
+ * command line: see commands/index.ts). Only the CLI prints or picks exit codes:
  * 0 success / no changes, 1 error, 2 changes present (--detailed-exitcode) or drift.
  */
 import yargs from 'yargs';
 import { globalOptions } from './common.js';
 import { makeOutput, reportError } from './output.js';
-import { commands } from './commands/index.js';
+import { commandName, commands, loadCommands } from './commands/index.js';
 import { commandWord, stackExamples, unknownCommandMessage } from './help.js';
 import { VERSION } from '../version.js';
 
@@ -14,7 +15,7 @@ export async function main(argv: string[]): Promise<number> {
   let exitCode = 0;
   const debug = argv.includes('--debug');
   const color = !argv.includes('--no-color');
-  const names = commands.map((c) => (Array.isArray(c.command) ? c.command[0]! : c.command).split(' ')[0]!);
+  const names = commands.map(commandName);
   const word = commandWord(argv);
   if (word === 'help') return main([...argv.filter((a) => a !== 'help'), '--help']);
   if (word !== undefined && !names.includes(word)) {
@@ -42,10 +43,15 @@ export async function main(argv: string[]): Promise<number> {
       throw new UsageError(msg);
     });
   parser = stackExamples(parser, width);
-  for (const cmd of commands) {
+  for (const entry of await loadCommands(word)) {
+    const cmd = entry.module;
     parser = parser.command({
-      ...cmd,
+      command: entry.command,
+      describe: entry.describe,
+      builder: cmd ? cmd.builder : (y: unknown) => y,
       handler: async (args: Record<string, unknown>) => {
+        // Not loaded: its name was not on the command line, so yargs cannot have chosen it.
+        if (!cmd) throw new Error(`s3repl: command ${entry.command} was not loaded`);
         exitCode = await cmd.run(args as never);
       },
     } as never);

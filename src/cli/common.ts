@@ -1,6 +1,5 @@
 /** Options shared by every command, and the pieces commands build from them. */
 import type { Argv } from 'yargs';
-import { AwsClients } from '../aws/clients.js';
 import { makeOutput, type Output } from './output.js';
 
 export interface GlobalArgs {
@@ -38,14 +37,4 @@ export function globalOptions<T>(y: Argv<T>) {
 
 export function outputFor(argv: GlobalArgs): Output {
   return makeOutput({ color: argv.color, debug: argv.debug });
-}
-
-export function awsFor(argv: GlobalArgs): AwsClients {
-  return new AwsClients({
-    profile: argv.profile,
-    region: argv.region,
-    endpointUrl: argv['endpoint-url'],
-    parallelism: argv.parallelism,
-    maxAttempts: argv['max-attempts'],
-  });
 }

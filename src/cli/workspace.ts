@@ -9,7 +9,8 @@ import type { Config, LoadResult } from '../config/types.js';
 import { UserError } from '../errors.js';
 import { backendFor } from '../state/index.js';
 import type { StateBackend } from '../state/types.js';
-import { awsFor, outputFor, type GlobalArgs } from './common.js';
+import { awsFor } from './aws.js';
+import { outputFor, type GlobalArgs } from './common.js';
 import type { Output } from './output.js';
 import { formatDiagnostic } from './commands/validate.js';
 

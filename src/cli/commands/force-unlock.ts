@@ -5,7 +5,8 @@
  */
 import { UserError } from '../../errors.js';
 import type { LockInfo } from '../../state/types.js';
-import { awsFor, outputFor, type GlobalArgs } from '../common.js';
+import { awsFor } from '../aws.js';
+import { outputFor, type GlobalArgs } from '../common.js';
 import { confirm } from '../prompt.js';
 import { stateBackendForConfig } from '../state-backend.js';
 import type { CommandModule } from './types.js';
