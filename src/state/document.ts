@@ -85,7 +85,8 @@ export function parseState(text: string, where: string, backupWhere?: string): S
   };
 }
 
-function resourceProblem(address: string, r: unknown): string | undefined {
+/** Why `r` is not a state resource recorded at `address` (undefined: it is one). */
+export function resourceProblem(address: string, r: unknown): string | undefined {
   if (!isPlainObject(r)) return 'is not an object';
   if (r.address !== address) return `has "address" ${JSON.stringify(r.address)}, which differs from its key`;
   if (typeof r.kind !== 'string' || r.kind === '') return 'has no "kind"';
@@ -134,7 +135,8 @@ function canonical(doc: StateDocument): unknown {
   };
 }
 
-function canonicalResource(r: StateResource): unknown {
+/** A resource with its keys in the stable order state files use. */
+export function canonicalResource(r: StateResource): unknown {
   return {
     address: r.address,
     kind: r.kind,
@@ -193,6 +195,6 @@ export function assertNoSecrets(doc: StateDocument | StateResource, env: NodeJS.
   visit(doc, 'state');
 }
 
-function isPlainObject(v: unknown): v is Record<string, unknown> {
+export function isPlainObject(v: unknown): v is Record<string, unknown> {
   return v !== null && typeof v === 'object' && !Array.isArray(v);
 }

@@ -15,6 +15,12 @@
  * backend last read or wrote, so a writer that ignored the lock is detected
  * instead of silently overwritten.
  *
+ * Between whole writes, apply records each batch of finished steps by
+ * appending it to `<path>.journal` (see journal.ts) and fsyncing that file:
+ * time proportional to the batch, where rewriting the state was proportional
+ * to everything recorded (quadratic over an apply from empty). read() applies
+ * the journal; write() folds it in and removes it once the new state is durable.
+ *
  * The lock is `<path>.lock`, holding LockInfo JSON. It is created with
  * link(2) from a fully written temporary file, which fails with EEXIST when
  * the lock exists (the same exclusivity as O_EXCL), so nobody ever reads a
@@ -26,8 +32,9 @@ import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
 import { UserError } from '../errors.js';
 import { parseState, serializeState } from './document.js';
+import { replayJournal, serializeJournalEntry } from './journal.js';
 import { acquireWithRetry, looksStale, newLockInfo, parseLockInfo } from './lock.js';
-import type { LockInfo, StateBackend, StateDocument } from './types.js';
+import type { LockInfo, StateBackend, StateDocument, StateJournalEntry } from './types.js';
 
 export interface LocalBackendOptions {
   /**
@@ -47,8 +54,15 @@ export class LocalBackend implements StateBackend {
   readonly path: string;
   readonly backupPath: string;
   readonly lockPath: string;
+  readonly journalPath: string;
   /** The state file's text as last read or written by us; undefined: never looked. null: absent. */
   private lastSeen: string | null | undefined;
+  /** The state file's identity when last read or written (an append checks nobody replaced it). */
+  private lastStat: FileStamp | null = null;
+  /** Size of the journal as last read or appended (0: none). */
+  private journalBytes = 0;
+  /** Bytes of whole lines in it: a line cut short by a crash is cut off before the next append. */
+  private journalGood = 0;
 
   constructor(
     filePath: string,
@@ -57,6 +71,7 @@ export class LocalBackend implements StateBackend {
     this.path = path.resolve(filePath);
     this.backupPath = `${this.path}.backup`;
     this.lockPath = `${this.path}.lock`;
+    this.journalPath = `${this.path}.journal`;
   }
 
   describe(): string {
@@ -66,22 +81,63 @@ export class LocalBackend implements StateBackend {
   async read(): Promise<StateDocument | null> {
     const text = await readIfExists(this.path);
     this.lastSeen = text;
-    return text === null ? null : parseState(text, this.path, this.backupPath);
+    this.lastStat = text === null ? null : await stamp(this.path);
+    this.journalBytes = 0;
+    this.journalGood = 0;
+    if (text === null) return null;
+    const doc = parseState(text, this.path, this.backupPath);
+    const journal = await readBytesIfExists(this.journalPath);
+    if (journal !== null) {
+      this.journalBytes = journal.length;
+      this.journalGood = replayJournal(doc, journal, this.journalPath).goodBytes;
+    }
+    return doc;
   }
 
   async write(doc: StateDocument): Promise<void> {
     const text = serializeState(doc);
     await fs.mkdir(path.dirname(this.path), { recursive: true });
     const current = await readIfExists(this.path);
-    if (this.lastSeen !== undefined && current !== this.lastSeen) {
-      throw new UserError(
-        `state at ${this.path} changed underneath this run (another process wrote it without holding the lock); not overwriting it`,
-        'Nothing was lost: re-run the command so it starts from the current state.',
-      );
-    }
+    if (this.lastSeen !== undefined && current !== this.lastSeen) throw this.changedUnderneath();
     if (current !== null) await this.atomicWrite(this.backupPath, current);
     await this.atomicWrite(this.path, text);
     this.lastSeen = text;
+    this.lastStat = await stamp(this.path);
+    // The new state holds everything the journal did; it goes only once the state is durable.
+    if (await removeIfExists(this.journalPath)) await fsyncDir(path.dirname(this.journalPath));
+    this.journalBytes = 0;
+    this.journalGood = 0;
+  }
+
+  hasJournal(): boolean {
+    return this.journalBytes > 0;
+  }
+
+  async append(entry: StateJournalEntry): Promise<void> {
+    const line = serializeJournalEntry(entry);
+    const now = await stamp(this.path);
+    if (this.lastSeen === undefined || !sameStamp(now, this.lastStat)) throw this.changedUnderneath();
+    const fh = await fs.open(this.journalPath, 'a', 0o644);
+    try {
+      const { size } = await fh.stat();
+      if (size !== this.journalBytes) throw this.changedUnderneath();
+      if (this.journalGood < size) await fh.truncate(this.journalGood);
+      await fh.writeFile(line, 'utf8');
+      await fh.sync();
+    } finally {
+      await fh.close();
+    }
+    // A new journal's directory entry must be durable too.
+    if (this.journalGood === 0) await fsyncDir(path.dirname(this.journalPath));
+    this.journalGood += Buffer.byteLength(line, 'utf8');
+    this.journalBytes = this.journalGood;
+  }
+
+  private changedUnderneath(): UserError {
+    return new UserError(
+      `state at ${this.path} changed underneath this run (another process wrote it without holding the lock); not overwriting it`,
+      'Nothing was lost: re-run the command so it starts from the current state.',
+    );
   }
 
   private async atomicWrite(target: string, text: string): Promise<void> {
@@ -213,12 +269,49 @@ export class LocalBackend implements StateBackend {
 }
 
 async function readIfExists(file: string): Promise<string | null> {
+  const bytes = await readBytesIfExists(file);
+  return bytes === null ? null : bytes.toString('utf8');
+}
+
+async function readBytesIfExists(file: string): Promise<Buffer | null> {
   try {
-    return await fs.readFile(file, 'utf8');
+    return await fs.readFile(file);
   } catch (e) {
     if ((e as NodeJS.ErrnoException).code === 'ENOENT') return null;
     throw e;
   }
+}
+
+/** Removes a file; false when there was none. */
+async function removeIfExists(file: string): Promise<boolean> {
+  try {
+    await fs.unlink(file);
+    return true;
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code === 'ENOENT') return false;
+    throw e;
+  }
+}
+
+/** What tells one version of a file from another without reading it (a rename gives a new inode). */
+interface FileStamp {
+  ino: number;
+  size: number;
+  mtimeMs: number;
+}
+
+async function stamp(file: string): Promise<FileStamp | null> {
+  try {
+    const st = await fs.stat(file);
+    return { ino: st.ino, size: st.size, mtimeMs: st.mtimeMs };
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code === 'ENOENT') return null;
+    throw e;
+  }
+}
+
+function sameStamp(a: FileStamp | null, b: FileStamp | null): boolean {
+  return a === b || (a !== null && b !== null && a.ino === b.ino && a.size === b.size && a.mtimeMs === b.mtimeMs);
 }
 
 /** fsync a directory so a rename or link in it is durable. Not possible on Windows; skipped there. */

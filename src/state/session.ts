@@ -9,15 +9,24 @@
  * recorded (kind, id, attributes) keeps the recorded one, `appliedAt`
  * included, so re-recording no-ops is harmless.
  *
+ * What a write costs: the session tracks which addresses changed since the
+ * last durable write. With a backend that keeps a journal (local files), a
+ * write appends just those resources (see journal.ts), and close() folds the
+ * journal into one whole write of the state; otherwise (S3) a write is the
+ * whole state. Either way a write is durable before it counts: a process
+ * killed at any point loses only what no persist() had yet confirmed.
+ *
  * Group commit: persist() may be called concurrently (apply runs independent
  * steps in parallel). While one write is in flight, later calls share the one
  * next write, which starts as soon as the current one finishes and contains
  * every change made before it starts. Each caller's promise resolves only once
  * a write holding its change is durable, and rejects if that write fails (the
- * change stays in memory and the next persist() tries again).
+ * change stays in memory and the next persist() tries again). Writes happen in
+ * the order the changes were made, so what is durable is always everything up
+ * to some point in that order.
  */
 import { VERSION } from '../version.js';
-import { assertNoSecrets, newState, sameResource, stateEquals } from './document.js';
+import { assertNoSecrets, newState, sameResource } from './document.js';
 import type { LockInfo, StateBackend, StateDocument, StateResource } from './types.js';
 
 export interface SessionOptions {
@@ -28,8 +37,14 @@ export interface SessionOptions {
 export class StateSession {
   /** The working document: read it freely, change it only with put/remove. */
   readonly doc: StateDocument;
-  /** What the backend holds as far as we know: the last document read or written (null: none yet). */
+  /**
+   * What the backend holds as far as we know: the last document read or written
+   * (null: none yet). Its resources are shared with `doc` until changed (a
+   * recorded resource is replaced by put, never modified).
+   */
   private durable: StateDocument | null;
+  /** Addresses put or removed since the last durable write. */
+  private readonly changed = new Set<string>();
   /** initialize() asked for the (empty) state to be written even though nothing changed. */
   private mustCreate = false;
   private inFlight: Promise<void> | null = null;
@@ -43,7 +58,7 @@ export class StateSession {
     readonly lockInfo: LockInfo | undefined,
   ) {
     this.durable = existing;
-    this.doc = existing ? structuredClone(existing) : newState();
+    this.doc = existing ? { ...existing, resources: { ...existing.resources } } : newState();
   }
 
   /** Takes the lock (when asked), then reads the state or starts a new one. Unlocks again if the read fails. */
@@ -74,7 +89,17 @@ export class StateSession {
   /** Whether there are changes not yet durable. */
   get dirty(): boolean {
     if (this.durable === null) return this.mustCreate || Object.keys(this.doc.resources).length > 0;
-    return !stateEquals(this.doc, this.durable);
+    if (this.doc.lineage !== this.durable.lineage) return true;
+    for (const address of this.changed) if (this.differs(address)) return true;
+    return false;
+  }
+
+  /** Whether an address's record differs from the durable one. */
+  private differs(address: string): boolean {
+    const now = this.doc.resources[address];
+    const was = this.durable?.resources[address];
+    if (now === was) return false;
+    return now === undefined || was === undefined || !sameResource(now, was);
   }
 
   get(address: string): StateResource | undefined {
@@ -92,6 +117,7 @@ export class StateSession {
     const existing = this.doc.resources[resource.address];
     if (existing && sameResource(existing, resource)) return;
     this.doc.resources[resource.address] = structuredClone(resource);
+    this.changed.add(resource.address);
   }
 
   /** Forgets a resource (deleted, or `state rm`). Returns whether it was recorded. */
@@ -99,6 +125,7 @@ export class StateSession {
     this.assertOpen();
     if (!(address in this.doc.resources)) return false;
     delete this.doc.resources[address];
+    this.changed.add(address);
     return true;
   }
 
@@ -130,12 +157,17 @@ export class StateSession {
     return this.persist();
   }
 
-  /** Flushes, then releases the lock, even when the flush fails (whose error is then rethrown). */
+  /**
+   * Flushes, folds any journal into one whole write of the state (only under
+   * the lock: a read-only session never writes), then releases the lock, even
+   * when a write fails (whose error is then rethrown).
+   */
   async close(): Promise<void> {
     if (this.closed) return;
     let failure: unknown;
     try {
       await this.persist();
+      if (this.lockInfo && this.durable && this.backend.hasJournal?.()) await this.backend.write(this.durable);
     } catch (e) {
       failure = e;
     }
@@ -161,14 +193,41 @@ export class StateSession {
   private async writeOnce(): Promise<void> {
     // Everything up to the first await runs synchronously, so the snapshot
     // holds every change made before this write started.
-    if (!this.dirty) return;
-    const next = structuredClone(this.doc);
-    next.serial = this.serial + 1;
-    next.s3replVersion = VERSION;
-    await this.backend.write(next);
-    this.durable = next;
+    if (!this.dirty) {
+      this.changed.clear();
+      return;
+    }
+    const serial = this.serial + 1;
+    const durable = this.durable;
+    const batch = [...this.changed];
+    this.changed.clear();
+    try {
+      if (durable !== null && this.backend.append && this.doc.lineage === durable.lineage) {
+        const put: StateResource[] = [];
+        const remove: string[] = [];
+        for (const address of batch) {
+          if (!this.differs(address)) continue;
+          const r = this.doc.resources[address];
+          if (r) put.push(r);
+          else remove.push(address);
+        }
+        await this.backend.append({ lineage: durable.lineage, serial, s3replVersion: VERSION, put, remove });
+        for (const r of put) durable.resources[r.address] = r;
+        for (const address of remove) delete durable.resources[address];
+        durable.serial = serial;
+        durable.s3replVersion = VERSION;
+      } else {
+        const next: StateDocument = { ...this.doc, resources: { ...this.doc.resources }, serial, s3replVersion: VERSION };
+        await this.backend.write(next);
+        this.durable = next;
+      }
+    } catch (e) {
+      // Not durable: the next write carries these changes.
+      for (const address of batch) this.changed.add(address);
+      throw e;
+    }
     this.mustCreate = false;
-    this.doc.serial = next.serial;
+    this.doc.serial = serial;
     this.doc.s3replVersion = VERSION;
   }
 

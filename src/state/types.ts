@@ -55,13 +55,36 @@ export class StateLockedError extends UserError {
   }
 }
 
+/**
+ * One batch of changes to a state, as StateSession.persist appends it to a
+ * backend that keeps a journal (local files): the resources recorded or
+ * re-recorded, the addresses forgotten, and the serial the batch brings the
+ * state to (one more than the state or batch before it).
+ */
+export interface StateJournalEntry {
+  lineage: string;
+  serial: number;
+  s3replVersion: string;
+  put: StateResource[];
+  remove: string[];
+}
+
 export interface StateBackend {
   /** Where the state lives, for messages (a path or s3://bucket/key). */
   describe(): string;
   /** null when there is no state yet. Throws UserError on a corrupt or unknown-version document. */
   read(): Promise<StateDocument | null>;
-  /** Atomic write; the previous version is kept as a backup. */
+  /** Atomic write; the previous version is kept as a backup. Folds in (and removes) any journal. */
   write(doc: StateDocument): Promise<void>;
+  /**
+   * Optional: makes one batch of changes durable in time proportional to the
+   * batch (appended to a journal beside the state), instead of rewriting the
+   * whole state; read() applies the journal, and write() folds it in. Only
+   * called once a state exists (after a write or a read that found one).
+   */
+  append?(entry: StateJournalEntry): Promise<void>;
+  /** Whether read() found, or append() wrote, a journal that a write() would fold in. */
+  hasJournal?(): boolean;
   /** Takes the lock, waiting up to timeoutMs; throws StateLockedError naming the holder. */
   lock(operation: string, timeoutMs: number): Promise<LockInfo>;
   unlock(lock: LockInfo): Promise<void>;
