@@ -1,12 +1,16 @@
 /**
- * Executes a plan: creates and updates in phase order (buckets, versioning, IAM
- * role, role policy, replication, alarms, jobs), then deletions in reverse.
- * Steps of one phase run concurrently within --parallelism. Every finished step
- * is recorded in state at once (group commit), so a killed apply resumes where
- * it stopped; every step is idempotent (a create that finds its own resource
- * takes it over), so resuming never duplicates anything.
+ * Executes a plan as a dependency graph (schedule.ts): a create or update
+ * starts as soon as the resources it depends on (its dependsOn) are done, so
+ * each bucket's chain proceeds at its own pace instead of waiting for the
+ * slowest bucket of every kind; deletions follow, in reverse kind order, once
+ * everything else has succeeded. A failed step stops only what depends on it.
+ *
+ * Every finished step is recorded in state before it counts as done (a
+ * journal append for local state; see state/session.ts), outside its
+ * concurrency slot, so AWS calls go on while state is written. A killed apply
+ * resumes where it stopped; every step is idempotent (a create that finds its
+ * own resource takes it over), so resuming never duplicates anything.
  */
-import pLimit from 'p-limit';
 import type { AwsClients } from '../aws/clients.js';
 import { describeAwsError } from '../aws/errors.js';
 import { kindOf } from '../resources/index.js';
@@ -15,6 +19,7 @@ import { sameResource } from '../state/document.js';
 import type { StateSession } from '../state/session.js';
 import type { Plan, ResourceChange } from './types.js';
 import { withRetry, type RetryPolicy } from './retry.js';
+import { runGraph, type GraphStep } from './schedule.js';
 
 export type StepVerb = 'create' | 'update' | 'delete' | 'record' | 'forget';
 
@@ -50,6 +55,8 @@ interface Step {
   address: string;
   verb: StepVerb;
   phase: number;
+  /** Addresses whose steps must finish first (forward steps only). */
+  deps: readonly string[];
   run: () => Promise<void>;
 }
 
@@ -92,7 +99,7 @@ export async function applyPlan(opts: ApplyOptions): Promise<ApplyResult> {
         const after = c.after ?? {};
         const attributes = prior ? { ...Object.fromEntries(Object.entries(prior.attributes).filter(([k]) => !(k in after))), ...after } : after;
         if (!prior || !sameResource(prior, { ...prior, id: c.id, attributes })) {
-          forward.push({ address: c.address, verb: 'record', phase: -1, run: async () => record(c, attributes) });
+          forward.push({ address: c.address, verb: 'record', phase: -1, deps: [], run: async () => record(c, attributes) });
         }
         break;
       }
@@ -101,6 +108,7 @@ export async function applyPlan(opts: ApplyOptions): Promise<ApplyResult> {
           address: c.address,
           verb: 'forget',
           phase: -1,
+          deps: [],
           run: async () => {
             if (session.remove(c.address)) result.forgotten++;
           },
@@ -112,6 +120,7 @@ export async function applyPlan(opts: ApplyOptions): Promise<ApplyResult> {
           address: c.address,
           verb: 'create',
           phase: kind.phase,
+          deps: c.dependsOn,
           run: async () => {
             record(c, await kind.create(ctxFor(c.address, 'create'), desired));
             result.added++;
@@ -123,6 +132,7 @@ export async function applyPlan(opts: ApplyOptions): Promise<ApplyResult> {
             address: c.address,
             verb: 'delete',
             phase: kind.phase,
+            deps: [],
             run: async () => {
               await kind.delete(ctxFor(c.address, 'delete'), c.address, priorId, c.before ?? {});
               result.destroyed++;
@@ -135,6 +145,7 @@ export async function applyPlan(opts: ApplyOptions): Promise<ApplyResult> {
           address: c.address,
           verb: 'update',
           phase: kind.phase,
+          deps: c.dependsOn,
           run: async () => {
             await kind.update(ctxFor(c.address, 'update'), desired, c.before ?? {});
             record(c);
@@ -147,6 +158,7 @@ export async function applyPlan(opts: ApplyOptions): Promise<ApplyResult> {
           address: c.address,
           verb: 'delete',
           phase: kind.phase,
+          deps: [],
           run: async () => {
             await kind.delete(ctxFor(c.address, 'delete'), c.address, c.id, c.before ?? {});
             session.remove(c.address);
@@ -157,32 +169,55 @@ export async function applyPlan(opts: ApplyOptions): Promise<ApplyResult> {
     }
   }
 
-  const limit = pLimit(Math.max(1, opts.parallelism));
-  const runStep = async (s: Step) => {
-    const started = Date.now();
+  // A step holds its slot for its AWS calls only; its state write comes after.
+  const toGraph = (s: Step): GraphStep => {
+    let started = 0;
     const silent = s.verb === 'record' || s.verb === 'forget';
-    if (!silent) emit({ type: 'start', address: s.address, verb: s.verb });
-    try {
-      await withRetry(s.run, {
-        policy: opts.retry,
-        onRetry: (reason, attempt, waitMs) =>
-          emit({ type: 'retry', address: s.address, verb: s.verb, message: `${reason}; retrying in ${(waitMs / 1000).toFixed(1)}s (attempt ${attempt + 1})` }),
-      });
-      await session.persist();
-      if (!silent) emit({ type: 'done', address: s.address, verb: s.verb, elapsedMs: Date.now() - started });
-    } catch (e) {
-      const message = describeAwsError(e);
-      result.errors.push({ address: s.address, message });
-      emit({ type: 'error', address: s.address, verb: s.verb, elapsedMs: Date.now() - started, message });
-    }
+    return {
+      key: s.address,
+      deps: s.deps,
+      run: async () => {
+        started = Date.now();
+        if (!silent) emit({ type: 'start', address: s.address, verb: s.verb });
+        try {
+          await withRetry(s.run, {
+            policy: opts.retry,
+            onRetry: (reason, attempt, waitMs) =>
+              emit({ type: 'retry', address: s.address, verb: s.verb, message: `${reason}; retrying in ${(waitMs / 1000).toFixed(1)}s (attempt ${attempt + 1})` }),
+          });
+        } catch (e) {
+          fail(s, e, started);
+          throw e;
+        }
+      },
+      settle: async () => {
+        try {
+          await session.persist();
+        } catch (e) {
+          fail(s, e, started);
+          throw e;
+        }
+        if (!silent) emit({ type: 'done', address: s.address, verb: s.verb, elapsedMs: Date.now() - started });
+      },
+    };
   };
+  const fail = (s: Step, e: unknown, started: number) => {
+    const message = describeAwsError(e);
+    result.errors.push({ address: s.address, message });
+    emit({ type: 'error', address: s.address, verb: s.verb, elapsedMs: Date.now() - started, message });
+  };
+  // Calls are bounded by the clients' own limit (--parallelism); twice as many steps
+  // in flight keep it busy while steps are between calls.
+  const concurrency = 2 * Math.max(1, opts.parallelism);
 
-  // Phases in order; a failed phase stops the later ones (they may depend on it).
-  const phases = (steps: Step[], dir: 1 | -1) =>
-    [...new Set(steps.map((s) => s.phase))].sort((a, b) => dir * (a - b)).map((p) => steps.filter((s) => s.phase === p));
-  for (const group of [...phases(forward, 1), ...phases(backward, -1)]) {
-    await Promise.all(group.map((s) => limit(() => runStep(s))));
+  await runGraph(forward.map(toGraph), concurrency);
+  // Deletions last, in reverse kind order (the state does not record what depended on a
+  // deleted resource), and only when everything else succeeded: a replaced resource's
+  // old version goes once nothing refers to it.
+  const phases = [...new Set(backward.map((s) => s.phase))].sort((a, b) => b - a);
+  for (const p of phases) {
     if (result.errors.length) break;
+    await runGraph(backward.filter((s) => s.phase === p).map(toGraph), concurrency);
   }
   await session.persist();
   return result;

@@ -4,7 +4,7 @@
  */
 import { afterEach, describe, expect, it } from 'vitest';
 import { spawn } from 'node:child_process';
-import { readFileSync, writeFileSync, mkdirSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync, mkdirSync } from 'node:fs';
 import * as path from 'node:path';
 import {
   CreateBucketCommand,
@@ -96,8 +96,10 @@ describe('apply', () => {
     expect(again.code).toBe(0);
     expect(again.stdout).toContain('No changes');
     expect(readState(cwd).serial).toBe(serial);
-    // The previous version is kept beside the state.
-    expect(JSON.parse(readFileSync(`${statePath(cwd)}.backup`, 'utf8')).serial).toBe(serial - 1);
+    // The version the run replaced is kept beside the state: here the empty state
+    // written (for its lineage) before anything was created.
+    expect(JSON.parse(readFileSync(`${statePath(cwd)}.backup`, 'utf8'))).toMatchObject({ serial: 1, resources: {} });
+    expect(existsSync(`${statePath(cwd)}.journal`)).toBe(false);
   });
 
   it('refuses to run without --auto-approve when there is no terminal', async () => {
@@ -127,22 +129,28 @@ describe('apply', () => {
     for (const killAt of [1, 4, 9, 14, 19, 23, 27]) {
       const emu = await emulator({ latencyMs: 25 });
       const cwd = workdir(CONFIG);
-      const killed = await new Promise<{ lines: number }>((resolve, reject) => {
+      const killed = await new Promise<{ lines: number; text: string }>((resolve, reject) => {
         const child = spawn(process.execPath, [BIN, 'apply', '--auto-approve'], {
           cwd,
           env: { PATH: process.env.PATH ?? '', HOME: cwd, ...awsEnv(emu.url) },
           stdio: ['ignore', 'ignore', 'pipe'],
         });
         let lines = 0;
+        let text = '';
         child.stderr.setEncoding('utf8');
         child.stderr.on('data', (d: string) => {
+          text += d;
           lines += d.split('\n').filter((l) => l.includes(': ')).length;
           if (lines >= killAt) child.kill('SIGKILL');
         });
         child.on('error', reject);
-        child.on('close', () => resolve({ lines }));
+        child.on('close', () => resolve({ lines, text }));
       });
       expect(killed.lines).toBeGreaterThanOrEqual(killAt);
+      // Every step the killed run reported complete is in the state it left.
+      const completed = [...killed.text.matchAll(/^(\S+): (?:Creation|Modifications) complete/gm)].map((m) => m[1]!);
+      const listed = await runCli(['state', 'list'], { cwd, endpoint: emu.url });
+      for (const address of completed) expect(listed.stdout, `after a kill at line ${killAt}`).toContain(address);
       const again = await runCli(['apply', '--auto-approve'], { cwd, endpoint: emu.url });
       expect(again.code, `after a kill at line ${killAt}: ${again.stderr}`).toBe(0);
       await expectConverged(emu, cwd);
