@@ -19,7 +19,7 @@ import type {
 export interface RawConfig {
   version: 1;
   state?: { backend?: 'local' | 's3'; path?: string; bucket?: string; key?: string; region?: string };
-  defaults?: { region?: string; tags?: Record<string, string> };
+  defaults?: { region?: string; tags?: Record<string, string>; allowUnknownRegions?: boolean };
   buckets?: Record<string, RawBucket | undefined>;
   roles?: Record<string, RawRole | undefined>;
   alarms?: { notify?: string[]; namePrefix?: string; evaluationPeriods?: number };
@@ -114,7 +114,7 @@ export function resolveConfig(raw: RawConfig, file: string): Config {
   return {
     version: 1,
     state: resolveState(raw.state, file),
-    defaults: { region: defaultRegion, tags: { ...(raw.defaults?.tags ?? {}) } },
+    defaults: { region: defaultRegion, tags: { ...(raw.defaults?.tags ?? {}) }, allowUnknownRegions: raw.defaults?.allowUnknownRegions ?? false },
     buckets,
     roles,
     alarms: {

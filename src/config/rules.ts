@@ -8,12 +8,14 @@
  * line:column. Call `checkRules(config)` directly on any Config.
  */
 import { describePath, type Finding } from './findings.js';
+import { isKnownRegion, knownRegions } from './regions.js';
 import { didYouMean } from './suggest.js';
 import { REPLICATION_STORAGE_CLASSES, type Config, type RuleConfig } from './types.js';
 
 /** Every rule id `checkRules` can report, with what it means. */
 export const RULES = {
   'missing-region': 'a bucket has no region and there is no defaults.region',
+  'unknown-region': 'a region name the installed AWS SDK does not know (a warning with defaults.allowUnknownRegions)',
   'invalid-bucket-name': 'a bucket name AWS would reject',
   'unknown-bucket': 'a reference to a bucket not declared under buckets:',
   'unknown-role': 'a reference to a role not declared under roles:',
@@ -21,7 +23,7 @@ export const RULES = {
   'duplicate-rule-id': 'two rules of one source with the same id',
   'rule-id-too-long': 'a rule id over 255 characters',
   'too-many-rules': 'more than 1,000 rules for one source bucket',
-  'duplicate-priority': 'rules of one source with different destinations share a priority',
+  'duplicate-priority': 'two rules of one source share a priority',
   'source-equals-destination': 'a rule replicates a bucket to itself',
   'invalid-storage-class': 'a storage class replication does not accept',
   'delete-markers-with-tags': 'delete marker replication on a rule with a tag filter',
@@ -31,6 +33,7 @@ export const RULES = {
   'destination-account-mismatch': "a destination account that differs from the destination bucket's account",
   'create-in-other-account': 's3repl asked to create a bucket in an account other than the source bucket\'s',
   'sse-kms-without-key': 'SSE-KMS replication without a replica KMS key',
+  'kms-key-not-arn': 'a KMS key given as an alias, alias ARN or bare key id instead of a key ARN',
   'replica-key-without-sse-kms': 'KMS keys given but SSE-KMS objects not replicated (warning)',
   'kms-key-region-mismatch': "a replica KMS key outside the destination bucket's region",
   'source-kms-key-region-mismatch': "a source KMS key outside the source bucket's region",
@@ -80,6 +83,22 @@ export function checkRules(config: Config): Finding[] {
     }
   }
 
+  // Region names, against the SDK's partition data (docs/aws-behaviour.md, "Region names").
+  const regionAt = (path: Path, region: string | undefined): void => {
+    if (!region || isKnownRegion(region)) return;
+    const message = `unknown region "${region}"${didYouMean(region, knownRegions())}`;
+    if (config.defaults.allowUnknownRegions) {
+      warn('unknown-region', path, `${message}: accepted because defaults.allowUnknownRegions is true`);
+    } else {
+      report('unknown-region', path, message, 'use a region code such as us-east-1; for a region newer than this s3repl, set defaults.allowUnknownRegions: true');
+    }
+  };
+  regionAt(['defaults', 'region'], config.defaults.region || undefined);
+  for (const [name, bucket] of Object.entries(config.buckets)) {
+    if (bucket.region !== config.defaults.region) regionAt(['buckets', name, 'region'], bucket.region);
+  }
+  if (config.state.backend === 's3') regionAt(['state', 'region'], config.state.region);
+
   const unknownBucket = (path: Path, name: string): void =>
     report('unknown-bucket', path, `unknown bucket "${name}"${didYouMean(name, bucketNames)}`, `declare it under buckets: (the key is the bucket name)`);
 
@@ -125,14 +144,19 @@ export function checkRules(config: Config): Finding[] {
       } else {
         ids.set(rule.id, at);
       }
+      // One priority per rule within a source's configuration: S3 picks the
+      // highest priority among rules to one destination, so equal priorities
+      // leave it undefined which rule's settings apply, and S3 rejects them
+      // outright when the configuration has several destinations
+      // (docs/aws-behaviour.md, "Rule priorities").
       const group = priorities.get(rule.priority) ?? [];
-      const clash = group.find((other) => other.rule.destination.bucket !== rule.destination.bucket);
+      const clash = group[0];
       if (clash) {
         report(
           'duplicate-priority',
           [...path, 'priority'],
-          `priority ${rule.priority} is also the priority of rule "${clash.rule.id}", which replicates to "${clash.rule.destination.bucket}"`,
-          'rules of one source with different destinations need distinct priorities (a rule without priority takes its 1-based position)',
+          `priority ${rule.priority} is also the priority of rule "${clash.rule.id}" (${describePath(clash.path)}) of bucket "${source}"`,
+          'give each rule of a source its own priority (a rule without priority takes its 1-based position; the higher number wins where rules overlap)',
         );
       }
       group.push(at);
@@ -193,12 +217,14 @@ function checkRule(config: Config, at: Located, report: Report, warn: Warn): voi
       const key = enc.replicaKmsKey !== undefined ? 'replicaKmsKey' : 'sourceKmsKeys';
       warn('replica-key-without-sse-kms', [...encPath, key], `${key} is set but sseKms is not: SSE-KMS encrypted objects will not be replicated`, 'set encryption.sseKms: true');
     }
-    const keyRegion = enc.replicaKmsKey ? arnRegion(enc.replicaKmsKey) : undefined;
+    if (enc.replicaKmsKey !== undefined) checkKmsKey(enc.replicaKmsKey, [...encPath, 'replicaKmsKey'], report);
+    enc.sourceKmsKeys.forEach((key, k) => checkKmsKey(key, [...encPath, 'sourceKmsKeys', k], report));
+    const keyRegion = enc.replicaKmsKey && isKeyArn(enc.replicaKmsKey) ? arnRegion(enc.replicaKmsKey) : undefined;
     if (keyRegion && target?.region && keyRegion !== target.region) {
       report('kms-key-region-mismatch', [...encPath, 'replicaKmsKey'], `replicaKmsKey is in ${keyRegion} but bucket "${dest.bucket}" is in ${target.region}`, 'use a key in the destination bucket\'s region (a multi-Region key has a replica ARN per region)');
     }
     enc.sourceKmsKeys.forEach((arn, k) => {
-      const region = arnRegion(arn);
+      const region = isKeyArn(arn) ? arnRegion(arn) : undefined;
       if (region && src?.region && region !== src.region) {
         report('source-kms-key-region-mismatch', [...encPath, 'sourceKmsKeys', k], `source KMS key is in ${region} but bucket "${source}" is in ${src.region}`, 'SSE-KMS keys of a bucket are in its own region');
       }
@@ -227,6 +253,26 @@ function checkRule(config: Config, at: Located, report: Report, warn: Warn): voi
       }
     });
   }
+}
+
+/** `arn:aws:kms:REGION:ACCOUNT:key/ID`: the only form a policy Resource matches (docs/aws-behaviour.md, "KMS key ARNs"). */
+export function isKeyArn(key: string): boolean {
+  return /^arn:aws[a-z-]*:kms:[a-z0-9-]+:[0-9]{12}:key\/.+$/.test(key);
+}
+
+function checkKmsKey(key: string, path: Path, report: Report): void {
+  if (isKeyArn(key)) return;
+  const alias = /^arn:aws[a-z-]*:kms:[a-z0-9-]+:[0-9]{12}:alias\/.+$/.test(key) || key.startsWith('alias/');
+  const bareId = /^([0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}|mrk-[0-9a-f]{32})$/.test(key);
+  const what = alias ? 'a KMS alias' : bareId ? 'a bare KMS key id' : 'not a KMS key ARN';
+  report(
+    'kms-key-not-arn',
+    path,
+    `"${key}" is ${what}; s3repl needs the key ARN (arn:aws:kms:REGION:ACCOUNT:key/ID)`,
+    alias
+      ? 'an IAM policy Resource that names an alias grants nothing on the key; look the key ARN up with: aws kms describe-key --key-id ' + (key.startsWith('arn:') ? key : key) + ' --query KeyMetadata.Arn'
+      : 'the generated role policy names keys by ARN; look it up with: aws kms describe-key --key-id ' + key + ' --query KeyMetadata.Arn',
+  );
 }
 
 /** Relations between sources: two-way pairs and chains. */

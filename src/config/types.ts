@@ -103,7 +103,12 @@ export interface ReplicationConfig {
 export interface Config {
   version: 1;
   state: StateConfig;
-  defaults: { region: string; tags: Record<string, string> };
+  defaults: {
+    region: string;
+    tags: Record<string, string>;
+    /** Region names the installed SDK does not list are accepted (with a warning). */
+    allowUnknownRegions: boolean;
+  };
   buckets: Record<string, BucketConfig>;
   roles: Record<string, RoleConfig>;
   alarms: {

@@ -205,7 +205,7 @@ describe('defaults', () => {
     const c = r.config!;
     expect(c.version).toBe(1);
     expect(c.state).toEqual({ backend: 'local', path: '/work/.s3repl/state.json' });
-    expect(c.defaults).toEqual({ region: 'us-east-1', tags: {} });
+    expect(c.defaults).toEqual({ region: 'us-east-1', tags: {}, allowUnknownRegions: false });
     expect(c.buckets['src-bucket']).toEqual({ name: 'src-bucket', region: 'us-east-1', create: false, objectLock: false });
     expect(c.buckets['dst-bucket']!.region).toBe('us-west-2');
     expect(c.roles.r).toEqual({ key: 'r', managed: true, name: 'repl', path: '/' });

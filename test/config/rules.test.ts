@@ -96,6 +96,7 @@ describe('duplicate-source', () => {
     role: r
     rules:
       - id: two
+        priority: 2
         destination: { bucket: dst-bucket }
 `);
     expect(brief(r)).toEqual(['15:13 error[duplicate-source]']);
@@ -109,7 +110,15 @@ describe('duplicate-priority', () => {
         destination: { bucket: other-bucket }
 `);
     expect(brief(r)).toEqual(['16:19 error[duplicate-priority]']);
-    expect(r.diagnostics[0]!.message).toBe('priority 1 is also the priority of rule "one", which replicates to "dst-bucket"');
+    expect(r.diagnostics[0]!.message).toBe('priority 1 is also the priority of rule "one" (replications[0].rules[0]) of bucket "src-bucket"');
+  });
+  it('is reported when rules to the same destination share a priority', () => {
+    const r = load(`${RBASE}      - id: two
+        priority: 1
+        filter: { prefix: b/ }
+        destination: { bucket: dst-bucket }
+`);
+    expect(brief(r)).toEqual(['16:19 error[duplicate-priority]']);
   });
   it('counts default priorities (the 1-based position)', () => {
     const r = load(`${RBASE}      - id: two
@@ -121,14 +130,15 @@ describe('duplicate-priority', () => {
 `);
     expect(brief(r)).toEqual(['18:19 error[duplicate-priority]']);
   });
-  it('allows distinct priorities, and a shared priority for one destination', () => {
+  it('allows distinct priorities, and equal priorities in different sources', () => {
     ok(`${RBASE}      - id: two
         priority: 5
         destination: { bucket: other-bucket }
 `);
-    ok(`${RBASE}      - id: two
-        priority: 1
-        filter: { prefix: b/ }
+    ok(`${RBASE}  - source: other-bucket
+    role: r
+    rules:
+      - id: one
         destination: { bucket: dst-bucket }
 `);
   });
@@ -368,6 +378,47 @@ describe('alarm-topic-region (warning)', () => {
         alarms: { failedOperations: 1 }
 alarms: { notify: ["arn:aws:sns:us-east-1:111122223333:ops"] }
 `);
+  });
+});
+
+describe('kms-key-not-arn', () => {
+  const enc = (key: string) => `${RBASE}        encryption:
+          sseKms: true
+          replicaKmsKey: "${key}"
+`;
+  it('rejects an alias ARN with a hint about policies', () => {
+    const r = load(enc('arn:aws:kms:us-west-2:111122223333:alias/replicas'));
+    expect(brief(r)).toEqual(['17:26 error[kms-key-not-arn]']);
+    expect(r.diagnostics[0]!.hint).toContain('grants nothing on the key');
+  });
+  it('rejects a bare key id and alias names', () => {
+    expect(brief(load(enc('1234abcd-12ab-34cd-56ef-1234567890ab')))).toEqual(['17:26 error[kms-key-not-arn]']);
+    expect(brief(load(enc('alias/replicas')))).toEqual(['17:26 error[kms-key-not-arn]']);
+  });
+  it('checks sourceKmsKeys too', () => {
+    const r = load(`${RBASE}        encryption:
+          sseKms: true
+          replicaKmsKey: arn:aws:kms:us-west-2:111122223333:key/1234abcd-12ab-34cd-56ef-1234567890ab
+          sourceKmsKeys: [arn:aws:kms:us-east-1:111122223333:alias/src]
+`);
+    expect(brief(r)).toEqual(['18:27 error[kms-key-not-arn]']);
+  });
+  it('accepts key ARNs', () => ok(enc('arn:aws:kms:us-west-2:111122223333:key/1234abcd-12ab-34cd-56ef-1234567890ab')));
+});
+
+describe('unknown-region', () => {
+  it('is reported with a did-you-mean for a typo', () => {
+    const r = load(withLine(5, '  dst-bucket: { region: eu-wset-1 }'));
+    expect(brief(r)).toEqual(['5:25 error[unknown-region]']);
+    expect(r.diagnostics[0]!.message).toBe('unknown region "eu-wset-1" (did you mean "eu-west-1"?)');
+  });
+  it('catches a region that matches the pattern but does not exist', () => {
+    expect(brief(load(withLine(2, 'defaults: { region: us-east-7 }')))).toEqual(['2:21 error[unknown-region]']);
+  });
+  it('is a warning with defaults.allowUnknownRegions', () => {
+    const r = load(withLine(2, 'defaults: { region: us-east-1, allowUnknownRegions: true }', withLine(5, '  dst-bucket: { region: us-south-9 }')));
+    expect(brief(r)).toEqual(['5:25 warning[unknown-region]']);
+    expect(r.config).toBeDefined();
   });
 });
 

@@ -132,6 +132,12 @@ describe('schema errors, located', () => {
     ]);
   });
 
+  it('jobs.reportPrefix must be 1 to 512 characters (CreateJob rejects an empty Report.Prefix)', () => {
+    expect(messages(BASE.replace('version: 1\n', 'version: 1\njobs: { reportPrefix: "" }\n'))).toEqual(['2:23 must not be empty']);
+    expect(messages(BASE.replace('version: 1\n', `version: 1\njobs: { reportPrefix: "${'p'.repeat(513)}" }\n`))).toHaveLength(1);
+    expect(messages(BASE.replace('version: 1\n', `version: 1\njobs: { reportPrefix: "${'p'.repeat(512)}" }\n`))).toEqual([]);
+  });
+
   it('reports every error at once, sorted by position', () => {
     const text = `version: 1
 defaults: { region: us-east-1, colour: red }

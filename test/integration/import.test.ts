@@ -105,7 +105,7 @@ function expectNoChanges(r: RoundTrip): void {
 }
 
 describe('import round trips: import, validate, plan shows no changes, state lists what was adopted', () => {
-  it('(a) converts V1 rules to the V2 form: the plan shows only format V1 → V2, and explains it', async () => {
+  it('(a) converts V1 rules to the V2 form: the plan shows format V1 → V2 and priorities by position, and explains it', async () => {
     const roleArn = await role('v1-role');
     await bucket('v1-src');
     await bucket('v1-dst', 'us-west-2');
@@ -122,8 +122,8 @@ describe('import round trips: import, validate, plan shows no changes, state lis
     expect(r.yaml).toMatch(/# Converted from a V1 rule \(rule-level Prefix, no Filter\)/);
     const doc = parseDocument(r.yaml).toJS() as { replications: Array<{ rules: Array<Record<string, unknown>> }> };
     expect(doc.replications[0]!.rules).toEqual([
-      { id: 'logs', priority: 0, status: 'enabled', filter: { prefix: 'logs/' }, destination: { bucket: 'v1-dst', storageClass: 'STANDARD_IA' }, deleteMarkers: true },
-      { id: 'images', priority: 0, status: 'disabled', filter: { prefix: 'img/' }, destination: { bucket: 'v1-dst' }, deleteMarkers: true },
+      { id: 'logs', priority: 1, status: 'enabled', filter: { prefix: 'logs/' }, destination: { bucket: 'v1-dst', storageClass: 'STANDARD_IA' }, deleteMarkers: true },
+      { id: 'images', priority: 2, status: 'disabled', filter: { prefix: 'img/' }, destination: { bucket: 'v1-dst' }, deleteMarkers: true },
     ]);
 
     expect(r.validate.code, r.validate.stdout).toBe(0);
@@ -132,7 +132,12 @@ describe('import round trips: import, validate, plan shows no changes, state lis
     expect(changed).toHaveLength(1);
     expect(changed[0]!.address).toBe('replication.v1-src');
     expect(changed[0]!.action).toBe('update');
-    expect(changed[0]!.changes).toEqual([{ path: 'format', kind: 'changed', before: 'V1', after: 'V2' }]);
+    // V1 rules have no priority; the V2 form numbers them (s3repl requires distinct priorities).
+    expect(changed[0]!.changes).toEqual([
+      { path: 'format', kind: 'changed', before: 'V1', after: 'V2' },
+      { path: 'rules.images.priority', kind: 'changed', before: 0, after: 2 },
+      { path: 'rules.logs.priority', kind: 'changed', before: 0, after: 1 },
+    ]);
     expect(changed[0]!.reasons.join(' ')).toMatch(/legacy V1 schema/);
     expect(r.plan.stdout).toMatch(/legacy V1 schema/);
     expect(r.addresses).toEqual(['replication.v1-src', 'versioning.v1-dst', 'versioning.v1-src']);
