@@ -21,7 +21,7 @@ import {
 } from '@aws-sdk/client-s3';
 import { ListMetricsCommand } from '@aws-sdk/client-cloudwatch';
 import type { Emulator } from './server.js';
-import { cloudwatch, emulator, failure, replicationRole, s3 } from './s3-testkit.js';
+import { cloudwatch, emulator, failure, replicationPolicy, replicationRole, s3 } from './s3-testkit.js';
 
 let emu: Emulator;
 let client: S3Client;
@@ -261,6 +261,25 @@ describe('live replication', () => {
     expect(ruleIds).toEqual(new Set(['measured']));
     const dims = metrics.Metrics?.find((m) => m.MetricName === 'ReplicationLatency')?.Dimensions;
     expect(Object.fromEntries(dims?.map((d) => [d.Name, d.Value]) ?? [])).toEqual({ SourceBucket: 'src', DestinationBucket: 'dst', RuleId: 'measured' });
+  });
+
+  it('publishes pending and latency metrics in the destination region, failures in the source region (CRR)', async () => {
+    const west = s3(emu, 'us-west-2');
+    await west.send(new CreateBucketCommand({ Bucket: 'dst', CreateBucketConfiguration: { LocationConstraint: 'us-west-2' } }));
+    await west.send(new PutBucketVersioningCommand({ Bucket: 'dst', VersioningConfiguration: { Status: 'Enabled' } }));
+    await setup([rule({ Destination: { Bucket: 'arn:aws:s3:::dst', Metrics: { Status: 'Enabled' } } })], {
+      destinations: [],
+      policy: replicationPolicy('src', ['dst']),
+    });
+    await client.send(new PutObjectCommand({ Bucket: 'src', Key: 'ok', Body: 'x' }));
+    await emu.settled();
+    emu.setBucketAvailable('dst', false);
+    await client.send(new PutObjectCommand({ Bucket: 'src', Key: 'fails', Body: 'x' }));
+    await emu.settled();
+    const names = async (region: string) =>
+      new Set((await cloudwatch(emu, region).send(new ListMetricsCommand({ Namespace: 'AWS/S3' }))).Metrics?.map((m) => m.MetricName));
+    expect(await names('us-west-2')).toEqual(new Set(['ReplicationLatency', 'BytesPendingReplication', 'OperationsPendingReplication']));
+    expect(await names('us-east-1')).toEqual(new Set(['OperationsFailedReplication']));
   });
 
   it('counts OperationsFailedReplication when replication fails', async () => {

@@ -297,6 +297,14 @@ export class ReplicationEngine {
 
   // ---------------------------------------------------------------- metrics
 
+  /**
+   * S3 publishes BytesPendingReplication, OperationsPendingReplication and
+   * ReplicationLatency in the destination bucket's region and
+   * OperationsFailedReplication in the source bucket's region
+   * (docs/aws-behaviour.md, "Replication metrics: region"), in the source
+   * bucket owner's account (unconfirmed for cross-account destinations). A
+   * destination that does not exist has no region: its metrics go nowhere.
+   */
   private publish(source: Bucket, t: Target, data: Array<Omit<MetricDatumInput, 'Dimensions'>>): void {
     if (t.rule.Destination.Metrics?.Status !== 'Enabled') return;
     const Dimensions = [
@@ -304,12 +312,14 @@ export class ReplicationEngine {
       { Name: 'DestinationBucket', Value: t.destination },
       { Name: 'RuleId', Value: t.rule.ID },
     ];
-    this.deps.cloudwatch.putMetricData(
-      source.accountId,
-      source.region,
-      'AWS/S3',
-      data.map((d) => ({ ...d, Dimensions, Timestamp: d.Timestamp ?? this.deps.clock.now() })),
-    );
+    const destRegion = this.deps.state().buckets[t.destination]?.region;
+    const byRegion = new Map<string, MetricDatumInput[]>();
+    for (const d of data) {
+      const region = d.MetricName === 'OperationsFailedReplication' ? source.region : destRegion;
+      if (region === undefined) continue;
+      byRegion.set(region, [...(byRegion.get(region) ?? []), { ...d, Dimensions, Timestamp: d.Timestamp ?? this.deps.clock.now() }]);
+    }
+    for (const [region, list] of byRegion) this.deps.cloudwatch.putMetricData(source.accountId, region, 'AWS/S3', list);
   }
 
   private publishPending(source: Bucket, t: Target, bytes: number): void {
