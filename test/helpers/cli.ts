@@ -6,10 +6,22 @@ import { spawn } from 'node:child_process';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 
 export const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 export const BIN = path.join(ROOT, 'dist/src/cli/main.js');
+
+/** Checks every AWS request the CLI sends against AWS's API models (test/conformance). */
+const CONFORMANCE = pathToFileURL(path.join(ROOT, 'test/conformance/register.mjs')).href;
+let runs = 0;
+
+export function conformanceEnv(): Record<string, string> {
+  const dir = process.env.S3REPL_CONFORMANCE_DIR;
+  return {
+    NODE_OPTIONS: `--import=${CONFORMANCE}`,
+    ...(dir ? { S3REPL_CONFORMANCE_LOG: path.join(dir, `${process.pid}-${++runs}.jsonl`) } : {}),
+  };
+}
 
 export interface RunResult {
   code: number;
@@ -43,7 +55,7 @@ export function runCli(args: string[], opts: RunOptions): Promise<RunResult> {
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, [BIN, ...args], {
       cwd: opts.cwd,
-      env: { PATH: process.env.PATH ?? '', HOME: opts.cwd, ...awsEnv(opts.endpoint, opts.account), ...opts.env },
+      env: { PATH: process.env.PATH ?? '', HOME: opts.cwd, ...awsEnv(opts.endpoint, opts.account), ...conformanceEnv(), ...opts.env },
       stdio: ['pipe', 'pipe', 'pipe'],
     });
     let stdout = '';

@@ -19,7 +19,7 @@ import { DescribeAlarmsCommand } from '@aws-sdk/client-cloudwatch';
 import { GetRoleCommand, ListRolesCommand } from '@aws-sdk/client-iam';
 import { startEmulator, type Emulator, type EmulatorOptions } from '../emulator/server.js';
 import { clients } from '../helpers/aws.js';
-import { BIN, awsEnv, runCli, workdir } from '../helpers/cli.js';
+import { BIN, awsEnv, conformanceEnv, runCli, workdir } from '../helpers/cli.js';
 
 const CONFIG = `
 version: 1
@@ -132,7 +132,7 @@ describe('apply', () => {
       const killed = await new Promise<{ lines: number; text: string }>((resolve, reject) => {
         const child = spawn(process.execPath, [BIN, 'apply', '--auto-approve'], {
           cwd,
-          env: { PATH: process.env.PATH ?? '', HOME: cwd, ...awsEnv(emu.url) },
+          env: { PATH: process.env.PATH ?? '', HOME: cwd, ...awsEnv(emu.url), ...conformanceEnv() },
           stdio: ['ignore', 'ignore', 'pipe'],
         });
         let lines = 0;

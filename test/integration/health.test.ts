@@ -282,7 +282,7 @@ replications:
 
     const images = await runCli(['retry-failed', '--rule', 'images', '--wait', '--interval', '100ms'], { cwd, endpoint: emu.url });
     expect(images.stderr).toContain('the job looks only at keys under "img/" (the prefix of images)');
-    expect(images.stdout).toContain('1 succeeded, 0 failed');
+    expect(images.stdout + images.stderr).toContain('1 succeeded, 0 failed');
     expect(images.code).toBe(0);
     await emu.settled();
     expect(await keys(emu, 'media-dr')).toEqual(['img/1.png']);
