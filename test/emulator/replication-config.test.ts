@@ -1,6 +1,7 @@
 /**
- * PutBucketReplication validation: one test per rule in AWS-FACTS.md "Rules
- * AWS enforces", asserting the error code and HTTP status the SDK sees.
+ * PutBucketReplication validation: one test per rule the emulator enforces
+ * (docs/aws-behaviour.md, "Replication configuration"), asserting the error
+ * code and HTTP status the SDK sees.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {

@@ -1,9 +1,10 @@
 /**
- * PutBucketReplication: parse, validate (the rules in AWS-FACTS.md "Rules AWS
- * enforces") and render the stored configuration back for GetBucketReplication.
+ * PutBucketReplication: parse, validate (the rules in docs/aws-behaviour.md,
+ * "Replication configuration") and render the stored configuration back for
+ * GetBucketReplication.
  *
- * Messages marked "unconfirmed" have no primary source (AWS-FACTS.md says so
- * or nothing was found); they are our best guess at AWS's wording.
+ * Messages marked "unconfirmed" have no primary source (the ledger says so or
+ * nothing was found); they are our best guess at AWS's wording.
  */
 import { child, children, has, isObject, text, type XmlNode, type XmlValue } from './xml.js';
 import { bucketNameFromArn, generatedRuleId, type Bucket, type Tag } from './s3-model.js';
@@ -75,7 +76,7 @@ const MODEL_STORAGE_CLASSES = new Set([
   'STANDARD', 'REDUCED_REDUNDANCY', 'STANDARD_IA', 'ONEZONE_IA', 'INTELLIGENT_TIERING', 'GLACIER', 'DEEP_ARCHIVE',
   'OUTPOSTS', 'GLACIER_IR', 'SNOW', 'EXPRESS_ONEZONE', 'FSX_OPENZFS', 'FSX_ONTAP',
 ]);
-/** Those replication accepts (AWS-FACTS: OUTPOSTS only on Outposts). */
+/** Those replication accepts (OUTPOSTS only on Outposts; unconfirmed). */
 const REPLICATION_STORAGE_CLASSES = new Set([
   'STANDARD', 'REDUCED_REDUNDANCY', 'STANDARD_IA', 'ONEZONE_IA', 'INTELLIGENT_TIERING', 'GLACIER', 'DEEP_ARCHIVE', 'GLACIER_IR',
 ]);
@@ -170,7 +171,7 @@ function parseDestination(v: XmlValue | undefined): ReplicationDestination {
 
 function parseRule(v: XmlValue): ReplicationRule {
   if (!isObject(v)) return fail(MALFORMED);
-  // ExistingObjectReplication is rejected as MalformedXML (AWS-FACTS.md).
+  // ExistingObjectReplication is rejected as MalformedXML (unconfirmed; docs/aws-behaviour.md).
   if (has(v, 'ExistingObjectReplication')) fail(MALFORMED);
   const st = text(v, 'Status');
   if (st !== 'Enabled' && st !== 'Disabled') fail(MALFORMED);
@@ -235,7 +236,7 @@ function validateRuleV2(r: ReplicationRule): void {
     fail(invalidRequest('DeleteMarkerReplication must be specified for this version of Cross Region Replication configuration schema. Please refer to S3 Developer Guide for more information.'));
   }
   if (hasTagFilter(r) && r.DeleteMarkerReplication?.Status === 'Enabled') {
-    // unconfirmed wording (AWS-FACTS: "error text unconfirmed")
+    // unconfirmed wording (docs/aws-behaviour.md: no AWS text found)
     fail(invalidRequest('Delete marker replication is not supported if any Tag filter is specified. Please refer to S3 Developer Guide for more information.'));
   }
 }

@@ -231,15 +231,25 @@ replications:
     expect(listed.jobs.map((j) => `${j.kind} ${j.source} ${j.status}`)).toEqual(['retry-failed orders Complete', 'retry-failed orders Complete', 'backfill orders Complete']);
   }, 180_000); // a dozen CLI runs: a generous limit for loaded machines, not a timing assertion
 
-  it('retry-failed without --rule starts one job per source bucket; an unknown rule is a user error', async () => {
+  it('retry-failed says "nothing failed" and starts no job when the metrics show no failure; --force starts one per source bucket; an unknown rule is a user error', async () => {
     const emu = await emulator();
     await makeBuckets(emu, ['orders', 'orders-dr', 'logs', 'logs-archive']);
     // Both rules backfill, so the managed role may run Batch Replication on both buckets.
     const cwd = workdir(`${CONFIG}        existingObjects: replicate\n`);
     expect((await runCli(['apply', '--auto-approve'], { cwd, endpoint: emu.url })).code).toBe(0);
     const before = emu.calls()['s3control:CreateJob'] ?? 0;
-    const r = await runCli(['retry-failed'], { cwd, endpoint: emu.url });
+    // Both rules publish metrics and nothing failed: no job (a job costs money even when it has nothing to do).
+    const quiet = await runCli(['retry-failed', '--since', '2h'], { cwd, endpoint: emu.url });
+    expect(quiet.code).toBe(0);
+    expect(quiet.stdout).toContain('Nothing failed to replicate from orders since');
+    expect(quiet.stdout).toContain('Nothing failed to replicate from logs since');
+    expect(quiet.stdout).not.toContain('Started Batch Replication job');
+    expect(emu.calls()['s3control:CreateJob']).toBe(before);
+    expect(emu.calls()['cloudwatch:GetMetricData']).toBeGreaterThanOrEqual(2);
+
+    const r = await runCli(['retry-failed', '--force'], { cwd, endpoint: emu.url });
     expect(r.code).toBe(0);
+    expect(r.stderr).toContain('starting the job anyway (--force)');
     expect(r.stdout.match(/Started Batch Replication job/g)).toHaveLength(2);
     expect(r.stdout).toContain('from orders.');
     expect(r.stdout).toContain('from logs.');

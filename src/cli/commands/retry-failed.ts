@@ -1,6 +1,10 @@
 /**
- * `s3repl retry-failed [--rule ID ...] [--wait]`: starts S3 Batch Replication
- * jobs for the objects whose replication FAILED, one per source bucket.
+ * `s3repl retry-failed [--rule ID ...] [--since 24h] [--force] [--wait]`: starts
+ * S3 Batch Replication jobs for the objects whose replication FAILED, one per
+ * source bucket. First it reads OperationsFailedReplication over `--since`
+ * (source region): where the rules publish metrics and nothing failed, it
+ * says so and starts no job (a job costs money even with nothing to do),
+ * unless `--force`.
  *
  * A Batch Replication job replicates each object according to its source
  * bucket's whole replication configuration; S3 cannot limit it to one rule,
@@ -17,10 +21,14 @@ import type { Config } from '../../config/types.js';
 import type { GlobalArgs } from '../common.js';
 import { openWorkspace } from '../workspace.js';
 import { allSucceeded, followJobs, printOutcome, waitOptions } from './jobs.js';
+import { parseSince } from './status.js';
+import { failedOperations } from '../../health/failed.js';
 import type { CommandModule } from './types.js';
 
 interface RetryArgs extends GlobalArgs {
   rule?: string[];
+  since: string;
+  force: boolean;
   wait: boolean;
   interval: string;
 }
@@ -70,7 +78,17 @@ export const retryFailedCommand: CommandModule = {
         type: 'string',
         array: true,
         describe: 'Only the source buckets of these rules (RULE or SOURCE/RULE; repeatable). Default: every replication',
-      }),
+      })
+        .option('since', {
+          type: 'string',
+          default: '24h',
+          describe: 'Look for failures this far back (OperationsFailedReplication): a duration (30m, 6h, 2d) or an ISO 8601 time',
+        })
+        .option('force', {
+          type: 'boolean',
+          default: false,
+          describe: 'Start the jobs even when the metrics say nothing failed in the window',
+        }),
       'Follow the jobs until they finish and print succeeded/failed counts and the report location',
     )
       .example('$0 retry-failed', 'One job per source bucket of the configuration')
@@ -80,7 +98,10 @@ export const retryFailedCommand: CommandModule = {
         'Each job replicates the objects of its source bucket whose replication status is FAILED, according to the bucket\'s whole ' +
           'replication configuration. S3 cannot limit a job to a rule, only to one key prefix: --rule chooses buckets, and narrows each job ' +
           'to the chosen rules\' prefix when they share one (otherwise the job covers every rule of the bucket). The job uses the ' +
-          'replication\'s role and the jobs: settings (report bucket, prefix, priority). Every run starts new jobs. ' +
+          'replication\'s role and the jobs: settings (report bucket, prefix, priority). Before starting a job it reads the rules\' ' +
+          'OperationsFailedReplication metric over --since: when every chosen rule publishes metrics and none failed, it says ' +
+          '"nothing failed" and starts no job (--force starts it anyway); rules without metrics cannot tell, so their bucket gets a job. ' +
+          'Every run that starts jobs starts new ones. ' +
           'Exit codes: 0 jobs started (with --wait: every task succeeded), 2 with --wait when some tasks failed or a job did not complete, 1 on error.',
       ),
   async run(raw) {
@@ -89,9 +110,31 @@ export const retryFailedCommand: CommandModule = {
     const { o } = ws;
     try {
       const accountId = await ws.aws.accountId();
-      const { targets, skipped } = retryTargets(ws.config, accountId, (argv.rule ?? []).map(String));
+      const { targets: all, skipped } = retryTargets(ws.config, accountId, (argv.rule ?? []).map(String));
       for (const s of skipped) o.err(`${o.c.yellow('Skipped:')} ${s}`);
-      if (targets.length === 0) throw new UserError('no replication to retry in this account');
+      if (all.length === 0) throw new UserError('no replication to retry in this account');
+      const end = new Date();
+      const start = parseSince(argv.since, end);
+      const counts = await Promise.all(all.map((t) => failedOperations(ws.aws, ws.config, t.source, t.chosen, start, end)));
+      const targets = all.filter((t, i) => {
+        const c = counts[i]!;
+        const window = `since ${start.toISOString()}`;
+        if (c.unmeasured.length > 0) {
+          o.err(`  ${t.source}: rule${c.unmeasured.length === 1 ? '' : 's'} ${c.unmeasured.join(', ')} publish${c.unmeasured.length === 1 ? 'es' : ''} no replication metrics, so s3repl cannot tell whether anything failed: starting the job.`);
+          return true;
+        }
+        if (c.failed > 0) {
+          o.err(`  ${t.source}: ${c.failed} replication operation${c.failed === 1 ? '' : 's'} failed ${window} (OperationsFailedReplication).`);
+          return true;
+        }
+        if (argv.force) {
+          o.err(`  ${t.source}: nothing failed ${window} (OperationsFailedReplication); starting the job anyway (--force).`);
+          return true;
+        }
+        o.out(`Nothing failed to replicate from ${t.source} ${window} (OperationsFailedReplication of ${c.measured.join(', ')}): no job started. Use --force to start one anyway, or --since to look further back.`);
+        return false;
+      });
+      if (targets.length === 0) return 0;
       const started = await Promise.allSettled(targets.map((t) => startRetryJob(ws.aws, ws.config, accountId, t)));
       const jobs: Array<{ region: string; jobId: string }> = [];
       let errors = 0;
