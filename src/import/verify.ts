@@ -116,7 +116,10 @@ export function classify(comparisons: Comparison[], report: ImportReport, now = 
     if (changes.length > 0) {
       switch (d.kind) {
         case 'replication': {
-          const onlyFormat = changes.every((c) => c.path === 'format' && c.before === 'V1' && c.after === 'V2');
+          // V1 → V2, and the priorities a V2 form gives V1 rules (they have none: generate.ts numbers them).
+          const onlyFormat = changes.every(
+            (c) => (c.path === 'format' && c.before === 'V1' && c.after === 'V2') || (/^rules\.[^.]+\.priority$/.test(c.path) && c.before === 0),
+          ) && changes.some((c) => c.path === 'format');
           if (!onlyFormat || !known.has(d.address)) {
             unexpected.push(`${d.address}: ${describe(changes)}`);
             continue;
