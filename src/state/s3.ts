@@ -13,6 +13,13 @@
  *   etag the If-Match names) is written to `<key>.backup`.
  *
  * S3 PUTs are atomic: readers see the old object or the new one.
+ *
+ * Lost replies: the SDK retries a PUT whose reply never arrived, and the retry's
+ * condition then fails against the first attempt's own write. So a lock that
+ * holds this run's id is this run's, and a state write whose condition failed is
+ * a success when the object holds exactly the text we wrote. A real conflict
+ * keeps the etag we read, so no later write from this run (a retry, the flush on
+ * close) can overwrite the newer state.
  */
 import {
   DeleteObjectCommand,
@@ -98,7 +105,16 @@ export class S3Backend implements StateBackend {
     } catch (e) {
       // If-Match on an object deleted since we read it answers 404 NoSuchKey: also a concurrent change.
       if (isConditionFailure(e) || (seen.etag !== null && isNotFound(e))) {
-        this.seen = undefined;
+        // A lost reply: our PUT landed, the SDK retried it, and the retry's condition
+        // failed against our own write. The object then holds exactly our text.
+        const now = await this.getText(this.key);
+        if (now.text === text) {
+          this.seen = now;
+          return;
+        }
+        // Keep the etag we read: every later write (a retry, the final flush on close)
+        // fails the same way instead of overwriting the newer state with an etag read now.
+        this.seen = seen;
         throw new UserError(
           `state at ${this.describe()} changed underneath this run (another writer replaced it since it was read); not overwriting it`,
           'Nothing was lost: re-run the command so it starts from the current state. If runs do not share the lock, make them use the same state configuration.',
@@ -128,7 +144,11 @@ export class S3Backend implements StateBackend {
           return { acquired: true };
         } catch (e) {
           if (!isConditionFailure(e)) throw e;
-          return { acquired: false, holder: await this.readLock() };
+          const holder = await this.readLock();
+          // Our PUT created the lock but its reply was lost and the SDK's retry found it:
+          // a lock holding this run's id is this run's.
+          if (holder?.id === info.id) return { acquired: true };
+          return { acquired: false, holder };
         }
       },
       timeoutMs,
