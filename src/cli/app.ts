@@ -10,6 +10,7 @@ import { makeOutput, reportError } from './output.js';
 import { commandName, commands, loadCommands } from './commands/index.js';
 import { commandWord, stackExamples, unknownCommandMessage } from './help.js';
 import { VERSION } from '../version.js';
+import { Interrupted, installSignalHandlers } from './interrupt.js';
 
 export async function main(argv: string[]): Promise<number> {
   let exitCode = 0;
@@ -56,16 +57,23 @@ export async function main(argv: string[]): Promise<number> {
       },
     } as never);
   }
+  const uninstall = installSignalHandlers();
   try {
     await parser.parseAsync();
   } catch (e) {
     const o = makeOutput({ color, debug });
+    if (e instanceof Interrupted) {
+      o.err(`${o.c.yellow('Interrupted:')} ${e.message}`);
+      return e.exitCode;
+    }
     if (e instanceof UsageError) {
       o.err(`${o.c.red('Error:')} ${e.message}`);
       o.err(o.c.dim('see s3repl --help'));
       return 1;
     }
     return reportError(e, o);
+  } finally {
+    uninstall();
   }
   return exitCode;
 }

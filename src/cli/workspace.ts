@@ -2,6 +2,7 @@
  * What plan, apply, destroy and drift share: the loaded configuration (errors
  * reported as diagnostics, never stack traces), AWS clients, the state backend.
  */
+import { createHash } from 'node:crypto';
 import * as path from 'node:path';
 import type { AwsClients } from '../aws/clients.js';
 import { loadConfig } from '../config/load.js';
@@ -44,4 +45,18 @@ export async function openWorkspace(argv: GlobalArgs): Promise<Workspace> {
     onWarning: (m) => o.err(`${o.c.yellow('Warning:')} ${m}`),
   });
   return { o, aws, configPath, load, config: load.config, backend };
+}
+
+/**
+ * The lineage a state created by this workspace gets. Derived from the account,
+ * the configuration's content and where its state lives, so that plans made
+ * before any state exists are the same on every run (a pull-request comment
+ * does not change with a random id), while two configurations, or two state
+ * locations, never share a lineage. Formatted as a UUID (version 8: custom).
+ */
+export async function newStateLineage(ws: Workspace): Promise<string> {
+  const account = await ws.aws.accountId();
+  const h = createHash('sha256').update(`s3repl-lineage\n${account}\n${ws.load.sha256}\n${JSON.stringify(ws.config.state)}`).digest('hex');
+  const variant = ((parseInt(h[16]!, 16) & 0x3) | 0x8).toString(16);
+  return `${h.slice(0, 8)}-${h.slice(8, 12)}-8${h.slice(13, 16)}-${variant}${h.slice(17, 20)}-${h.slice(20, 32)}`;
 }

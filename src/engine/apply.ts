@@ -18,7 +18,7 @@ import type { ApplyContext, Attrs, DesiredResource, ResourceId } from '../resour
 import { sameResource } from '../state/document.js';
 import type { StateSession } from '../state/session.js';
 import type { Plan, ResourceChange } from './types.js';
-import { withRetry, type RetryPolicy } from './retry.js';
+import { RetryAbandoned, withRetry, type RetryPolicy } from './retry.js';
 import { runGraph, type GraphStep } from './schedule.js';
 
 export type StepVerb = 'create' | 'update' | 'delete' | 'record' | 'forget';
@@ -41,6 +41,11 @@ export interface ApplyOptions {
   parallelism: number;
   retry?: RetryPolicy;
   onEvent?: (e: StepEvent) => void;
+  /**
+   * Cancellation (Ctrl-C): once aborted no step starts, a step waiting to retry
+   * gives up, and steps in flight finish and are recorded.
+   */
+  signal?: AbortSignal;
 }
 
 export interface ApplyResult {
@@ -49,6 +54,13 @@ export interface ApplyResult {
   destroyed: number;
   forgotten: number;
   errors: Array<{ address: string; message: string }>;
+  /** Set when the signal aborted the apply. */
+  interrupted?: {
+    /** Steps that never started. */
+    notStarted: string[];
+    /** Steps stopped while waiting to retry (their last error). */
+    stopped: Array<{ address: string; message: string }>;
+  };
 }
 
 interface Step {
@@ -169,28 +181,41 @@ export async function applyPlan(opts: ApplyOptions): Promise<ApplyResult> {
     }
   }
 
+  const signal = opts.signal;
+  const notStarted: string[] = [];
+  const stopped: Array<{ address: string; message: string }> = [];
   // A step holds its slot for its AWS calls only; its state write comes after.
   const toGraph = (s: Step): GraphStep => {
     let started = 0;
+    let ran = false;
     const silent = s.verb === 'record' || s.verb === 'forget';
     return {
       key: s.address,
       deps: s.deps,
       run: async () => {
+        // Interrupted: start nothing new.
+        if (signal?.aborted) return void notStarted.push(s.address);
+        ran = true;
         started = Date.now();
         if (!silent) emit({ type: 'start', address: s.address, verb: s.verb });
         try {
           await withRetry(s.run, {
             policy: opts.retry,
+            signal,
             onRetry: (reason, attempt, waitMs) =>
               emit({ type: 'retry', address: s.address, verb: s.verb, message: `${reason}; retrying in ${(waitMs / 1000).toFixed(1)}s (attempt ${attempt + 1})` }),
           });
         } catch (e) {
-          fail(s, e, started);
+          if (e instanceof RetryAbandoned) {
+            const message = describeAwsError(e.last);
+            stopped.push({ address: s.address, message });
+            emit({ type: 'error', address: s.address, verb: s.verb, elapsedMs: Date.now() - started, message: `stopped (interrupted) after: ${message}` });
+          } else fail(s, e, started);
           throw e;
         }
       },
       settle: async () => {
+        if (!ran) return;
         try {
           await session.persist();
         } catch (e) {
@@ -210,15 +235,23 @@ export async function applyPlan(opts: ApplyOptions): Promise<ApplyResult> {
   // in flight keep it busy while steps are between calls.
   const concurrency = 2 * Math.max(1, opts.parallelism);
 
-  await runGraph(forward.map(toGraph), concurrency);
+  const graph = async (steps: Step[]) => {
+    const r = await runGraph(steps.map(toGraph), concurrency);
+    // Interrupted: the dependents of a step stopped while waiting to retry never started either.
+    if (signal?.aborted) notStarted.push(...r.skipped);
+  };
+  await graph(forward);
   // Deletions last, in reverse kind order (the state does not record what depended on a
   // deleted resource), and only when everything else succeeded: a replaced resource's
   // old version goes once nothing refers to it.
   const phases = [...new Set(backward.map((s) => s.phase))].sort((a, b) => b - a);
   for (const p of phases) {
     if (result.errors.length) break;
-    await runGraph(backward.filter((s) => s.phase === p).map(toGraph), concurrency);
+    const group = backward.filter((s) => s.phase === p);
+    if (signal?.aborted) notStarted.push(...group.map((s) => s.address));
+    else await graph(group);
   }
   await session.persist();
+  if (signal?.aborted) result.interrupted = { notStarted, stopped };
   return result;
 }

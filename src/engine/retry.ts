@@ -36,9 +36,23 @@ export function transientReason(e: unknown): string | undefined {
   return undefined;
 }
 
+/** A retry that was not made because the signal aborted (Ctrl-C); `last` is the error it would have retried. */
+export class RetryAbandoned extends Error {
+  constructor(readonly last: unknown) {
+    super(`interrupted while waiting to retry: ${(last as Error | undefined)?.message ?? String(last)}`);
+    this.name = 'RetryAbandoned';
+  }
+}
+
 export async function withRetry<T>(
   fn: () => Promise<T>,
-  opts: { policy?: RetryPolicy; onRetry?: (reason: string, attempt: number, waitMs: number) => void; random?: () => number } = {},
+  opts: {
+    policy?: RetryPolicy;
+    onRetry?: (reason: string, attempt: number, waitMs: number) => void;
+    random?: () => number;
+    /** Once aborted, no further attempt is made (RetryAbandoned is thrown instead). */
+    signal?: AbortSignal;
+  } = {},
 ): Promise<T> {
   const policy = opts.policy ?? DEFAULT_RETRY;
   const random = opts.random ?? Math.random;
@@ -51,8 +65,23 @@ export async function withRetry<T>(
       const backoff = Math.min(policy.capMs, policy.baseMs * 2 ** (attempt - 1));
       const wait = Math.round(backoff / 2 + random() * (backoff / 2));
       if (!reason || Date.now() - started + wait > policy.maxWaitMs) throw e;
+      if (opts.signal?.aborted) throw new RetryAbandoned(e);
       opts.onRetry?.(reason, attempt, wait);
-      await new Promise((r) => setTimeout(r, wait));
+      await sleep(wait, opts.signal);
+      if (opts.signal?.aborted) throw new RetryAbandoned(e);
     }
   }
+}
+
+/** Waits ms, or less when the signal aborts first. */
+function sleep(ms: number, signal?: AbortSignal): Promise<void> {
+  return new Promise((resolve) => {
+    const done = () => {
+      clearTimeout(timer);
+      signal?.removeEventListener('abort', done);
+      resolve();
+    };
+    const timer = setTimeout(done, ms);
+    signal?.addEventListener('abort', done, { once: true });
+  });
 }

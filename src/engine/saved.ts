@@ -8,6 +8,9 @@ import { UserError } from '../errors.js';
 import type { StateDocument } from '../state/types.js';
 import { PLAN_FORMAT_VERSION, type Plan } from './types.js';
 import type { ReadItem } from './read.js';
+import type { LiveValue } from '../resources/types.js';
+import { canonical } from '../resources/util.js';
+import { diffAttrs } from './diff.js';
 
 export const PRIOR_SUFFIX = '\u0000prior';
 
@@ -52,7 +55,7 @@ export function readsOf(plan: Plan): ReadItem[] {
 /** Why a saved plan can no longer be applied; empty when it still can. */
 export function staleReasons(
   plan: Plan,
-  now: { configSha256: string; state: StateDocument | null; liveFingerprint: string; account: string },
+  now: { configSha256: string; state: StateDocument | null; liveFingerprint: string; account: string; live?: Map<string, LiveValue> },
 ): string[] {
   const reasons: string[] = [];
   if (now.account !== plan.account) reasons.push(`it was made for account ${plan.account}, these credentials are for ${now.account}`);
@@ -61,6 +64,36 @@ export function staleReasons(
   const serial = now.state?.serial ?? 0;
   if (now.state && plan.state.lineage !== lineage) reasons.push(`the state is a different one (lineage ${lineage}, the plan has ${plan.state.lineage})`);
   else if (serial !== plan.state.serial) reasons.push(`the state moved on (serial ${serial}, the plan was made at ${plan.state.serial})`);
-  if (now.liveFingerprint !== plan.liveFingerprint) reasons.push('resources in AWS changed since the plan was made');
+  if (now.liveFingerprint !== plan.liveFingerprint) {
+    const moved = now.live ? movedSince(plan, now.live) : [];
+    reasons.push(
+      moved.length
+        ? `resources in AWS changed since the plan was made:\n      ${moved.slice(0, 10).join('\n      ')}${moved.length > 10 ? `\n      ... and ${moved.length - 10} more` : ''}`
+        : 'resources in AWS changed since the plan was made',
+    );
+  }
   return reasons;
+}
+
+/**
+ * What moved in AWS since the plan was made: each change's `before` is the live
+ * value the plan read (for a replace, the resource being replaced), compared
+ * with what is there now.
+ */
+export function movedSince(plan: Plan, live: Map<string, LiveValue>): string[] {
+  const out: string[] = [];
+  for (const c of plan.changes) {
+    const key = c.action === 'replace' && c.priorId ? c.address + PRIOR_SUFFIX : c.address;
+    if (!live.has(key)) continue;
+    const then = c.before ?? null;
+    const now = live.get(key) ?? null;
+    if (JSON.stringify(canonical(then)) === JSON.stringify(canonical(now))) continue;
+    if (then === null) out.push(`${c.address}: created outside this plan`);
+    else if (now === null) out.push(`${c.address}: deleted`);
+    else {
+      const paths = diffAttrs(then, now).map((d) => d.path || '(whole value)');
+      out.push(`${c.address}: ${paths.slice(0, 5).join(', ')}${paths.length > 5 ? ', ...' : ''} changed`);
+    }
+  }
+  return out;
 }

@@ -34,7 +34,7 @@ import { UserError } from '../errors.js';
 import { parseState, serializeState } from './document.js';
 import { replayJournal, serializeJournalEntry } from './journal.js';
 import { acquireWithRetry, looksStale, newLockInfo, parseLockInfo } from './lock.js';
-import type { LockInfo, StateBackend, StateDocument, StateJournalEntry } from './types.js';
+import type { LockInfo, LockWait, StateBackend, StateDocument, StateJournalEntry } from './types.js';
 
 export interface LocalBackendOptions {
   /**
@@ -161,7 +161,7 @@ export class LocalBackend implements StateBackend {
     }
   }
 
-  async lock(operation: string, timeoutMs: number): Promise<LockInfo> {
+  async lock(operation: string, timeoutMs: number, wait?: LockWait): Promise<LockInfo> {
     await fs.mkdir(path.dirname(this.lockPath), { recursive: true });
     const info = newLockInfo(operation);
     const text = `${JSON.stringify(info, null, 2)}\n`;
@@ -174,6 +174,7 @@ export class LocalBackend implements StateBackend {
       },
       timeoutMs,
       this.lockPath,
+      wait,
     );
     return info;
   }

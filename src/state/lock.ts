@@ -6,7 +6,7 @@ import { randomUUID } from 'node:crypto';
 import { hostname, userInfo } from 'node:os';
 import { UserError } from '../errors.js';
 import { VERSION } from '../version.js';
-import { StateLockedError, type LockInfo } from './types.js';
+import { StateLockedError, type LockInfo, type LockWait } from './types.js';
 
 export function newLockInfo(operation: string): LockInfo {
   return {
@@ -81,11 +81,14 @@ export type TryLock = () => Promise<{ acquired: true } | { acquired: false; hold
  * With timeoutMs 0 it fails at once. `holder: null` means the lock vanished
  * between our attempt and reading it: retry immediately.
  */
-export async function acquireWithRetry(attempt: TryLock, timeoutMs: number, where: string): Promise<void> {
-  const deadline = Date.now() + Math.max(0, timeoutMs);
+export async function acquireWithRetry(attempt: TryLock, timeoutMs: number, where: string, wait: LockWait = {}): Promise<void> {
+  const start = Date.now();
+  const deadline = start + Math.max(0, timeoutMs);
   let delay = 100;
   let vanished = 0;
+  let reported: number | undefined;
   for (;;) {
+    wait.signal?.throwIfAborted();
     const r = await attempt();
     if (r.acquired) return;
     if (r.holder === null) {
@@ -96,9 +99,29 @@ export async function acquireWithRetry(attempt: TryLock, timeoutMs: number, wher
       }
     } else if (Date.now() >= deadline) {
       throw lockedError(r.holder, where);
+    } else if (wait.onWait && (reported === undefined || Date.now() - reported >= REPORT_EVERY_MS)) {
+      reported = Date.now();
+      wait.onWait(r.holder, reported - start, deadline - reported);
     }
-    const wait = Math.min(delay, Math.max(0, deadline - Date.now()));
-    await new Promise((resolve) => setTimeout(resolve, wait));
+    const ms = Math.min(delay, Math.max(0, deadline - Date.now()));
+    await sleep(ms, wait.signal);
     delay = Math.min(delay * 2, 2000);
   }
+}
+
+/** How often a long wait for the lock is reported. */
+const REPORT_EVERY_MS = 10_000;
+
+function sleep(ms: number, signal?: AbortSignal): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const onAbort = () => {
+      clearTimeout(timer);
+      reject(signal!.reason);
+    };
+    const timer = setTimeout(() => {
+      signal?.removeEventListener('abort', onAbort);
+      resolve();
+    }, ms);
+    signal?.addEventListener('abort', onAbort, { once: true });
+  });
 }

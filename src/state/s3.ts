@@ -32,7 +32,7 @@ import type { AwsClients } from '../aws/clients.js';
 import { UserError } from '../errors.js';
 import { parseState, serializeState } from './document.js';
 import { acquireWithRetry, newLockInfo, parseLockInfo } from './lock.js';
-import type { LockInfo, StateBackend, StateDocument } from './types.js';
+import type { LockInfo, LockWait, StateBackend, StateDocument } from './types.js';
 
 /** What we last saw of the state object: its text and etag (null: no object). */
 interface Seen {
@@ -124,7 +124,7 @@ export class S3Backend implements StateBackend {
     }
   }
 
-  async lock(operation: string, timeoutMs: number): Promise<LockInfo> {
+  async lock(operation: string, timeoutMs: number, wait?: LockWait): Promise<LockInfo> {
     const info = newLockInfo(operation);
     const body = `${JSON.stringify(info, null, 2)}\n`;
     await acquireWithRetry(
@@ -153,6 +153,7 @@ export class S3Backend implements StateBackend {
       },
       timeoutMs,
       this.url(this.lockKey),
+      wait,
     );
     return info;
   }

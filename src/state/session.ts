@@ -27,11 +27,11 @@
  */
 import { VERSION } from '../version.js';
 import { assertNoSecrets, newState, sameResource } from './document.js';
-import type { LockInfo, StateBackend, StateDocument, StateResource } from './types.js';
+import type { LockInfo, LockWait, StateBackend, StateDocument, StateResource } from './types.js';
 
 export interface SessionOptions {
   /** Take the lock for the session's lifetime (apply, `state rm`). Omit for read-only use. */
-  lock?: { operation: string; timeoutMs: number };
+  lock?: { operation: string; timeoutMs: number } & LockWait;
 }
 
 export class StateSession {
@@ -63,7 +63,9 @@ export class StateSession {
 
   /** Takes the lock (when asked), then reads the state or starts a new one. Unlocks again if the read fails. */
   static async open(backend: StateBackend, opts: SessionOptions = {}): Promise<StateSession> {
-    const lock = opts.lock ? await backend.lock(opts.lock.operation, opts.lock.timeoutMs) : undefined;
+    const lock = opts.lock
+      ? await backend.lock(opts.lock.operation, opts.lock.timeoutMs, { signal: opts.lock.signal, onWait: opts.lock.onWait })
+      : undefined;
     try {
       return new StateSession(backend, await backend.read(), lock);
     } catch (e) {

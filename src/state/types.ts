@@ -69,6 +69,14 @@ export interface StateJournalEntry {
   remove: string[];
 }
 
+/** How a caller follows a wait for the lock. */
+export interface LockWait {
+  /** Aborting stops the wait at once (the abort reason is thrown). */
+  signal?: AbortSignal;
+  /** Told when the wait starts and about every 10 s after, with the holder and the time left. */
+  onWait?: (holder: LockInfo, waitedMs: number, leftMs: number) => void;
+}
+
 export interface StateBackend {
   /** Where the state lives, for messages (a path or s3://bucket/key). */
   describe(): string;
@@ -86,7 +94,7 @@ export interface StateBackend {
   /** Whether read() found, or append() wrote, a journal that a write() would fold in. */
   hasJournal?(): boolean;
   /** Takes the lock, waiting up to timeoutMs; throws StateLockedError naming the holder. */
-  lock(operation: string, timeoutMs: number): Promise<LockInfo>;
+  lock(operation: string, timeoutMs: number, wait?: LockWait): Promise<LockInfo>;
   unlock(lock: LockInfo): Promise<void>;
   /** Removes a lock by id regardless of holder; throws UserError when the id does not match. */
   forceUnlock(id: string): Promise<void>;

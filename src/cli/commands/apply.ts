@@ -4,17 +4,20 @@
  */
 import type { Argv } from 'yargs';
 import ora from 'ora';
-import { applyPlan, type StepEvent } from '../../engine/apply.js';
+import { applyPlan, type ApplyResult, type StepEvent } from '../../engine/apply.js';
+import { describeForeignState, foreignState } from '../../engine/foreign.js';
 import { fingerprint } from '../../engine/plan.js';
 import { readLive } from '../../engine/read.js';
 import { readPlanFile, readsOf, staleReasons } from '../../engine/saved.js';
 import { hasChanges, type Plan } from '../../engine/types.js';
 import { UserError } from '../../errors.js';
-import { StateSession } from '../../state/session.js';
+import type { StateDocument } from '../../state/types.js';
 import type { GlobalArgs } from '../common.js';
 import type { Output } from '../output.js';
 import { confirm } from '../prompt.js';
-import { openWorkspace, type Workspace } from '../workspace.js';
+import { newStateLineage, openWorkspace, type Workspace } from '../workspace.js';
+import { DEFAULT_GRACE_MS, interruptible } from '../interrupt.js';
+import { openLockedSession } from '../locking.js';
 import { lockTimeoutOption, parseDuration } from '../duration.js';
 import { debugCalls, planWorkspace, renderPlan } from './plan.js';
 import type { CommandModule } from './types.js';
@@ -22,6 +25,7 @@ import type { CommandModule } from './types.js';
 interface ApplyArgs extends GlobalArgs {
   planfile?: string;
   'auto-approve': boolean;
+  'allow-foreign-state': boolean;
   'lock-timeout': string;
 }
 
@@ -80,79 +84,148 @@ export function progressPrinter(o: Output): { onEvent: (e: StepEvent) => void; s
 
 async function execute(ws: Workspace, argv: ApplyArgs, mode: 'apply' | 'destroy'): Promise<number> {
   const { o } = ws;
-  const session = await StateSession.open(ws.backend, {
-    lock: { operation: mode, timeoutMs: parseDuration(argv['lock-timeout'], '--lock-timeout') },
+  const Mode = mode === 'destroy' ? 'Destroy' : 'Apply';
+  const scope = interruptible({
+    firstMessage: `starting no new steps; the steps in flight finish (at most ${DEFAULT_GRACE_MS / 1000}s), then state is written and the lock released.`,
   });
   try {
-    const state = session.exists ? session.doc : null;
-    let plan: Plan;
-    if (argv.planfile) {
-      plan = await readPlanFile(argv.planfile);
-      await refuseIfStale(ws, plan, state);
-      // A plan made before any state existed fixed the lineage its resources are tagged with.
-      if (!state && plan.state.lineage) session.doc.lineage = plan.state.lineage;
-      o.err(`Applying the saved plan ${argv.planfile} (${plan.summary.add} to add, ${plan.summary.change} to change, ${plan.summary.destroy} to destroy).`);
-    } else {
-      plan = await planWorkspace(ws, mode, { state, lineage: session.lineage });
-      o.out(renderPlan(plan, 'text', o));
-      if (hasChanges(plan) && !argv['auto-approve']) {
-        if (!o.interactive) {
-          throw new UserError(
-            `refusing to ${mode} without --auto-approve: there is no terminal to confirm on`,
-            `review \`s3repl plan --out plan.json\`, then run \`s3repl apply plan.json\`, or pass --auto-approve`,
-          );
-        }
-        const what = mode === 'destroy' ? 'destroy everything s3repl manages (buckets stay)' : 'perform these actions';
-        if (!(await confirm(`\nDo you want to ${what}?\n  Only 'yes' will be accepted: `))) {
-          o.err(`${mode === 'destroy' ? 'Destroy' : 'Apply'} cancelled.`);
-          return 1;
+    const session = await openLockedSession(ws.backend, o, {
+      operation: mode,
+      timeoutMs: parseDuration(argv['lock-timeout'], '--lock-timeout'),
+      scope,
+    });
+    try {
+      const state = session.exists ? session.doc : null;
+      let plan: Plan;
+      if (argv.planfile) {
+        plan = await readPlanFile(argv.planfile);
+        await refuseIfStale(ws, plan, state);
+        // A plan made before any state existed fixed the lineage its resources are tagged with.
+        if (!state && plan.state.lineage) session.doc.lineage = plan.state.lineage;
+        refuseForeignState(ws, plan, state, argv);
+        o.err(`Applying the saved plan ${argv.planfile} (${plan.summary.add} to add, ${plan.summary.change} to change, ${plan.summary.destroy} to destroy).`);
+      } else {
+        if (!state) session.doc.lineage = await newStateLineage(ws);
+        plan = await planWorkspace(ws, mode, { state, lineage: session.lineage });
+        o.out(renderPlan(plan, 'text', o));
+        refuseForeignState(ws, plan, state, argv);
+        if (hasChanges(plan) && !argv['auto-approve'] && !scope.received) {
+          if (!o.interactive) {
+            throw new UserError(
+              `refusing to ${mode} without --auto-approve: there is no terminal to confirm on`,
+              mode === 'destroy'
+                ? 'review `s3repl plan --destroy --out destroy.json`, then run `s3repl apply destroy.json`, or pass --auto-approve'
+                : 'review `s3repl plan --out plan.json`, then run `s3repl apply plan.json`, or pass --auto-approve',
+            );
+          }
+          const what = mode === 'destroy' ? 'destroy everything s3repl manages (buckets stay)' : 'perform these actions';
+          if (!(await confirm(`\nDo you want to ${what}?\n  Only 'yes' will be accepted: `, scope.signal)) && !scope.received) {
+            o.err(`${Mode} cancelled.`);
+            return 1;
+          }
         }
       }
+      if (scope.exitCode !== undefined) {
+        await session.close();
+        o.err(o.c.yellow(`\n${Mode} interrupted before it started: nothing was changed; the state lock is released.`));
+        return scope.exitCode;
+      }
+      const progress = progressPrinter(o);
+      const finished: string[] = [];
+      const result = await applyPlan({
+        plan,
+        aws: ws.aws,
+        session,
+        tags: ws.config.defaults.tags,
+        parallelism: argv.parallelism,
+        signal: scope.signal,
+        onEvent: (e) => {
+          if (e.type === 'done') finished.push(e.address);
+          progress.onEvent(e);
+        },
+      }).finally(progress.stop);
+      debugCalls(ws);
+      if (result.interrupted && scope.exitCode !== undefined) {
+        await session.close();
+        reportInterrupted(o, Mode, finished, result, session.backend.describe());
+        return scope.exitCode;
+      }
+      if (result.errors.length) {
+        o.err(o.c.red(`\n${Mode} failed: ${result.errors.length} step(s) did not complete.`));
+        for (const e of result.errors) o.err(`  ${e.address}: ${e.message}`);
+        o.err('What completed is recorded in state; run the command again to finish.');
+        return 1;
+      }
+      const forgotten = result.forgotten ? `, ${result.forgotten} forgotten` : '';
+      o.err(
+        o.c.green(
+          `\n${Mode} complete! Resources: ${result.added} added, ${result.changed} changed, ${result.destroyed} destroyed${forgotten}.`,
+        ),
+      );
+      return 0;
+    } finally {
+      await session.close();
     }
-    const progress = progressPrinter(o);
-    const result = await applyPlan({
-      plan,
-      aws: ws.aws,
-      session,
-      tags: ws.config.defaults.tags,
-      parallelism: argv.parallelism,
-      onEvent: progress.onEvent,
-    }).finally(progress.stop);
-    debugCalls(ws);
-    if (result.errors.length) {
-      o.err(o.c.red(`\n${mode === 'destroy' ? 'Destroy' : 'Apply'} failed: ${result.errors.length} step(s) did not complete.`));
-      for (const e of result.errors) o.err(`  ${e.address}: ${e.message}`);
-      o.err('What completed is recorded in state; run the command again to finish.');
-      return 1;
-    }
-    const forgotten = result.forgotten ? `, ${result.forgotten} forgotten` : '';
-    o.err(
-      o.c.green(
-        `\n${mode === 'destroy' ? 'Destroy' : 'Apply'} complete! Resources: ${result.added} added, ${result.changed} changed, ${result.destroyed} destroyed${forgotten}.`,
-      ),
-    );
-    return 0;
   } finally {
-    await session.close();
+    scope.close();
     ws.aws.destroy();
   }
+}
+
+/** What an interrupted apply did and did not do, after state is written and the lock released. */
+function reportInterrupted(o: Output, Mode: string, finished: string[], result: ApplyResult, where: string): void {
+  const i = result.interrupted!;
+  const failed = result.errors.length;
+  o.err(
+    o.c.yellow(
+      `\n${Mode} interrupted: ${finished.length} step(s) finished, ${i.stopped.length + failed} stopped or failed, ${i.notStarted.length} not started.`,
+    ),
+  );
+  const list = (title: string, items: string[]) => {
+    if (items.length === 0) return;
+    o.err(`  ${title}: ${items.slice(0, 20).join(', ')}${items.length > 20 ? `, ... (${items.length - 20} more)` : ''}`);
+  };
+  list('Finished', finished);
+  list('Stopped', [...i.stopped, ...result.errors].map((e) => `${e.address} (${e.message})`));
+  list('Not started', [...new Set(i.notStarted)]);
+  o.err(`What finished is recorded in the state at ${where}, and the state lock is released. Run the command again to finish.`);
+}
+
+function refuseForeignState(ws: Workspace, plan: Plan, state: StateDocument | null, argv: ApplyArgs): void {
+  const f = foreignState(plan, state);
+  if (!f) return;
+  const what = describeForeignState(f, ws.backend.describe(), ws.configPath);
+  if (argv['allow-foreign-state']) {
+    ws.o.err(`${ws.o.c.yellow('Warning:')} ${what}; going ahead (--allow-foreign-state).`);
+    return;
+  }
+  throw new UserError(
+    `refusing to apply: ${what}.`,
+    `Check state: in ${ws.configPath}. If these resources are really to be removed, pass --allow-foreign-state.`,
+  );
 }
 
 async function refuseIfStale(ws: Workspace, plan: Plan, state: Parameters<typeof staleReasons>[1]['state']): Promise<void> {
   const account = await ws.aws.accountId();
   const live = await readLive(ws.aws, account, readsOf(plan));
-  const reasons = staleReasons(plan, { configSha256: ws.load.sha256, state, liveFingerprint: fingerprint(live), account });
+  const reasons = staleReasons(plan, { configSha256: ws.load.sha256, state, liveFingerprint: fingerprint(live), account, live });
   if (reasons.length) {
     throw new UserError(`the saved plan is stale and was not applied:\n  - ${reasons.join('\n  - ')}`, 'make a new plan with `s3repl plan --out FILE` and review it');
   }
 }
 
 const common = (y: Argv) =>
-  lockTimeoutOption(y).option('auto-approve', {
-    type: 'boolean',
-    default: false,
-    describe: 'Do not ask for confirmation (needed when there is no terminal)',
-  });
+  lockTimeoutOption(y)
+    .option('auto-approve', {
+      type: 'boolean',
+      default: false,
+      describe: 'Do not ask for confirmation (needed when there is no terminal)',
+    })
+    .option('allow-foreign-state', {
+      type: 'boolean',
+      default: false,
+      describe: 'Apply even when the state records only resources the configuration does not name (another configuration\'s state) and the plan deletes them',
+    });
 
 export const applyCommand: CommandModule = {
   command: 'apply [planfile]',

@@ -15,13 +15,14 @@ import { discover } from '../../import/discover.js';
 import { addComment, generate } from '../../import/generate.js';
 import { checkGenerated, classify, compareWithLive } from '../../import/verify.js';
 import { backendFor } from '../../state/index.js';
-import { StateSession } from '../../state/session.js';
 import { awsFor } from '../aws.js';
 import { outputFor, type GlobalArgs } from '../common.js';
 import { lockTimeoutOption, parseDuration } from '../duration.js';
 import { schemaRef } from '../schema-ref.js';
 import type { Output } from '../output.js';
 import type { CommandModule } from './types.js';
+import { Interrupted, interruptible } from '../interrupt.js';
+import { openLockedSession } from '../locking.js';
 
 interface ImportArgs extends GlobalArgs {
   bucket: string[];
@@ -87,45 +88,53 @@ export const importCommand: CommandModule = {
         aws,
         onWarning: (m) => o.err(`${o.c.yellow('Warning:')} ${m}`),
       });
-      const session = await StateSession.open(backend, { lock: { operation: 'import', timeoutMs } });
+      const scope = interruptible({ firstMessage: 'nothing is written unless writing has started; the state lock is released.' });
       let warnings: Diagnostic[];
       let classified: ReturnType<typeof classify>;
       try {
-        o.err(o.c.dim('Comparing the generated configuration with AWS, as plan will...'));
-        const { comparisons } = await compareWithLive(config, aws, facts.accountId, session.lineage);
-        classified = classify(comparisons, gen.report);
-        for (const [addr, attrs] of Object.entries(classified.rewrittenAlarms)) {
-          const c = comparisons.find((x) => x.desired.address === addr)!;
-          const dims = c.desired.attributes.dimensions as Record<string, string>;
-          const rulePath = rulePathOf(config, dims.SourceBucket!, dims.RuleId!);
-          if (rulePath) addComment(gen.doc, [...rulePath, 'alarms'], `The next plan rewrites alarm ${String(c.desired.id.alarmName)} in s3repl's form: ${attrs.join(', ')}.`);
-        }
-        const text = render(gen.doc);
-        // Comments only were added; check the final text all the same.
-        warnings = checkGenerated(text, out).warnings;
-
-        // Resources recorded in this state that the file does not name would be deleted by the next apply.
-        const names = new Set(comparisons.map((c) => c.desired.address));
-        const foreign = session.addresses().filter((a) => !names.has(a));
-        if (foreign.length) {
-          throw new UserError(
-            `the state at ${backend.describe()} already records ${foreign.length} resource${foreign.length === 1 ? '' : 's'} that ${shown} would not name (${foreign.slice(0, 5).join(', ')}${foreign.length > 5 ? ', ...' : ''}); the next apply would delete ${foreign.length === 1 ? 'it' : 'them'}`,
-            'import into another directory (--out other/replication.yaml), or add these buckets to the import with --bucket',
-          );
-        }
-        mkdirSync(path.dirname(out), { recursive: true });
+        const session = await openLockedSession(backend, o, { operation: 'import', timeoutMs, scope });
         try {
-          writeFileSync(out, text, { flag: args.force ? 'w' : 'wx' });
-        } catch (e) {
-          if ((e as { code?: string }).code === 'EEXIST') {
-            throw new UserError(`${shown} was created while import ran; not overwritten`, 'pass --force to replace it');
+          o.err(o.c.dim('Comparing the generated configuration with AWS, as plan will...'));
+          const { comparisons } = await compareWithLive(config, aws, facts.accountId, session.lineage);
+          classified = classify(comparisons, gen.report);
+          for (const [addr, attrs] of Object.entries(classified.rewrittenAlarms)) {
+            const c = comparisons.find((x) => x.desired.address === addr)!;
+            const dims = c.desired.attributes.dimensions as Record<string, string>;
+            const rulePath = rulePathOf(config, dims.SourceBucket!, dims.RuleId!);
+            if (rulePath) addComment(gen.doc, [...rulePath, 'alarms'], `The next plan rewrites alarm ${String(c.desired.id.alarmName)} in s3repl's form: ${attrs.join(', ')}.`);
           }
-          throw e;
+          const text = render(gen.doc);
+          // Comments only were added; check the final text all the same.
+          warnings = checkGenerated(text, out).warnings;
+
+          // Resources recorded in this state that the file does not name would be deleted by the next apply.
+          const names = new Set(comparisons.map((c) => c.desired.address));
+          const foreign = session.addresses().filter((a) => !names.has(a));
+          if (foreign.length) {
+            throw new UserError(
+              `the state at ${backend.describe()} already records ${foreign.length} resource${foreign.length === 1 ? '' : 's'} that ${shown} would not name (${foreign.slice(0, 5).join(', ')}${foreign.length > 5 ? ', ...' : ''}); the next apply would delete ${foreign.length === 1 ? 'it' : 'them'}`,
+              'import into another directory (--out other/replication.yaml), or add these buckets to the import with --bucket',
+            );
+          }
+          if (scope.exitCode !== undefined) {
+            throw new Interrupted(scope.exitCode, `import stopped before writing: ${shown} was not written and nothing was recorded in state; the state lock is released`);
+          }
+          mkdirSync(path.dirname(out), { recursive: true });
+          try {
+            writeFileSync(out, text, { flag: args.force ? 'w' : 'wx' });
+          } catch (e) {
+            if ((e as { code?: string }).code === 'EEXIST') {
+              throw new UserError(`${shown} was created while import ran; not overwritten`, 'pass --force to replace it');
+            }
+            throw e;
+          }
+          for (const r of classified.record) session.put(r);
+          await session.persist();
+        } finally {
+          await session.close();
         }
-        for (const r of classified.record) session.put(r);
-        await session.persist();
       } finally {
-        await session.close();
+        scope.close();
       }
       printSummary(o, { out, shown, accountId: facts.accountId, gen, classified, warnings, stateAt: backend.describe(), config: args.out !== undefined || args.config !== 'replication.yaml' ? shown : undefined });
       if (o.debug) {

@@ -48,12 +48,34 @@ export function waitOptions<T>(y: Argv<T>, waitWhat: string) {
 }
 
 /** Follows jobs to a terminal state with progress on stderr; returns their final description. */
-export async function followJobs(ws: Workspace, accountId: string, jobs: ReadonlyArray<{ region: string; jobId: string }>, interval: string): Promise<JobDetail[]> {
+/** Follows the jobs until they finish; when `signal` aborts, stops following (the abort reason is thrown). */
+export async function followJobs(
+  ws: Workspace,
+  accountId: string,
+  jobs: ReadonlyArray<{ region: string; jobId: string }>,
+  interval: string,
+  signal?: AbortSignal,
+): Promise<JobDetail[]> {
   const intervalMs = parseDuration(interval, '--interval');
   const progress = jobProgress(ws.o);
-  const final = await waitForJobs(ws.aws, accountId, jobs, { intervalMs: Math.max(intervalMs, 100), onUpdate: (j) => progress.update(j) });
-  progress.done();
-  return final;
+  const sleep = (ms: number) =>
+    new Promise<void>((resolve, reject) => {
+      if (signal?.aborted) return reject(signal.reason);
+      const onAbort = () => {
+        clearTimeout(timer);
+        reject(signal!.reason);
+      };
+      const timer = setTimeout(() => {
+        signal?.removeEventListener('abort', onAbort);
+        resolve();
+      }, ms);
+      signal?.addEventListener('abort', onAbort, { once: true });
+    });
+  try {
+    return await waitForJobs(ws.aws, accountId, jobs, { intervalMs: Math.max(intervalMs, 100), onUpdate: (j) => progress.update(j), sleep });
+  } finally {
+    progress.done();
+  }
 }
 
 /** Whether every job finished Complete with no failed task. */

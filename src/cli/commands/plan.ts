@@ -2,13 +2,14 @@
 import type { Argv } from 'yargs';
 import { hasChanges, type Plan } from '../../engine/types.js';
 import { makePlan } from '../../engine/plan.js';
+import { describeForeignState, foreignState } from '../../engine/foreign.js';
 import { writePlanFile } from '../../engine/saved.js';
 import { renderPlanText } from '../../render/text.js';
 import { renderPlanMarkdown } from '../../render/markdown.js';
 import { renderPlanJson } from '../../render/json.js';
 import type { GlobalArgs } from '../common.js';
 import type { StateDocument } from '../../state/types.js';
-import { openWorkspace, type Workspace } from '../workspace.js';
+import { newStateLineage, openWorkspace, type Workspace } from '../workspace.js';
 import type { Output } from '../output.js';
 import type { CommandModule } from './types.js';
 
@@ -35,14 +36,16 @@ export async function planWorkspace(
   mode: 'apply' | 'destroy' = 'apply',
   from?: { state: StateDocument | null; lineage: string },
 ): Promise<Plan> {
+  const state = from ? from.state : await ws.backend.read();
   return makePlan({
     config: ws.config,
     configPath: ws.configPath,
     configSha256: ws.load.sha256,
     aws: ws.aws,
-    state: from ? from.state : await ws.backend.read(),
+    state,
     mode,
-    lineage: from?.lineage,
+    // Before any state exists, the lineage a first apply would create: the same on every run.
+    lineage: from?.lineage ?? (state ? undefined : await newStateLineage(ws)),
   });
 }
 
@@ -75,7 +78,15 @@ export const planCommand: CommandModule = {
     const argv = raw as unknown as PlanArgs;
     const ws = await openWorkspace(argv);
     try {
-      const plan = await planWorkspace(ws, argv.destroy ? 'destroy' : 'apply');
+      const state = await ws.backend.read();
+      const plan = await planWorkspace(ws, argv.destroy ? 'destroy' : 'apply', { state, lineage: state?.lineage ?? (await newStateLineage(ws)) });
+      const foreign = foreignState(plan, state);
+      if (foreign) {
+        plan.notices.push({
+          level: 'warning',
+          message: `${describeForeignState(foreign, ws.backend.describe(), ws.configPath)}. apply refuses this plan unless given --allow-foreign-state.`,
+        });
+      }
       ws.o.out(renderPlan(plan, argv.format, ws.o));
       if (argv.out) {
         await writePlanFile(argv.out, plan);

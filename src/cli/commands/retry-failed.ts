@@ -24,6 +24,7 @@ import { allSucceeded, followJobs, printOutcome, waitOptions } from './jobs.js';
 import { parseSince } from './status.js';
 import { failedOperations } from '../../health/failed.js';
 import type { CommandModule } from './types.js';
+import { interruptible } from '../interrupt.js';
 
 interface RetryArgs extends GlobalArgs {
   rule?: string[];
@@ -108,6 +109,7 @@ export const retryFailedCommand: CommandModule = {
     const argv = raw as unknown as RetryArgs;
     const ws = await openWorkspace(argv);
     const { o } = ws;
+    const scope = interruptible({ firstMessage: 'starting no new jobs; the jobs already started run on in S3.' });
     try {
       const accountId = await ws.aws.accountId();
       const { targets: all, skipped } = retryTargets(ws.config, accountId, (argv.rule ?? []).map(String));
@@ -164,14 +166,26 @@ export const retryFailedCommand: CommandModule = {
         o.err('The jobs that started run on; follow them with: s3repl jobs --wait');
         return 1;
       }
+      if (scope.exitCode !== undefined) {
+        o.err(`Interrupted: ${jobs.length} job(s) started and run on in S3; follow them with: s3repl jobs --wait`);
+        return scope.exitCode;
+      }
       if (!argv.wait) {
         o.err('Follow them with: s3repl jobs --wait');
         return 0;
       }
-      const final = await followJobs(ws, accountId, jobs, argv.interval);
+      let final;
+      try {
+        final = await followJobs(ws, accountId, jobs, argv.interval, scope.signal);
+      } catch (e) {
+        if (scope.exitCode === undefined) throw e;
+        o.err(`\nStopped following (interrupted): the jobs run on in S3; follow them with: s3repl jobs --wait`);
+        return scope.exitCode;
+      }
       printOutcome(o, final);
       return allSucceeded(final) ? 0 : 2;
     } finally {
+      scope.close();
       ws.aws.destroy();
     }
   },

@@ -12,6 +12,8 @@ import { outputFor, type GlobalArgs } from '../common.js';
 import { lockTimeoutOption, parseDuration } from '../duration.js';
 import type { Output } from '../output.js';
 import { stateBackendForConfig } from '../state-backend.js';
+import { Interrupted, interruptible, type InterruptScope } from '../interrupt.js';
+import { openLockedSession } from '../locking.js';
 import type { CommandModule } from './types.js';
 
 type Action = 'list' | 'show' | 'rm';
@@ -83,6 +85,7 @@ async function list(backend: StateBackend, args: Args, o: Output): Promise<numbe
     o.out(JSON.stringify(resources.map((r) => ({ address: r.address, kind: r.kind, id: r.id })), null, 2));
     return 0;
   }
+  if (doc && resources.length === 0) o.err(`The state at ${backend.describe()} records no resources (serial ${doc.serial}).`);
   const width = Math.max(0, ...resources.map((r) => r.address.length));
   for (const r of resources) o.out(`${r.address.padEnd(width)}  ${o.c.dim(r.kind)}`);
   return 0;
@@ -101,11 +104,25 @@ async function show(backend: StateBackend, address: string, args: Args, o: Outpu
 async function rm(backend: StateBackend, addresses: string[], args: Args, o: Output): Promise<number> {
   const timeoutMs = parseDuration(args['lock-timeout'], '--lock-timeout');
   const wanted = [...new Set(addresses)];
-  const session = await StateSession.open(backend, args['dry-run'] ? {} : { lock: { operation: 'state rm', timeoutMs } });
+  if (args['dry-run']) return rmSession(await StateSession.open(backend), backend, wanted, args, o);
+  const scope = interruptible({ firstMessage: 'nothing is forgotten unless the state write already started; the lock is released.' });
+  try {
+    const session = await openLockedSession(backend, o, { operation: 'state rm', timeoutMs, scope });
+    return await rmSession(session, backend, wanted, args, o, scope);
+  } finally {
+    scope.close();
+  }
+}
+
+async function rmSession(session: StateSession, backend: StateBackend, wanted: string[], args: Args, o: Output, scope?: InterruptScope): Promise<number> {
   try {
     const missing = wanted.filter((a) => !session.get(a));
     // All or nothing: a typo must not leave half the list forgotten.
     if (missing.length > 0) throw unknownAddresses(missing, session.exists ? session.doc : null, backend);
+    if (scope?.exitCode !== undefined) {
+      await session.close();
+      throw new Interrupted(scope.exitCode, 'state rm stopped before writing: nothing was forgotten; the state lock is released');
+    }
     for (const a of wanted) {
       if (args['dry-run']) {
         o.out(`Would remove ${a}`);
