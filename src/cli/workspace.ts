@@ -29,7 +29,7 @@ export async function openWorkspace(argv: GlobalArgs): Promise<Workspace> {
   const configPath = argv.config;
   const load = await loadConfig(configPath);
   const errors = load.diagnostics.filter((d) => d.severity === 'error');
-  const unreadable = errors.find((d) => d.rule === 'config-not-found' || d.rule === 'config-unreadable');
+  const unreadable = errors.find((d) => d.rule === 'config-not-found' || d.rule === 'config-unreadable' || d.rule === 'config-too-large');
   if (unreadable) throw new UserError(unreadable.message, unreadable.hint);
   if (errors.length || !load.config) {
     for (const d of errors) o.err(formatDiagnostic(d, o));

@@ -5,7 +5,7 @@
  * bad input.
  */
 import { createHash } from 'node:crypto';
-import { readFile } from 'node:fs/promises';
+import { open } from 'node:fs/promises';
 import { LineCounter, isAlias, isMap, isPair, isScalar, isSeq, parseAllDocuments, visit, type Document, type Node } from 'yaml';
 import { pointerOf, sortDiagnostics, type Finding } from './findings.js';
 import { resolveConfig, type RawConfig } from './resolve.js';
@@ -14,15 +14,123 @@ import { validateSchema } from './schema.js';
 import { SourceMap, isMergeKey } from './source.js';
 import type { Config, Diagnostic, DocPath, LoadResult, Position } from './types.js';
 
-/** Reads and loads a configuration file. File-level problems (missing, unreadable) have line and column 0. */
+/**
+ * The largest configuration s3repl reads. A configuration is a few hundred
+ * bytes per bucket: 4 MiB holds thousands of replications, and stops a wrong
+ * `-c` (a log file, /dev/zero) from eating memory and time.
+ */
+export const MAX_CONFIG_BYTES = 4 * 1024 * 1024;
+
+/** Reads and loads a configuration file. File-level problems (missing, unreadable, too large) have line and column 0. */
 export async function loadConfig(file: string): Promise<LoadResult> {
-  let bytes: Buffer;
+  let bytes: Buffer | 'too-large';
   try {
-    bytes = await readFile(file);
+    bytes = await readCapped(file, MAX_CONFIG_BYTES);
   } catch (e) {
     return unreadable(file, e);
   }
+  if (bytes === 'too-large') return fileProblem(file, 'config-too-large', `${file} is larger than ${MAX_CONFIG_BYTES / 1024 / 1024} MiB, the most s3repl reads as a configuration`, 'check that -c names the replication configuration; a configuration needs a few hundred bytes per bucket');
   return loadConfigBytes(bytes, file);
+}
+
+/** The file's bytes, or 'too-large' once more than `max` were read (without reading further: /dev/zero ends). */
+async function readCapped(file: string, max: number): Promise<Buffer | 'too-large'> {
+  const fh = await open(file, 'r');
+  try {
+    const st = await fh.stat();
+    if (st.isFile() && st.size > max) return 'too-large';
+    const chunks: Buffer[] = [];
+    let total = 0;
+    const buf = Buffer.alloc(64 * 1024);
+    for (;;) {
+      const { bytesRead } = await fh.read(buf, 0, buf.length, null);
+      if (bytesRead === 0) break;
+      total += bytesRead;
+      if (total > max) return 'too-large';
+      chunks.push(Buffer.from(buf.subarray(0, bytesRead)));
+    }
+    return Buffer.concat(chunks);
+  } finally {
+    await fh.close();
+  }
+}
+
+/**
+ * Why the bytes are not UTF-8 text, naming the encoding they look like
+ * (UTF-16 with or without a byte-order mark, Latin-1/Windows-1252), or
+ * undefined when they are UTF-8.
+ */
+export function encodingProblem(bytes: Buffer): { message: string; hint: string; line: number; column: number } | undefined {
+  const hint = 'save the file as UTF-8 (in most editors: "Save with encoding", or iconv -f ENCODING -t UTF-8)';
+  const utf16 = (endian: string, bom: boolean) => ({
+    message: `the file is UTF-16 (${endian}${bom ? ', with a byte-order mark' : ''}), not UTF-8`,
+    hint,
+    line: 1,
+    column: 1,
+  });
+  if (bytes[0] === 0xff && bytes[1] === 0xfe) return utf16('little-endian', true);
+  if (bytes[0] === 0xfe && bytes[1] === 0xff) return utf16('big-endian', true);
+  // Without a byte-order mark, ASCII text in UTF-16 has a zero in every other byte.
+  const head = bytes.subarray(0, Math.min(bytes.length, 256));
+  let evenZeros = 0;
+  let oddZeros = 0;
+  for (let i = 0; i < head.length; i++) if (head[i] === 0) i % 2 === 0 ? evenZeros++ : oddZeros++;
+  if (head.length >= 4) {
+    if (oddZeros >= head.length / 4 && evenZeros === 0) return utf16('little-endian', false);
+    if (evenZeros >= head.length / 4 && oddZeros === 0) return utf16('big-endian', false);
+  }
+  const nul = bytes.indexOf(0);
+  if (nul >= 0) return { message: `the file holds a NUL byte (${where(bytes, nul)}): it is binary data, not a text configuration`, hint: 'check that -c names the replication configuration', ...position(bytes, nul) };
+  try {
+    new TextDecoder('utf-8', { fatal: true }).decode(bytes);
+    return undefined;
+  } catch {
+    const at = firstInvalidUtf8(bytes);
+    const byte = bytes[at] ?? 0;
+    return {
+      message: `the file is not UTF-8: byte 0x${byte.toString(16).toUpperCase().padStart(2, '0')} (${where(bytes, at)}) is not valid UTF-8; the file looks like Latin-1 (ISO-8859-1) or Windows-1252`,
+      hint: 'save the file as UTF-8 (e.g. iconv -f WINDOWS-1252 -t UTF-8 FILE > FILE.new, then check it and rename it)',
+      ...position(bytes, at),
+    };
+  }
+}
+
+function position(bytes: Buffer, offset: number): { line: number; column: number } {
+  let line = 1;
+  let start = 0;
+  for (let i = 0; i < offset; i++) {
+    if (bytes[i] === 0x0a) {
+      line++;
+      start = i + 1;
+    }
+  }
+  return { line, column: offset - start + 1 };
+}
+
+function where(bytes: Buffer, offset: number): string {
+  const p = position(bytes, offset);
+  return `line ${p.line}, column ${p.column}`;
+}
+
+/** Offset of the first byte that does not start or continue a valid UTF-8 sequence (0 if none is found). */
+function firstInvalidUtf8(b: Buffer): number {
+  let i = 0;
+  while (i < b.length) {
+    const c = b[i]!;
+    if (c < 0x80) {
+      i++;
+      continue;
+    }
+    const n = c >= 0xc2 && c <= 0xdf ? 1 : c >= 0xe0 && c <= 0xef ? 2 : c >= 0xf0 && c <= 0xf4 ? 3 : -1;
+    if (n < 0 || i + n >= b.length) return i;
+    for (let k = 1; k <= n; k++) if ((b[i + k]! & 0xc0) !== 0x80) return i;
+    i += n + 1;
+  }
+  return 0;
+}
+
+function fileProblem(file: string, rule: string, message: string, hint: string, line = 0, column = 0): LoadResult {
+  return { file, sha256: '', diagnostics: [{ file, line, column, severity: 'error', rule, message, hint }], positionOf: () => undefined };
 }
 
 /** Loads configuration text; `file` names it in diagnostics and anchors the local state path. */
@@ -32,6 +140,8 @@ export function loadConfigText(text: string, file: string): LoadResult {
 
 function loadConfigBytes(bytes: Buffer, file: string): LoadResult {
   const sha256 = createHash('sha256').update(bytes).digest('hex');
+  const encoding = encodingProblem(bytes);
+  if (encoding) return { ...fileProblem(file, 'config-encoding', encoding.message, encoding.hint, encoding.line, encoding.column), sha256 };
   const text = bytes.toString('utf8');
   const parsed = parse(text, file);
   if (!parsed.map) {

@@ -5,6 +5,7 @@
  */
 import { promises as fs } from 'node:fs';
 import { UserError } from '../errors.js';
+import { writeFileSafely } from '../files.js';
 import type { StateDocument } from '../state/types.js';
 import { PLAN_FORMAT_VERSION, type Plan } from './types.js';
 import type { ReadItem } from './read.js';
@@ -14,10 +15,9 @@ import { diffAttrs } from './diff.js';
 
 export const PRIOR_SUFFIX = '\u0000prior';
 
+/** Writes a saved plan; see src/files.ts for directories, missing parents and symbolic links. */
 export async function writePlanFile(path: string, plan: Plan): Promise<void> {
-  const tmp = `${path}.${process.pid}.tmp`;
-  await fs.writeFile(tmp, `${JSON.stringify(plan, null, 2)}\n`);
-  await fs.rename(tmp, path);
+  await writeFileSafely(path, `${JSON.stringify(plan, null, 2)}\n`, 'the plan');
 }
 
 export async function readPlanFile(path: string): Promise<Plan> {

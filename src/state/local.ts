@@ -31,6 +31,7 @@ import { randomBytes } from 'node:crypto';
 import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
 import { UserError } from '../errors.js';
+import { fsError, resolveWriteTarget } from '../files.js';
 import { parseState, serializeState } from './document.js';
 import { replayJournal, serializeJournalEntry } from './journal.js';
 import { acquireWithRetry, looksStale, newLockInfo, parseLockInfo } from './lock.js';
@@ -79,7 +80,9 @@ export class LocalBackend implements StateBackend {
   }
 
   async read(): Promise<StateDocument | null> {
-    const text = await readIfExists(this.path);
+    const text = await readIfExists(this.path).catch((e: unknown) => {
+      throw fsError(e, this.path, 'cannot read the state at');
+    });
     this.lastSeen = text;
     this.lastStat = text === null ? null : await stamp(this.path);
     this.journalBytes = 0;
@@ -96,8 +99,12 @@ export class LocalBackend implements StateBackend {
 
   async write(doc: StateDocument): Promise<void> {
     const text = serializeState(doc);
-    await fs.mkdir(path.dirname(this.path), { recursive: true });
-    const current = await readIfExists(this.path);
+    await fs.mkdir(path.dirname(this.path), { recursive: true }).catch((e: unknown) => {
+      throw fsError(e, path.dirname(this.path), 'cannot create the state directory');
+    });
+    const current = await readIfExists(this.path).catch((e: unknown) => {
+      throw fsError(e, this.path, 'cannot read the state at');
+    });
     if (this.lastSeen !== undefined && current !== this.lastSeen) throw this.changedUnderneath();
     if (current !== null) await this.atomicWrite(this.backupPath, current);
     await this.atomicWrite(this.path, text);
@@ -140,7 +147,14 @@ export class LocalBackend implements StateBackend {
     );
   }
 
-  private async atomicWrite(target: string, text: string): Promise<void> {
+  /**
+   * Replaces `target` atomically. A symbolic link is written through (its
+   * target is replaced, the link stays); a directory or a device is refused.
+   */
+  private async atomicWrite(linkOrFile: string, text: string): Promise<void> {
+    const resolved = await resolveWriteTarget(linkOrFile, linkOrFile === this.path ? 'the state' : 'the state backup');
+    if (resolved.kind !== 'file') throw new UserError(`cannot write the state to ${linkOrFile}: it is not a regular file`);
+    const target = resolved.path;
     const dir = path.dirname(target);
     const tmp = path.join(dir, `.${path.basename(target)}.tmp-${process.pid}-${randomBytes(4).toString('hex')}`);
     let renamed = false;
@@ -156,13 +170,18 @@ export class LocalBackend implements StateBackend {
       await fs.rename(tmp, target);
       renamed = true;
       await fsyncDir(dir);
+    } catch (e) {
+      if (e instanceof UserError) throw e;
+      throw fsError(e, target, 'cannot write the state to');
     } finally {
       if (!renamed) await fs.rm(tmp, { force: true });
     }
   }
 
   async lock(operation: string, timeoutMs: number, wait?: LockWait): Promise<LockInfo> {
-    await fs.mkdir(path.dirname(this.lockPath), { recursive: true });
+    await fs.mkdir(path.dirname(this.lockPath), { recursive: true }).catch((e: unknown) => {
+      throw fsError(e, path.dirname(this.lockPath), 'cannot create the state directory');
+    });
     const info = newLockInfo(operation);
     const text = `${JSON.stringify(info, null, 2)}\n`;
     await acquireWithRetry(

@@ -4,6 +4,7 @@ import { hasChanges, type Plan } from '../../engine/types.js';
 import { makePlan } from '../../engine/plan.js';
 import { describeForeignState, foreignState } from '../../engine/foreign.js';
 import { writePlanFile } from '../../engine/saved.js';
+import { resolveWriteTarget } from '../../files.js';
 import { renderPlanText } from '../../render/text.js';
 import { renderPlanMarkdown } from '../../render/markdown.js';
 import { renderPlanJson } from '../../render/json.js';
@@ -78,6 +79,8 @@ export const planCommand: CommandModule = {
     const argv = raw as unknown as PlanArgs;
     const ws = await openWorkspace(argv);
     try {
+      // A wrong --out is said before AWS is read, not after.
+      if (argv.out) await resolveWriteTarget(argv.out, 'the plan');
       const state = await ws.backend.read();
       const plan = await planWorkspace(ws, argv.destroy ? 'destroy' : 'apply', { state, lineage: state?.lineage ?? (await newStateLineage(ws)) });
       const foreign = foreignState(plan, state);
