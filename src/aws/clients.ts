@@ -12,6 +12,7 @@ import { S3ControlClient } from '@aws-sdk/client-s3-control';
 import { STSClient, GetCallerIdentityCommand } from '@aws-sdk/client-sts';
 import { fromIni } from '@aws-sdk/credential-providers';
 import pLimit, { type LimitFunction } from 'p-limit';
+import { attachCallContext } from './errors.js';
 
 export interface AwsOptions {
   profile?: string;
@@ -34,6 +35,14 @@ const ENV_SUFFIX: Record<ServiceKey, string> = {
   iam: 'IAM',
   cloudwatch: 'CLOUDWATCH',
   s3control: 'S3_CONTROL',
+  sts: 'STS',
+};
+
+const SERVICE_NAME: Record<ServiceKey, string> = {
+  s3: 'S3',
+  iam: 'IAM',
+  cloudwatch: 'CloudWatch',
+  s3control: 'S3 Control',
   sts: 'STS',
 };
 
@@ -80,19 +89,31 @@ export class AwsClients {
     let c = this.cache.get(key) as T | undefined;
     if (!c) {
       c = make();
-      this.instrument(key.split(':')[0]!, c as unknown as { middlewareStack: MiddlewareStackLike });
+      const [service, region] = key.split(':') as [string, string];
+      this.instrument(service, region === 'global' ? (service === 'sts' ? this.defaultRegion : 'us-east-1') : region, c as unknown as { middlewareStack: MiddlewareStackLike });
       this.cache.set(key, c);
     }
     return c;
   }
 
-  /** Counts every call (after retries are decided: one count per logical operation). */
-  private instrument(service: string, client: { middlewareStack: MiddlewareStackLike }): void {
+  /**
+   * Counts every call (after retries are decided: one count per logical
+   * operation), and marks every error with the call it came from (service,
+   * operation, region, custom endpoint), so messages can name it.
+   */
+  private instrument(service: string, region: string, client: { middlewareStack: MiddlewareStackLike }): void {
+    const endpoint = this.endpointFor(service as ServiceKey);
     client.middlewareStack.add(
       (next, context) => async (args) => {
-        const op = `${service}:${String(context.commandName ?? 'unknown').replace(/Command$/, '')}`;
+        const operation = String(context.commandName ?? 'unknown').replace(/Command$/, '');
+        const op = `${service}:${operation}`;
         this.calls.set(op, (this.calls.get(op) ?? 0) + 1);
-        return next(args);
+        try {
+          return await next(args);
+        } catch (e) {
+          attachCallContext(e, { service: SERVICE_NAME[service as ServiceKey] ?? service, operation, region, ...(endpoint ? { endpoint } : {}) });
+          throw e;
+        }
       },
       { step: 'initialize', name: 's3replCallCounter' },
     );

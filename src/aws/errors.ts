@@ -41,3 +41,41 @@ export function describeAwsError(e: unknown): string {
   const status = httpStatus(e);
   return `${code}${status ? ` (HTTP ${status})` : ''}: ${err?.message ?? String(e)}`;
 }
+
+/** Which call failed: attached to every error an AWS client throws (see AwsClients). */
+export interface CallContext {
+  /** As people say it: S3, S3 Control, IAM, CloudWatch, STS. */
+  service: string;
+  operation: string;
+  region: string;
+  /** The custom endpoint (--endpoint-url, AWS_ENDPOINT_URL), when one is used. */
+  endpoint?: string;
+}
+
+const CALL = Symbol.for('s3repl.call');
+
+export function attachCallContext(e: unknown, ctx: CallContext): void {
+  if (e !== null && typeof e === 'object' && !(CALL in e)) Object.defineProperty(e, CALL, { value: ctx, enumerable: false });
+}
+
+export function callContextOf(e: unknown): CallContext | undefined {
+  return e !== null && typeof e === 'object' ? (e as { [CALL]?: CallContext })[CALL] : undefined;
+}
+
+/** "S3 GetBucketReplication (us-east-1, endpoint http://…)": the call, for messages. */
+export function describeCall(ctx: CallContext): string {
+  return `${ctx.service} ${ctx.operation} (${ctx.endpoint ? `endpoint ${ctx.endpoint}` : `region ${ctx.region}`})`;
+}
+
+/**
+ * Whether the reply was not an AWS API answer at all: the SDK could not parse
+ * it (an HTML page, a proxy's error) or saw only a bare status with no AWS
+ * error code. This is what a wrong endpoint looks like.
+ */
+export function isNotAnAwsReply(e: unknown): boolean {
+  const err = e as AwsErrorLike | undefined;
+  const message = err?.message ?? '';
+  if (/Deserialization error|XML parse error|Unexpected token|is not valid JSON|Expected .* but found/i.test(message)) return true;
+  const status = httpStatus(e);
+  return status !== undefined && (err?.name === 'Unknown' || err?.name === 'UnknownError' || (err?.name === 'NotFound' && status === 404 && message === 'NotFound'));
+}

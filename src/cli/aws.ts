@@ -3,9 +3,10 @@
  * commands which never call AWS (validate, --help) do not load the SDK.
  */
 import { AwsClients } from '../aws/clients.js';
-import type { GlobalArgs } from './common.js';
+import { checkEndpoints, type GlobalArgs } from './common.js';
 
 export function awsFor(argv: GlobalArgs): AwsClients {
+  checkEndpoints(argv);
   return new AwsClients({
     profile: argv.profile,
     region: argv.region,

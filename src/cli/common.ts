@@ -1,6 +1,7 @@
 /** Options shared by every command, and the pieces commands build from them. */
 import type { Argv } from 'yargs';
 import { makeOutput, type Output } from './output.js';
+import { UserError } from '../errors.js';
 
 export interface GlobalArgs {
   config: string;
@@ -37,4 +38,30 @@ export function globalOptions<T>(y: Argv<T>) {
 
 export function outputFor(argv: GlobalArgs): Output {
   return makeOutput({ color: argv.color, debug: argv.debug });
+}
+
+/**
+ * A custom endpoint must be a whole URL with its scheme: without one the SDK
+ * fails with "Invalid URL", or reads `localhost:4566` as a URL whose scheme is
+ * `localhost:` and sends nothing where it was meant to go.
+ */
+export function checkEndpointUrl(url: string, from: string): void {
+  const m = /^([a-z][a-z0-9+.-]*):\/\//i.exec(url);
+  if (!m || !['http', 'https'].includes(m[1]!.toLowerCase())) {
+    const bare = url.replace(/^[a-z][a-z0-9+.-]*:\/\//i, '');
+    throw new UserError(`${from} "${url}" needs a scheme: http:// or https://`, `e.g. ${from.startsWith('--') ? `${from} ` : `${from}=`}http://${bare}`);
+  }
+  try {
+    new URL(url);
+  } catch {
+    throw new UserError(`${from} "${url}" is not a valid URL`, 'e.g. http://127.0.0.1:4566 or https://s3.example.com');
+  }
+}
+
+/** The endpoint settings of a command line and its environment, checked (see checkEndpointUrl). */
+export function checkEndpoints(argv: GlobalArgs, env: NodeJS.ProcessEnv = process.env): void {
+  if (argv['endpoint-url'] !== undefined) return checkEndpointUrl(String(argv['endpoint-url']), '--endpoint-url');
+  for (const [k, v] of Object.entries(env)) {
+    if (/^AWS_ENDPOINT_URL(_[A-Z0-9_]+)?$/.test(k) && v) checkEndpointUrl(v, k);
+  }
 }

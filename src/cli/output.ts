@@ -6,6 +6,7 @@
  */
 import { Chalk, type ChalkInstance } from 'chalk';
 import { UserError } from '../errors.js';
+import { callContextOf, describeCall, isNotAnAwsReply, type CallContext } from '../aws/errors.js';
 
 export interface Output {
   color: boolean;
@@ -49,13 +50,14 @@ export function reportError(e: unknown, o: Pick<Output, 'err' | 'c' | 'debug'>):
     return 1;
   }
   const err = e as { name?: string; code?: string; message?: string; stack?: string; $metadata?: { httpStatusCode?: number } };
-  const known = explain(err);
+  const known = explain(err, callContextOf(e));
   if (known) {
     o.err(`${o.c.red('Error:')} ${known.message}`);
     o.err(`${o.c.dim('hint:')} ${known.hint}`);
   } else {
     const status = err?.$metadata?.httpStatusCode;
-    const aws = status ? ` (AWS ${err.name}, HTTP ${status})` : '';
+    const call = callContextOf(e);
+    const aws = status ? ` (AWS ${err.name}, HTTP ${status}${call ? `; ${describeCall(call)}` : ''})` : call ? ` (${describeCall(call)})` : '';
     o.err(`${o.c.red('Error:')} ${err?.message ?? String(e)}${aws}`);
   }
   if (o.debug && err?.stack) o.err(o.c.dim(err.stack));
@@ -63,13 +65,25 @@ export function reportError(e: unknown, o: Pick<Output, 'err' | 'c' | 'debug'>):
   return 1;
 }
 
-/** Failures every user meets sooner or later, said plainly. */
-function explain(err: { name?: string; code?: string; message?: string } | undefined): { message: string; hint: string } | undefined {
+/** Failures every user meets sooner or later, said plainly, naming the call when it is known. */
+function explain(err: { name?: string; code?: string; message?: string; $metadata?: { httpStatusCode?: number } } | undefined, call: CallContext | undefined): { message: string; hint: string } | undefined {
   const code = err?.code ?? err?.name ?? '';
+  const what = call ? describeCall(call) : 'AWS';
   if (['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN', 'ECONNRESET', 'ETIMEDOUT'].includes(code)) {
     return {
-      message: `cannot reach AWS: ${err?.message ?? code}`,
-      hint: 'check the network, --endpoint-url and AWS_ENDPOINT_URL (for the emulator: npm run emulator)',
+      message: `cannot reach ${what}: ${err?.message ?? code}`,
+      hint: call?.endpoint
+        ? `nothing answers at ${call.endpoint}: check --endpoint-url and AWS_ENDPOINT_URL, and that the service there (an emulator, LocalStack) is running`
+        : `check the network (and HTTPS_PROXY)${call ? `, and that ${call.region} is the right region` : ''}; --endpoint-url and AWS_ENDPOINT_URL send calls elsewhere`,
+    };
+  }
+  if (call && isNotAnAwsReply(err)) {
+    const status = err?.$metadata?.httpStatusCode;
+    return {
+      message: `${what} got a reply that is not an AWS API response${status ? ` (HTTP ${status})` : ''}`,
+      hint: call.endpoint
+        ? `check --endpoint-url and AWS_ENDPOINT_URL (${call.endpoint}): it must be the address of AWS or of an AWS-compatible API (an emulator, LocalStack), not a web page or another service`
+        : 'something between s3repl and AWS answered instead of AWS (a proxy?); check HTTPS_PROXY and the network',
     };
   }
   if (code === 'CredentialsProviderError' || /Could not load credentials/i.test(err?.message ?? '')) {
