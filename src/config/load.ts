@@ -247,14 +247,14 @@ function parse(text: string, file: string): Parsed {
   }
   if (diagnostics.some((d) => d.severity === 'error')) return { diagnostics, map };
 
-  diagnostics.push(...checkAliases(first, map, file));
-  if (diagnostics.some((d) => d.severity === 'error')) return { diagnostics, map };
   try {
+    diagnostics.push(...checkAliases(first, map, file));
+    if (diagnostics.some((d) => d.severity === 'error')) return { diagnostics, map };
     // maxAliasCount guards against "billion laughs" alias bombs.
     const value: unknown = first.toJS({ maxAliasCount: 1000 });
     return { diagnostics, map, value };
   } catch (e) {
-    diagnostics.push(syntax(file, 1, 1, `could not read the document: ${messageOf(e)}`));
+    diagnostics.push(syntax(file, 1, 1, e instanceof RangeError ? TOO_DEEP : `could not read the document: ${messageOf(e)}`));
     return { diagnostics, map };
   }
 }
@@ -337,7 +337,11 @@ const FRIENDLY: Partial<Record<string, string>> = {
   MULTIPLE_DOCS: 'the file holds more than one YAML document',
 };
 
+/** What a stack overflow while parsing or walking the document means for the user. */
+const TOO_DEEP = 'the document nests lists or mappings too deeply to read (a configuration needs a handful of levels)';
+
 function yamlMessage(code: string, message: string, text: string, pos: [number, number]): string {
+  if (/Maximum call stack size exceeded/.test(message)) return TOO_DEEP;
   if (code === 'DUPLICATE_KEY') {
     const key = text.slice(pos[0], Math.min(pos[1], pos[0] + 80)).split(/[:\n]/)[0]?.trim();
     return key ? `duplicate key "${key}"` : 'duplicate key';

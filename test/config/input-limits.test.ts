@@ -50,6 +50,16 @@ describe('configuration size', () => {
   });
 });
 
+describe('configuration shape', () => {
+  it('nesting deep enough to overflow the parser is said in words, not as a stack overflow', async () => {
+    const deep = file('deep.yaml', `version: 1\nbuckets: ${'['.repeat(20_000)}${']'.repeat(20_000)}\n`);
+    const r = await loadConfig(deep);
+    expect(r.diagnostics.filter((d) => d.severity === 'error').map((d) => d.message)).toEqual([
+      'the document nests lists or mappings too deeply to read (a configuration needs a handful of levels)',
+    ]);
+  });
+});
+
 describe('configuration encoding', () => {
   const utf16le = (s: string) => Buffer.from(s, 'utf16le');
   const utf16be = (s: string) => {

@@ -18,19 +18,18 @@ afterEach(async () => {
   await Promise.all(emulators.splice(0).map((e) => e.stop()));
 });
 
-async function faultyEmulator(seed: number): Promise<Emulator> {
-  const e = await startEmulator({
-    replicationDelayMs: 10,
-    seed,
-    latencyMs: 10,
-    latencyJitterMs: 20,
-    throttleRate: 0.1,
-    internalErrorRate: 0.03,
-    iamPropagationDelayMs: 150,
-  });
-  emulators.push(e);
-  return e;
+/** An emulator and a project on the backend; the seeded faults start once the setup (the state bucket) is made. */
+async function faultyProject(seed: number, backend: BackendName): Promise<{ emu: Emulator; cwd: string }> {
+  const emu = await startEmulator({ replicationDelayMs: 10 });
+  emulators.push(emu);
+  const cwd = await project(emu, backend);
+  emu.setFaults(faults(seed));
+  return { emu, cwd };
 }
+
+const faults = (seed: number) => ({ seed, latencyMs: 10, latencyJitterMs: 20, throttleRate: 0.1, internalErrorRate: 0.03, iamPropagationDelayMs: 150 });
+/** The test's own reads (lock, state, inventory) run without faults; only s3repl meets them. */
+const NO_FAULTS = { throttleRate: 0, internalErrorRate: 0, latencyMs: 0, latencyJitterMs: 0 };
 
 /** Progress lines ("address: Creating...", "...: Creation complete after 0.1s", retries). */
 const progressLines = (stderr: string) => stderr.split('\n').filter((l) => /^\S+: /.test(l)).length;
@@ -46,8 +45,7 @@ describe('interrupted applies converge', () => {
       const backend: BackendName = signal === 'SIGKILL' ? 'local' : pick.pick(['local', 's3'] as const);
       const strikeAt = pick.int(1, 24);
       const context = `seed ${seed}: ${signal} at progress line ${strikeAt} on ${backend} state`;
-      const emu = await faultyEmulator(seed);
-      const cwd = await project(emu, backend);
+      const { emu, cwd } = await faultyProject(seed, backend);
 
       const run = await runCliSignalled(['apply', '--auto-approve'], { cwd, endpoint: emu.url }, {
         steps: [{ when: (s) => progressLines(s) >= strikeAt, signal }],
@@ -61,14 +59,16 @@ describe('interrupted applies converge', () => {
         // Interrupted (130/143), or it had just finished (0): never killed by the signal, never a lock left.
         expect([0, signal === 'SIGINT' ? 130 : 143], `${context}\n${run.stderr}`).toContain(run.code);
         expect(run.killedBy, context).toBeNull();
+        emu.setFaults(NO_FAULTS);
         expect(await lockLeft(emu, cwd, backend), `${context}: lock left after a graceful interrupt`).toBe(false);
+        emu.setFaults(faults(seed + 1));
         if (run.code !== 0) expect(run.stderr, context).toMatch(/interrupted/i);
       }
 
       // An unattended apply finishes the job, faults still on, without force-unlock.
       const again = await runCli(['apply', '--auto-approve'], { cwd, endpoint: emu.url });
       expect(again.code, `${context}: resume\n${again.stderr}`).toBe(0);
-      emu.setFaults({ throttleRate: 0, internalErrorRate: 0, latencyMs: 0, latencyJitterMs: 0 });
+      emu.setFaults(NO_FAULTS);
       await expectConverged(emu, cwd, backend, context);
     }, 120_000);
   }
@@ -77,15 +77,14 @@ describe('interrupted applies converge', () => {
 describe('concurrent applies', () => {
   for (const backend of ['local', 's3'] as const) {
     it(`two applies at once on ${backend} state: one waits for the other's lock; both succeed, nothing twice`, async () => {
-      const emu = await faultyEmulator(7);
-      const cwd = await project(emu, backend);
+      const { emu, cwd } = await faultyProject(7, backend);
       const [a, b] = await Promise.all([
         runCli(['apply', '--auto-approve', '--lock-timeout', '5m'], { cwd, endpoint: emu.url }),
         runCli(['apply', '--auto-approve', '--lock-timeout', '5m'], { cwd, endpoint: emu.url }),
       ]);
       expect(a.code, a.stderr).toBe(0);
       expect(b.code, b.stderr).toBe(0);
-      emu.setFaults({ throttleRate: 0, internalErrorRate: 0, latencyMs: 0, latencyJitterMs: 0 });
+      emu.setFaults(NO_FAULTS);
       await expectConverged(emu, cwd, backend, `concurrent on ${backend}`);
       // Whichever ran second planned from the first one's state and created nothing again.
       expect([a.stderr, b.stderr].filter((s) => s.includes('14 added'))).toHaveLength(1);
