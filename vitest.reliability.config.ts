@@ -8,6 +8,8 @@ import { defineConfig } from 'vitest/config';
 export default defineConfig({
   test: {
     include: ['test/reliability/**/*.reliability.ts'],
+    // A temporary folder per run, removed at the end (as for npm test).
+    globalSetup: ['test/setup/global.ts'],
     testTimeout: 120_000,
     hookTimeout: 60_000,
     pool: 'forks',
