@@ -101,6 +101,12 @@ describe('plans before any state exists', () => {
     expect(lineage).toBeDefined();
     expect((await runCli(['apply', '--auto-approve'], { cwd, endpoint: emu.url })).code).toBe(0);
     expect(JSON.parse(readFileSync(path.join(cwd, '.s3repl/state.json'), 'utf8')).lineage).toBe(lineage);
+    // drift before any state exists: the same report on every run, but for the time it was made.
+    const fresh = workdir(TEAM_A.replaceAll('team-a', 'team-c'));
+    const drifts = await Promise.all([0, 1].map(() => runCli(['drift', '--format', 'json'], { cwd: fresh, endpoint: emu.url })));
+    const [d1, d2] = drifts.map((d) => ({ ...JSON.parse(d.stdout), generatedAt: '' }));
+    expect(JSON.stringify(d1)).toContain('s3repl:lineage');
+    expect(d2).toEqual(d1);
     // Another configuration gets another lineage.
     const other = await runCli(['plan', '--format', 'json'], { cwd: workdir(TEAM_B), endpoint: emu.url });
     expect(JSON.parse(other.stdout).state.lineage).not.toBe(lineage);

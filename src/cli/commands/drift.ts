@@ -11,7 +11,7 @@ import { makePlan } from '../../engine/plan.js';
 import { renderDriftReportJson, renderDriftReportMarkdown, renderDriftReportText } from '../../render/drift.js';
 import type { GlobalArgs } from '../common.js';
 import type { Output } from '../output.js';
-import { openWorkspace } from '../workspace.js';
+import { newStateLineage, openWorkspace } from '../workspace.js';
 import { debugCalls } from './plan.js';
 import type { CommandModule } from './types.js';
 
@@ -68,6 +68,8 @@ export const driftCommand: CommandModule = {
         configSha256: ws.load.sha256,
         aws: ws.aws,
         state,
+        // With no state yet, the lineage a first apply would create: the same report on every run.
+        lineage: state ? undefined : await newStateLineage(ws),
         // A bucket deleted outside s3repl is drift to report, not an error.
         missingBuckets: 'report',
       });
