@@ -4,9 +4,12 @@
  */
 import { AwsClients } from '../aws/clients.js';
 import { checkEndpoints, type GlobalArgs } from './common.js';
+import { checkRegion } from './region.js';
 
-export function awsFor(argv: GlobalArgs): AwsClients {
+/** `allowUnknownRegions`: the configuration's defaults.allowUnknownRegions, when one was loaded. */
+export function awsFor(argv: GlobalArgs, opts: { allowUnknownRegions?: boolean } = {}): AwsClients {
   checkEndpoints(argv);
+  if (!opts.allowUnknownRegions) checkRegion(argv);
   return new AwsClients({
     profile: argv.profile,
     region: argv.region,

@@ -24,7 +24,7 @@ export function globalOptions<T>(y: Argv<T>) {
       global: true,
     })
     .option('profile', { type: 'string', describe: 'AWS shared config profile (default: the SDK credential chain)', global: true })
-    .option('region', { type: 'string', describe: 'Default AWS region (for STS; buckets use their own region)', global: true })
+    .option('region', { type: 'string', describe: 'Default AWS region (for STS; buckets use their own region); must be one the AWS SDK knows', global: true })
     .option('endpoint-url', {
       type: 'string',
       describe: 'Send every AWS call to this endpoint (emulator, LocalStack); AWS_ENDPOINT_URL works too',

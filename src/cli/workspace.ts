@@ -38,7 +38,7 @@ export async function openWorkspace(argv: GlobalArgs): Promise<Workspace> {
       `run s3repl validate -c ${configPath}`,
     );
   }
-  const aws = awsFor(argv);
+  const aws = awsFor(argv, { allowUnknownRegions: load.config.defaults.allowUnknownRegions });
   const backend = backendFor(load.config.state, {
     configDir: path.dirname(path.resolve(configPath)),
     aws,

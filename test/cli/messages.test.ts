@@ -5,7 +5,7 @@
  */
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -93,5 +93,29 @@ describe('--endpoint-url', () => {
     expect(r.stderr).toContain(`Error: cannot reach STS GetCallerIdentity (endpoint ${deadUrl})`);
     expect(r.stderr).toContain(`nothing answers at ${deadUrl}`);
     expect(r.stderr).not.toContain('npm run');
+  });
+});
+
+describe('--region', () => {
+  it('a region no SDK knows is named, with the closest real one, before any call (no DNS error)', async () => {
+    const r = await plan('--region', 'us-eats-1', '--endpoint-url', deadUrl);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toContain('Error: --region "us-eats-1" is not an AWS region this s3repl knows (did you mean "us-east-1"?)');
+    expect(r.stderr).not.toContain('cannot reach');
+  });
+
+  it('AWS_REGION is checked the same way, by name', async () => {
+    const r = await runCli(['plan', '-c', config, '--no-color', '--max-attempts', '1', '--endpoint-url', deadUrl], { ...ENV, AWS_REGION: 'eu-wst-1' });
+    expect(r.code).toBe(1);
+    expect(r.stderr).toContain('AWS_REGION "eu-wst-1" is not an AWS region this s3repl knows (did you mean "eu-west-1"?)');
+  });
+
+  it('defaults.allowUnknownRegions: true lets a region newer than this s3repl through', async () => {
+    const lenient = join(dir, 'lenient.yaml');
+    writeFileSync(lenient, `${readFileSync(config, 'utf8').replace('defaults: { region: us-east-1 }', 'defaults: { region: us-east-1, allowUnknownRegions: true }')}`);
+    const r = await runCli(['plan', '-c', lenient, '--no-color', '--max-attempts', '1', '--region', 'xx-future-9', '--endpoint-url', deadUrl], ENV);
+    expect(r.code).toBe(1);
+    expect(r.stderr).not.toContain('not an AWS region');
+    expect(r.stderr).toContain('cannot reach');
   });
 });
