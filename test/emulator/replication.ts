@@ -8,6 +8,7 @@
  * Replication (s3control.ts) uses the same path without the delay.
  */
 import type { CloudWatchService, Clock, IamService, MetricDatumInput } from './types.js';
+import type { KmsService } from './kms.js';
 import {
   bucketNameFromArn,
   findVersion,
@@ -22,6 +23,7 @@ import { bucketPolicyDecision, type PolicyDocument } from './bucket-policy.js';
 export interface ReplicationDeps {
   state: () => S3State;
   iam: IamService;
+  kms: KmsService;
   cloudwatch: CloudWatchService;
   clock: Clock;
   delayMs: number;
@@ -39,6 +41,7 @@ export type FailureReason =
   | 'DstBucketNotFound'
   | 'DstBucketUnversioned'
   | 'DstDelObjNotPermitted'
+  | 'DstKmsKeyNotFound'
   | 'DstPutObjectNotPermitted'
   | 'DstPutTaggingNotPermitted'
   | 'SrcGetObjectNotPermitted'
@@ -67,6 +70,8 @@ export function targetsFor(config: ReplicationConfig, v: ObjectVersion): Target[
   for (const rule of config.Rules) {
     if (rule.Status !== 'Enabled') continue;
     if (!ruleMatches(rule, v.key, v.isDeleteMarker ? [] : v.tags)) continue;
+    // SSE-KMS objects replicate only under rules that opt in.
+    if (v.kmsKeyArn && rule.SourceSelectionCriteria?.SseKmsEncryptedObjects?.Status !== 'Enabled') continue;
     const dest = bucketNameFromArn(rule.Destination.Bucket);
     if (!dest) continue;
     const prev = best.get(dest);
@@ -270,6 +275,26 @@ export class ReplicationEngine {
       if (!policiesAllow(docs, action, dstArn)) return refused;
       if (crossAccount && bucketPolicyDecision(policy, { arn: config.Role, accountId: roleAccount }, action, dstArn) !== 'allow') return refused;
     }
+    if (v.kmsKeyArn && !v.isDeleteMarker && !tags) return this.kmsDenial(docs, { arn: config.Role, accountId: roleAccount }, v.kmsKeyArn, t, dest);
+    return null;
+  }
+
+  /**
+   * SSE-KMS: the role decrypts with the source key and encrypts the replica
+   * with the rule's replica key, which must exist in the destination's
+   * region. Both its identity policy and the key's policy must allow it (a
+   * key policy that does not allow the role is DstPutObjectNotPermitted).
+   */
+  private kmsDenial(docs: unknown[], role: { arn: string; accountId: string }, sourceKey: string, t: Target, dest: Bucket): FailureReason | null {
+    const { kms } = this.deps;
+    const src = kms.keyByArn(sourceKey);
+    if (!src || !policiesAllow(docs, 'kms:Decrypt', src.arn) || !kms.keyPolicyAllows(src, role, 'kms:Decrypt')) return 'SrcGetObjectNotPermitted';
+    const replicaKey = t.rule.Destination.EncryptionConfiguration?.ReplicaKmsKeyID;
+    const key = replicaKey ? kms.keyByArn(replicaKey) : undefined;
+    if (!key || key.region !== dest.region) return 'DstKmsKeyNotFound';
+    for (const action of ['kms:Encrypt', 'kms:GenerateDataKey']) {
+      if (!policiesAllow(docs, action, key.arn) || !kms.keyPolicyAllows(key, role, action)) return 'DstPutObjectNotPermitted';
+    }
     return null;
   }
 
@@ -290,6 +315,8 @@ export class ReplicationEngine {
       storageClass: t.rule.Destination.StorageClass ?? v.storageClass,
       replicationStatus: v.isDeleteMarker ? undefined : 'REPLICA',
       failureReason: undefined,
+      // The replica is encrypted with the rule's replica key.
+      kmsKeyArn: v.kmsKeyArn ? t.rule.Destination.EncryptionConfiguration?.ReplicaKmsKeyID : undefined,
     });
     this.publishDone(source, t, started, true);
     return 'COMPLETED';

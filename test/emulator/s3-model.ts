@@ -29,6 +29,8 @@ export interface ObjectVersion {
   tags: Tag[];
   storageClass: string;
   replicationStatus?: ReplicationStatus;
+  /** SSE-KMS: the ARN of the KMS key that encrypts this version (undefined: SSE-S3). */
+  kmsKeyArn?: string;
   /** Why the last replication attempt of this version FAILED (S3's failure reason code). */
   failureReason?: string;
 }

@@ -13,6 +13,7 @@ import type { CloudWatchService, Clock, EmuRequest, EmuResponse, IamService, Ser
 import { createIam } from './iam.js';
 import { createCloudWatch } from './cloudwatch.js';
 import { createSts, type StsService } from './sts.js';
+import { createKms, type KmsService } from './kms.js';
 import { createS3, type S3Service } from './s3.js';
 import { createS3Control, type S3ControlService } from './s3control.js';
 import { Faults, type FaultSettings } from './faults.js';
@@ -73,6 +74,7 @@ export interface Services {
   iam: IamService;
   cloudwatch: CloudWatchService;
   sts: StsService;
+  kms: KmsService;
 }
 
 const SNAPSHOT_FORMAT = 's3repl-emulator/1';
@@ -110,6 +112,8 @@ function serviceFor(scopeService: string | undefined, path: string, headers: Rec
       return 'cloudwatch';
     case 'sts':
       return 'sts';
+    case 'kms':
+      return 'kms';
     case undefined:
       break;
     default:
@@ -202,15 +206,17 @@ export async function startEmulator(opts: EmulatorOptions = {}): Promise<Emulato
     const iam = createIam({ clock, propagationDelayMs: () => faults.current.iamPropagationDelayMs });
     const cloudwatch = createCloudWatch({ clock });
     const sts = createSts({ clock, iam });
+    const kms = createKms({ clock, iam, session: (akid) => sts.session(akid) });
     const s3 = createS3({
       clock,
       iam,
+      kms,
       cloudwatch,
       replicationDelayMs: opts.replicationDelayMs ?? 50,
       onChange: scheduleSave,
     });
     const s3control = createS3Control({ clock, s3, iam, cloudwatch, stepDelayMs: opts.jobStepDelayMs ?? 50, onChange: scheduleSave });
-    return { s3, s3control, iam, cloudwatch, sts };
+    return { s3, s3control, iam, cloudwatch, sts, kms };
   };
   let services = makeServices();
 

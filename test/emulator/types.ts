@@ -5,7 +5,7 @@
  * own wire protocol and formats its own errors.
  */
 
-export type ServiceName = 's3' | 's3control' | 'iam' | 'sts' | 'cloudwatch';
+export type ServiceName = 's3' | 's3control' | 'iam' | 'sts' | 'cloudwatch' | 'kms';
 
 export interface EmuRequest {
   service: ServiceName;
