@@ -7,6 +7,7 @@ import { dirname, resolve as resolvePath } from 'node:path';
 import type {
   AlarmThresholds,
   BucketConfig,
+  BucketUsageConfig,
   Config,
   ReplicationConfig,
   RoleConfig,
@@ -25,6 +26,7 @@ export interface RawConfig {
   alarms?: { notify?: string[]; namePrefix?: string; evaluationPeriods?: number };
   jobs?: { reportBucket?: string; reportPrefix?: string; priority?: number };
   replications?: RawReplication[];
+  cost?: { priceTable?: string };
 }
 
 export interface RawBucket {
@@ -32,6 +34,7 @@ export interface RawBucket {
   account?: string;
   create?: boolean;
   objectLock?: boolean;
+  usage?: BucketUsageConfig;
 }
 
 export interface RawRole {
@@ -84,6 +87,7 @@ export function resolveConfig(raw: RawConfig, file: string): Config {
       objectLock: b?.objectLock ?? false,
     };
     if (b?.account !== undefined) bucket.account = b.account;
+    if (b?.usage !== undefined) bucket.usage = { ...b.usage };
     buckets[name] = bucket;
   }
 
@@ -124,6 +128,7 @@ export function resolveConfig(raw: RawConfig, file: string): Config {
     },
     jobs,
     replications,
+    cost: raw.cost?.priceTable !== undefined ? { priceTable: resolvePath(dirname(file), raw.cost.priceTable) } : {},
   };
 }
 

@@ -41,6 +41,15 @@ export interface BucketConfig {
   create: boolean;
   /** The bucket has (or, with create, gets) S3 Object Lock. */
   objectLock: boolean;
+  /** Usage given by hand for the cost estimate (wins over CloudWatch). */
+  usage?: BucketUsageConfig;
+}
+
+export interface BucketUsageConfig {
+  storedGB?: number;
+  objects?: number;
+  monthlyWriteGB?: number;
+  monthlyWrites?: number;
 }
 
 export type RoleConfig =
@@ -125,6 +134,8 @@ export interface Config {
     priority: number;
   };
   replications: ReplicationConfig[];
+  /** Cost estimate settings; `priceTable` is resolved against the configuration's directory. */
+  cost: { priceTable?: string };
 }
 
 /** A position in a source file, 1-based. */

@@ -35,7 +35,8 @@ function item(
   figure: PriceFigure,
   assumptions: string[] = [],
 ): CostItem {
-  const amount = quantity !== null && figure.usd !== null ? round(quantity * figure.usd) : null;
+  // A free item costs nothing whatever the usage; otherwise both must be known.
+  const amount = figure.usd === 0 ? 0 : quantity !== null && figure.usd !== null ? round(quantity * figure.usd) : null;
   return {
     component,
     description,
@@ -101,21 +102,29 @@ function monthly(spec: RuleSpec, u: RuleUsage, table: PriceTable): CostItem[] {
     if (spec.rtc) items.push(item('rtc', 'Replication Time Control data transfer', writeGB, 'GB', table.rtcPerGB, writesAssume));
     const cls = classOf(spec);
     items.push(
-      item('put-requests', `replication PUT requests (${cls}, ${spec.destinationRegion ?? '?'})`, times(writes, 1 / 1000), '1,000 requests', priceOf(table, spec.destinationRegion, (r) => r.putPer1000[cls], `${cls} PUT`), [
+      item('put-requests', `replication PUT requests (${cls}, ${spec.destinationRegion ?? '?'})`, times(writes, 1 / 1000), 'thousand requests', priceOf(table, spec.destinationRegion, (r) => r.putPer1000[cls], `${cls} PUT`), [
         ...writesAssume,
         ...classAssumption(spec),
       ]),
     );
-    const replicaGB = spec.backfilled ? (writeGB === null || u.storedGB === null ? null : writeGB + u.storedGB * u.share) : writeGB;
+    const storagePrice = priceOf(table, spec.destinationRegion, (r) => r.storagePerGBMonth[cls], `${cls} storage`);
+    const tier = 'first storage tier (50 TB); minimum object size and duration charges not included';
+    if (spec.backfilled) {
+      items.push(
+        item('storage', `replicas of existing objects (${cls}, ${spec.destinationRegion ?? '?'})`, times(u.storedGB, u.share), 'GB-month', storagePrice, [
+          'the objects in the source before the rule, replicated by Batch Replication',
+          ...(u.storedGB === null ? ['stored GB unknown: set usage.storedGB under the source bucket'] : []),
+          ...classAssumption(spec),
+          tier,
+        ]),
+      );
+    }
     items.push(
-      item('storage', `replica storage (${cls}, ${spec.destinationRegion ?? '?'})`, replicaGB, 'GB-month', priceOf(table, spec.destinationRegion, (r) => r.storagePerGBMonth[cls], `${cls} storage`), [
-        spec.backfilled
-          ? 'replicas of the objects there before the rule (stored GB) plus one month of writes; the replica store grows by a month of writes each month'
-          : 'one month of writes; the replica store grows by this each month',
-        ...(spec.backfilled && u.storedGB === null ? ['stored GB unknown'] : []),
+      item('storage', `replicas of a month of writes (${cls}, ${spec.destinationRegion ?? '?'})`, writeGB, 'GB-month', storagePrice, [
+        'the replica store grows by this each month',
         ...writesAssume,
         ...classAssumption(spec),
-        'first storage tier (50 TB); minimum object size and duration charges not included',
+        tier,
       ]),
     );
     if (spec.metrics) {
@@ -127,8 +136,8 @@ function monthly(spec: RuleSpec, u: RuleUsage, table: PriceTable): CostItem[] {
     }
     if (spec.sseKms) {
       const kms = ['one Decrypt per object at the source and one GenerateDataKey for its replica; S3 Bucket Keys, which cut requests, are not assumed'];
-      items.push(item('kms-requests', `KMS Decrypt (${spec.sourceRegion ?? '?'})`, times(writes, 1 / 10000), '10,000 requests', priceOf(table, spec.sourceRegion, (r) => r.kmsPer10000Requests, 'KMS'), [...kms, ...writesAssume]));
-      items.push(item('kms-requests', `KMS GenerateDataKey (${spec.destinationRegion ?? '?'})`, times(writes, 1 / 10000), '10,000 requests', priceOf(table, spec.destinationRegion, (r) => r.kmsPer10000Requests, 'KMS'), [...kms, ...writesAssume]));
+      items.push(item('kms-requests', `KMS Decrypt (${spec.sourceRegion ?? '?'})`, times(writes, 1 / 10000), '10 thousand requests', priceOf(table, spec.sourceRegion, (r) => r.kmsPer10000Requests, 'KMS'), [...kms, ...writesAssume]));
+      items.push(item('kms-requests', `KMS GenerateDataKey (${spec.destinationRegion ?? '?'})`, times(writes, 1 / 10000), '10 thousand requests', priceOf(table, spec.destinationRegion, (r) => r.kmsPer10000Requests, 'KMS'), [...kms, ...writesAssume]));
     }
   }
   if (spec.alarms > 0) {
@@ -154,12 +163,27 @@ function backfill(spec: RuleSpec, u: RuleUsage, table: PriceTable): CostItem[] {
       ...usageAssume,
     ]),
     item('transfer', spec.sourceRegion !== spec.destinationRegion ? `inter-region transfer ${spec.sourceRegion ?? '?'} → ${spec.destinationRegion ?? '?'}` : 'transfer within one region', gb, 'GB', transferPrice(table, spec.sourceRegion, spec.destinationRegion), gbAssume),
-    item('put-requests', `replication PUT requests (${cls}, ${spec.destinationRegion ?? '?'})`, times(objects, 1 / 1000), '1,000 requests', priceOf(table, spec.destinationRegion, (r) => r.putPer1000[cls], `${cls} PUT`), [...usageAssume, ...classAssumption(spec)]),
+    item('put-requests', `replication PUT requests (${cls}, ${spec.destinationRegion ?? '?'})`, times(objects, 1 / 1000), 'thousand requests', priceOf(table, spec.destinationRegion, (r) => r.putPer1000[cls], `${cls} PUT`), [...usageAssume, ...classAssumption(spec)]),
   ];
   if (spec.sseKms) {
-    items.push(item('kms-requests', 'KMS Decrypt and GenerateDataKey', times(objects, 2 / 10000), '10,000 requests', priceOf(table, spec.sourceRegion, (r) => r.kmsPer10000Requests, 'KMS'), ['two requests per object, priced in the source region', ...usageAssume]));
+    items.push(item('kms-requests', 'KMS Decrypt and GenerateDataKey', times(objects, 2 / 10000), '10 thousand requests', priceOf(table, spec.sourceRegion, (r) => r.kmsPer10000Requests, 'KMS'), ['two requests per object, priced in the source region', ...usageAssume]));
   }
   return items;
+}
+
+const signature = (i: CostItem) => JSON.stringify([i.component, i.description, i.quantity, i.unitPrice]);
+
+/** after − before: an unpriced item the same on both sides changes nothing, so only differing ones are unknown. */
+function changeOf(before: CostSide | null, after: CostSide | null, label: string): CostTotal {
+  const b = before?.items ?? [];
+  const a = after?.items ?? [];
+  const inB = new Set(b.map(signature));
+  const inA = new Set(a.map(signature));
+  const unknown = [
+    ...b.filter((i) => i.amount === null && !inA.has(signature(i))),
+    ...a.filter((i) => i.amount === null && !inB.has(signature(i))),
+  ].map((i) => `${label}: ${i.description} (${i.unitPrice === null ? 'price unknown' : 'usage unknown'})`);
+  return { usd: round((after?.total.usd ?? 0) - (before?.total.usd ?? 0)), unknown: [...new Set(unknown)] };
 }
 
 const key = (s: { source: string; ruleId: string }) => `${s.source}\n${s.ruleId}`;
@@ -193,15 +217,18 @@ export function estimateCost(input: CostInput, table: PriceTable): Cost {
     const spec = (a ?? b)!;
     const u = usageFor(spec, input.usage);
     const label = `${spec.source}/${spec.ruleId}`;
+    const beforeSide = b ? side(monthly(b, usageFor(b, input.usage), table), label) : null;
+    const afterSide = a ? side(monthly(a, u, table), label) : null;
     return {
       source: spec.source,
       ruleId: spec.ruleId,
       destination: spec.destination,
       sourceRegion: spec.sourceRegion,
       destinationRegion: spec.destinationRegion,
-      before: b ? side(monthly(b, usageFor(b, input.usage), table), `${label} before`) : null,
-      after: a ? side(monthly(a, u, table), label) : null,
+      before: beforeSide,
+      after: afterSide,
       oneOff: a && backfills.has(k) ? side(backfill(a, u, table), `${label} backfill`) : null,
+      change: changeOf(beforeSide, afterSide, label),
       usage: u,
     };
   });
@@ -213,7 +240,7 @@ export function estimateCost(input: CostInput, table: PriceTable): Cost {
     monthly: {
       before: monthlyBefore,
       after: monthlyAfter,
-      change: { usd: round(monthlyAfter.usd - monthlyBefore.usd), unknown: [...new Set([...monthlyBefore.unknown.map((s) => s.replace(/ before: /, ': ')), ...monthlyAfter.unknown])] },
+      change: sum(rules.map((r) => r.change)),
     },
     oneOff: sum(rules.map((r) => r.oneOff?.total)),
     rules,

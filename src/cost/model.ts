@@ -70,6 +70,8 @@ export interface RuleCost {
   after: CostSide | null;
   /** One-off cost of the Batch Replication job the plan starts for it; null when none. */
   oneOff: CostSide | null;
+  /** after − before a month; `unknown` holds only the unpriced items that differ between the two. */
+  change: CostTotal;
   usage: RuleUsage;
 }
 

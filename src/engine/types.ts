@@ -4,6 +4,7 @@
  * `plan --format json` and of saved plans; see README "Plan JSON format".
  */
 import type { Attrs, KindName, ResourceId } from '../resources/types.js';
+import type { Cost } from '../cost/model.js';
 
 export const PLAN_FORMAT_VERSION = 1 as const;
 
@@ -90,6 +91,8 @@ export interface Plan {
   iam: { broadened: boolean; statements: IamStatementChange[] };
   notices: Notice[];
   summary: PlanSummary;
+  /** Estimated replication cost (absent with `plan --no-cost`, and in apply and drift). */
+  cost?: Cost;
 }
 
 export function hasChanges(plan: Plan): boolean {

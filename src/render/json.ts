@@ -24,6 +24,7 @@ const KEY_ORDER: Record<string, readonly string[]> = {
     'drift',
     'iam',
     'notices',
+    'cost',
   ],
   config: ['path', 'sha256'],
   state: ['lineage', 'serial'],
@@ -35,6 +36,24 @@ const KEY_ORDER: Record<string, readonly string[]> = {
   iam: ['broadened', 'statements'],
   'iam.statements[]': ['change', 'address', 'roleName', 'policy', 'effect', 'actions', 'resources', 'principals', 'conditions'],
   'notices[]': ['level', 'address', 'message', 'detail'],
+  cost: ['currency', 'priceTable', 'monthly', 'oneOff', 'rules', 'assumptions'],
+  'cost.priceTable': ['version', 'origin'],
+  'cost.monthly': ['before', 'after', 'change'],
+  'cost.monthly.before': ['usd', 'unknown'],
+  'cost.monthly.after': ['usd', 'unknown'],
+  'cost.monthly.change': ['usd', 'unknown'],
+  'cost.oneOff': ['usd', 'unknown'],
+  'cost.rules[]': ['source', 'ruleId', 'destination', 'sourceRegion', 'destinationRegion', 'before', 'after', 'change', 'oneOff', 'usage'],
+  'cost.rules[].change': ['usd', 'unknown'],
+  ...Object.fromEntries(
+    (['before', 'after', 'oneOff'] as const).flatMap((side) => [
+      [`cost.rules[].${side}`, ['items', 'total']],
+      [`cost.rules[].${side}.total`, ['usd', 'unknown']],
+      [`cost.rules[].${side}.items[]`, ['component', 'description', 'quantity', 'unit', 'unitPrice', 'amount', 'price', 'assumptions']],
+      [`cost.rules[].${side}.items[].price`, ['source', 'read', 'note']],
+    ]),
+  ),
+  'cost.rules[].usage': ['storedGB', 'objects', 'monthlyWriteGB', 'monthlyWrites', 'share', 'notes'],
 };
 
 /** Paths whose values are free-form JSON (keys sorted), not part of the contract's structure. */

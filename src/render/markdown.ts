@@ -11,6 +11,7 @@
  * cut in half.
  */
 import { hasChanges, type Action, type DriftItem, type Notice, type Plan, type ResourceChange } from '../engine/types.js';
+import { costMarkdownParts } from './cost.js';
 import { iamMarkdownParts } from './iam.js';
 import { renderSummaryLine } from './text.js';
 import { ACTION_PHRASE, changeLines, codeSpan, escapeHtml, escapeMarkdown, fenceFor, parseJsonDocument, resourceChangeLines, plural, type DiffLine } from './values.js';
@@ -71,6 +72,12 @@ export function renderPlanMarkdown(plan: Plan, opts: MarkdownOptions = {}): stri
 
   const sections: Section[] = [section(titleBlock(plan)), section(summaryTable(plan))];
 
+  const cost = plan.cost ? costMarkdownParts(plan.cost) : undefined;
+  const costRows = cost ? section(cost.head, { items: cost.rows, tail: cost.tail, label: 'rows of the cost table' }) : undefined;
+  const costDetails = cost ? section('', { headSep: '', items: [cost.details], label: 'cost details' }) : undefined;
+  if (costRows) sections.push(costRows);
+  if (costDetails) sections.push(costDetails);
+
   const iam = plan.iam.statements.length > 0 ? iamMarkdownParts(plan.iam) : undefined;
   const iamSection = iam ? section(`${iam.intro}\n\n${iam.header}`, { items: iam.rows, label: 'IAM table rows' }) : undefined;
   if (iamSection) sections.push(iamSection);
@@ -94,9 +101,10 @@ export function renderPlanMarkdown(plan: Plan, opts: MarkdownOptions = {}): stri
   const details = detailItems.length > 0 ? section('', { headSep: '', items: detailItems, joiner: '\n\n', label: 'resource details' }) : undefined;
   if (details) sections.push(details);
 
-  // Truncation: details from the end first, then the resources table, and only
-  // then (very large drift or IAM changes) those sections and the notices.
-  const dropOrder = [details, rows, drift, iamSection, notices].filter((s): s is Section => s !== undefined);
+  // Truncation: details from the end first (resources, then the cost items), then
+  // the resources table and the cost table's rows, and only then (very large
+  // drift or IAM changes) those sections and the notices.
+  const dropOrder = [details, costDetails, rows, costRows, drift, iamSection, notices].filter((s): s is Section => s !== undefined);
   truncate(sections, dropOrder, maxLength);
 
   const parts = sections.filter(isShown).map(sectionText).filter((t) => t !== '');

@@ -6,6 +6,7 @@
  */
 import type { ChalkInstance } from 'chalk';
 import { hasChanges, type Action, type DriftItem, type Notice, type Plan, type ResourceChange } from '../engine/types.js';
+import { renderCostText } from './cost.js';
 import { renderIamText } from './iam.js';
 import { ACTION_PHRASE, changeLines, resourceChangeLines, wrapWords, type DiffLine, type Sign } from './values.js';
 
@@ -69,6 +70,8 @@ export function renderPlanText(plan: Plan, opts: TextOptions): string {
   if (loose.length > 0) {
     sections.push([c.bold('Notices:'), ...loose.map((n) => noticeLines(n, c, 2, width).join('\n'))].join('\n'));
   }
+
+  if (plan.cost) sections.push(renderCostText(plan.cost, c));
 
   const summary = renderSummaryLine(plan);
   sections.push(hasChanges(plan) ? c.bold(summary) : c.green(summary));

@@ -83,7 +83,7 @@ describe('estimateCost', () => {
     expect(after.items.find((i) => i.component === 'put-requests')).toMatchObject({ unitPrice: null, amount: null });
     expect(cost.monthly.after.unknown).toEqual([
       'acme-orders/orders-to-ohio: replication PUT requests (STANDARD, us-east-2) (price unknown)',
-      'acme-orders/orders-to-ohio: replica storage (STANDARD, us-east-2) (price unknown)',
+      'acme-orders/orders-to-ohio: replicas of a month of writes (STANDARD, us-east-2) (price unknown)',
     ]);
     expect(cost.monthly.before.usd).toBe(10.24);
     expect(cost.monthly.after.usd).toBe(usd(10.24 + rtc + metrics));
@@ -106,8 +106,11 @@ describe('estimateCost', () => {
       ['transfer', 5000, 0],
       ['put-requests', 10_000, 50],
     ]);
-    // The backfilled replicas are stored at the destination: 5,000 GB + a month of writes at $0.023.
-    expect(cost.rules[0]!.after!.items.find((i) => i.component === 'storage')).toMatchObject({ quantity: 5100, amount: usd(5100 * 0.023) });
+    // The backfilled replicas are stored at the destination (5,000 GB), and a month of writes (100 GB), at $0.023.
+    expect(cost.rules[0]!.after!.items.filter((i) => i.component === 'storage').map((i) => [i.quantity, i.amount])).toEqual([
+      [5000, usd(5000 * 0.023)],
+      [100, usd(100 * 0.023)],
+    ]);
   });
 
   it('an unknown price leaves the item without an amount and names it; it is never counted as 0', () => {
@@ -128,6 +131,11 @@ describe('estimateCost', () => {
     expect(cost.monthly.after.unknown).toContain('acme-orders/orders-to-ohio: Replication Time Control data transfer (usage unknown)');
     // Metrics do not depend on usage: priced.
     expect(cost.monthly.after.usd).toBe(1.2);
+  });
+
+  it('transfer within a region is free whatever the usage: priced at $0 even when the write volume is unknown', () => {
+    const cost = estimateCost(input({ after: [rule({ destinationRegion: 'us-east-1' })] }), T);
+    expect(cost.rules[0]!.after!.items.find((i) => i.component === 'transfer')).toMatchObject({ description: 'transfer within one region', quantity: null, unitPrice: 0, amount: 0 });
   });
 
   it('a filtered rule counts the whole bucket and says it is an upper bound', () => {

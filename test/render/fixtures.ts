@@ -6,6 +6,9 @@
  */
 import { PLAN_FORMAT_VERSION, type AttributeChange, type DriftItem, type IamStatementChange, type Notice, type Plan, type PlanSummary, type ResourceChange } from '../../src/engine/types.js';
 import type { Attrs, KindName } from '../../src/resources/types.js';
+import { estimateCost } from '../../src/cost/estimate.js';
+import type { RuleSpec } from '../../src/cost/model.js';
+import { BUILT_IN_PRICES } from '../../src/cost/prices.js';
 
 export const ACCOUNT = '111122223333';
 const ROLE_ARN = `arn:aws:iam::${ACCOUNT}:role/service-role/s3repl-replication`;
@@ -445,6 +448,47 @@ export function hugePlan(pairs = 333): Plan {
   });
 }
 
+/**
+ * RTC added to the DR rule (1 TB written a month), and a new rule backfilling a
+ * same-region copy of a bucket of 10 million objects: the plan with its cost.
+ */
+export function costPlan(): Plan {
+  const dr: RuleSpec = {
+    source: 'acme-logs',
+    sourceRegion: 'us-east-1',
+    ruleId: 'to-dr',
+    destination: 'acme-logs-dr',
+    destinationRegion: 'us-west-2',
+    storageClass: 'STANDARD_IA',
+    enabled: true,
+    rtc: false,
+    metrics: false,
+    sseKms: false,
+    filter: { prefix: '', tags: {} },
+    alarms: 2,
+    backfilled: false,
+  };
+  const copy: RuleSpec = { ...dr, ruleId: 'to-copy', destination: 'acme-logs-copy', destinationRegion: 'us-east-1', storageClass: null, alarms: 0, backfilled: true };
+  const cost = estimateCost(
+    {
+      before: [dr],
+      after: [{ ...dr, rtc: true, metrics: true }, copy],
+      backfills: [{ source: 'acme-logs', ruleId: 'to-copy' }],
+      usage: {
+        'acme-logs': {
+          storedGB: 4096,
+          objects: 10_000_000,
+          monthlyWriteGB: 1024,
+          monthlyWrites: 2_000_000,
+          notes: ['storedGB from CloudWatch BucketSizeBytes (all storage types), daily average of 2025-03-13', 'monthlyWriteGB 1024 from usage in the configuration'],
+        },
+      },
+    },
+    BUILT_IN_PRICES,
+  );
+  return { ...updateRulePlan(), cost };
+}
+
 export const ALL_FIXTURES: Record<string, () => Plan> = {
   createAll: createAllPlan,
   updateRule: updateRulePlan,
@@ -452,5 +496,6 @@ export const ALL_FIXTURES: Record<string, () => Plan> = {
   noop: noopPlan,
   drift: driftPlan,
   iamBroadening: iamBroadeningPlan,
+  cost: costPlan,
   huge: () => hugePlan(),
 };

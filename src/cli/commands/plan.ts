@@ -3,6 +3,7 @@ import type { Argv } from 'yargs';
 import { hasChanges, type Plan } from '../../engine/types.js';
 import { makePlan } from '../../engine/plan.js';
 import { describeForeignState, foreignState } from '../../engine/foreign.js';
+import { costOfPlan, readCostInputs } from '../../cost/index.js';
 import { writePlanFile } from '../../engine/saved.js';
 import { resolveWriteTarget } from '../../files.js';
 import { renderPlanText } from '../../render/text.js';
@@ -61,6 +62,8 @@ interface PlanArgs extends GlobalArgs {
   out?: string;
   'detailed-exitcode': boolean;
   destroy: boolean;
+  cost: boolean;
+  'price-table'?: string;
 }
 
 export const planCommand: CommandModule = {
@@ -72,9 +75,16 @@ export const planCommand: CommandModule = {
       .option('out', { type: 'string', describe: 'Save the plan to this file, for `s3repl apply FILE` after approval' })
       .option('detailed-exitcode', { type: 'boolean', default: false, describe: 'Exit 0 when there are no changes, 2 when there are, 1 on error' })
       .option('destroy', { type: 'boolean', default: false, describe: 'Plan the removal of everything s3repl manages (buckets are never deleted)' })
+      .option('cost', {
+        type: 'boolean',
+        default: true,
+        describe: 'Estimate the monthly and one-off replication cost (reads CloudWatch storage metrics of the source buckets); --no-cost skips it (docs/cost.md)',
+      })
+      .option('price-table', { type: 'string', describe: 'JSON price table merged over the built-in one (wins over cost.priceTable in the configuration)' })
       .example('$0 plan', 'Show the plan in the terminal')
       .example('$0 plan --format markdown > plan.md', 'A pull-request comment')
-      .example('$0 plan --out plan.json --detailed-exitcode', 'Save the plan for apply; exit 2 when it has changes'),
+      .example('$0 plan --out plan.json --detailed-exitcode', 'Save the plan for apply; exit 2 when it has changes')
+      .example('$0 plan --no-cost', 'Skip the cost estimate and its CloudWatch reads'),
   async run(raw) {
     const argv = raw as unknown as PlanArgs;
     const ws = await openWorkspace(argv);
@@ -82,7 +92,12 @@ export const planCommand: CommandModule = {
       // A wrong --out is said before AWS is read, not after.
       if (argv.out) await resolveWriteTarget(argv.out, 'the plan');
       const state = await ws.backend.read();
-      const plan = await planWorkspace(ws, argv.destroy ? 'destroy' : 'apply', { state, lineage: state?.lineage ?? (await newStateLineage(ws)) });
+      // The cost's reads (price table, CloudWatch storage metrics) run beside the plan's.
+      const [plan, costInputs] = await Promise.all([
+        planWorkspace(ws, argv.destroy ? 'destroy' : 'apply', { state, lineage: state?.lineage ?? (await newStateLineage(ws)) }),
+        argv.cost ? readCostInputs(ws.aws, ws.config, argv['price-table']) : undefined,
+      ]);
+      if (costInputs) plan.cost = costOfPlan(plan, ws.config, costInputs);
       const foreign = foreignState(plan, state);
       if (foreign) {
         plan.notices.push({
