@@ -2,7 +2,8 @@
  * How much the source buckets hold, for the cost estimate: the `usage:` given
  * in replication.yaml first, then S3's daily storage metrics in CloudWatch
  * (AWS/S3 BucketSizeBytes per StorageType, NumberOfObjects for
- * AllStorageTypes; "reported once per day", "Valid statistics: Average"),
+ * AllStorageTypes; "reported once per day", "Valid statistics: Average":
+ * docs/aws-behaviour.md, "CloudWatch daily storage metrics"),
  * read with GetMetricData in each source bucket's region, up to 500 queries
  * per call, every call bounded by the client's --parallelism. Write volume has
  * no storage metric: only `usage.monthlyWriteGB` / `usage.monthlyWrites` say it.
@@ -12,12 +13,18 @@ import type { AwsClients } from '../aws/clients.js';
 import type { Config } from '../config/types.js';
 import type { BucketUsage } from './model.js';
 
-/** StorageType values of BucketSizeBytes (S3 User Guide, "Metrics and dimensions"). */
+/**
+ * StorageType values of BucketSizeBytes (S3 User Guide, "Metrics and dimensions"),
+ * with the Glacier Instant Retrieval and Archive Instant Access types of later
+ * storage classes (unconfirmed names: docs/aws-behaviour.md). A type a bucket does
+ * not use returns no datapoint.
+ */
 export const STORAGE_TYPES = [
   'StandardStorage',
   'IntelligentTieringFAStorage',
   'IntelligentTieringIAStorage',
   'IntelligentTieringAAStorage',
+  'IntelligentTieringAIAStorage',
   'IntelligentTieringDAAStorage',
   'StandardIAStorage',
   'StandardIASizeOverhead',
@@ -25,6 +32,8 @@ export const STORAGE_TYPES = [
   'OneZoneIAStorage',
   'OneZoneIASizeOverhead',
   'ReducedRedundancyStorage',
+  'GlacierInstantRetrievalStorage',
+  'GlacierIRSizeOverhead',
   'GlacierStorage',
   'GlacierStagingStorage',
   'GlacierObjectOverhead',

@@ -173,7 +173,11 @@ interface CloudWatchSnapshot {
 
 type Handler = (tree: InputTree, req: EmuRequest) => OutObject | undefined;
 
-export function createCloudWatch(opts: { clock: Clock }): CloudWatchService {
+/**
+ * `beforeRequest` runs before each request is handled: the core uses it to
+ * publish S3's daily storage metrics when a day has ended (storage-metrics.ts).
+ */
+export function createCloudWatch(opts: { clock: Clock; beforeRequest?: () => void }): CloudWatchService {
   const clock = opts.clock;
   const metrics = new MetricStore();
   /** `account|region` → alarm name → alarm */
@@ -803,7 +807,10 @@ export function createCloudWatch(opts: { clock: Clock }): CloudWatchService {
   };
 
   return {
-    handle: (req) => (isJsonRequest(req) ? handleJson(req) : handleQuery(req)),
+    handle: (req) => {
+      opts.beforeRequest?.();
+      return isJsonRequest(req) ? handleJson(req) : handleQuery(req);
+    },
     throttled: (req) => errorFor(req, new AwsError('Throttling', 400, 'Rate exceeded')),
     internalError: (req) => errorFor(req, new AwsError('InternalServiceError', 500, 'Internal service error')),
     snapshot: (): CloudWatchSnapshot => ({ alarms: [...alarms.values()].flatMap((m) => [...m.values()]), series: metrics.snapshot() }),

@@ -11,6 +11,7 @@ import { dirname } from 'node:path';
 import type { AddressInfo } from 'node:net';
 import type { CloudWatchService, Clock, EmuRequest, EmuResponse, IamService, ServiceModule, ServiceName } from './types.js';
 import { createIam } from './iam.js';
+import { DailyStorageMetrics } from './storage-metrics.js';
 import { createCloudWatch } from './cloudwatch.js';
 import { createSts, type StsService } from './sts.js';
 import { createKms, type KmsService } from './kms.js';
@@ -204,7 +205,9 @@ export async function startEmulator(opts: EmulatorOptions = {}): Promise<Emulato
 
   const makeServices = (): Services => {
     const iam = createIam({ clock, propagationDelayMs: () => faults.current.iamPropagationDelayMs });
-    const cloudwatch = createCloudWatch({ clock });
+    // S3 reports each day's storage to CloudWatch once the day is over: checked on each CloudWatch request.
+    let storageMetrics: DailyStorageMetrics | undefined;
+    const cloudwatch = createCloudWatch({ clock, beforeRequest: () => storageMetrics?.publishDue() });
     const sts = createSts({ clock, iam });
     const kms = createKms({ clock, iam, session: (akid) => sts.session(akid) });
     const s3 = createS3({
@@ -215,6 +218,7 @@ export async function startEmulator(opts: EmulatorOptions = {}): Promise<Emulato
       replicationDelayMs: opts.replicationDelayMs ?? 50,
       onChange: scheduleSave,
     });
+    storageMetrics = new DailyStorageMetrics({ clock, state: () => s3.state, cloudwatch });
     const s3control = createS3Control({ clock, s3, iam, cloudwatch, stepDelayMs: opts.jobStepDelayMs ?? 50, onChange: scheduleSave });
     return { s3, s3control, iam, cloudwatch, sts, kms };
   };

@@ -9,7 +9,7 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { Ajv } from 'ajv';
 import addFormatsPlugin from 'ajv-formats';
-import { CreateBucketCommand } from '@aws-sdk/client-s3';
+import { CreateBucketCommand, PutBucketVersioningCommand, PutObjectCommand } from '@aws-sdk/client-s3';
 import { startEmulator, type Emulator } from '../emulator/server.js';
 import { clients } from '../helpers/aws.js';
 import { ROOT, runCli, workdir } from '../helpers/cli.js';
@@ -121,6 +121,47 @@ replications:
     expect(plan.cost!.oneOff).toEqual({ usd: 0.25 + 0.15 + 10 + 0 + 50, unknown: [] });
     // The replicas of the 4,096 GB are stored at $0.023 per GB-month.
     expect(plan.cost!.rules[0]!.after!.items.find((i) => i.description.startsWith('replicas of existing objects'))!.amount).toBe(94.208);
+  });
+});
+
+describe('usage from CloudWatch', () => {
+  it("reads a source's stored bytes and objects from S3's daily storage metrics, and says so", async () => {
+    // An emulator one day ahead once the bucket is filled, so S3 has reported the day it was filled in.
+    let offset = 0;
+    const ahead = await startEmulator({ clock: { now: () => Date.now() + offset } });
+    try {
+      const { s3 } = clients(ahead.url, 'us-east-1');
+      await s3.send(new CreateBucketCommand({ Bucket: 'archive-metrics' }));
+      await s3.send(new PutBucketVersioningCommand({ Bucket: 'archive-metrics', VersioningConfiguration: { Status: 'Enabled' } }));
+      for (let i = 0; i < 3; i++) await s3.send(new PutObjectCommand({ Bucket: 'archive-metrics', Key: `k${i}`, Body: 'x'.repeat(1000) }));
+      offset = 86_400_000;
+      const cwd = workdir(`
+version: 1
+defaults: { region: us-east-1 }
+buckets:
+  archive-metrics: {}
+  archive-metrics-copy: { create: true }
+roles:
+  r: { name: s3repl-cost-metrics }
+replications:
+  - source: archive-metrics
+    role: r
+    rules:
+      - id: copy
+        destination: { bucket: archive-metrics-copy }
+        existingObjects: replicate
+`);
+      const r = await runCli(['plan', '--format', 'json'], { cwd, endpoint: ahead.url });
+      expect(r.code, r.stderr).toBe(0);
+      const cost = (JSON.parse(r.stdout) as { cost: Cost }).cost;
+      const usage = cost.rules[0]!.usage;
+      expect(usage).toMatchObject({ storedGB: 3000 / 2 ** 30, objects: 3 });
+      expect(usage.notes.join('\n')).toMatch(/storedGB from CloudWatch BucketSizeBytes \(all storage types\), daily average of \d{4}-\d{2}-\d{2}/);
+      // 3 objects: $0.25 job + 3/1M × $0.015 manifest + 3/1M × $1 objects + 3/1,000 × $0.005 PUTs.
+      expect(cost.oneOff.usd).toBe(Math.round((0.25 + 3e-6 * 0.015 + 3e-6 * 1 + 0.003 * 0.005) * 1e6) / 1e6);
+    } finally {
+      await ahead.stop();
+    }
   });
 });
 
