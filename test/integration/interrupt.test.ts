@@ -6,8 +6,8 @@
  * lock. Read-only commands and a wait for the lock end cleanly.
  */
 import { afterEach, describe, expect, it } from 'vitest';
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { hostname } from 'node:os';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { hostname, tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { CreateBucketCommand, GetObjectCommand, ListBucketsCommand, ListObjectsV2Command } from '@aws-sdk/client-s3';
 import { startEmulator, type Emulator, type EmulatorOptions } from '../emulator/server.js';
@@ -203,5 +203,23 @@ describe('Ctrl-C elsewhere', () => {
     expect(r.stderr).toContain('nothing was changed');
     expect(readFileSync(localState(cwd), 'utf8')).toBe(before);
     expect(JSON.parse(readFileSync(`${localState(cwd)}.lock`, 'utf8')).id).toBe('held-by-test');
+  });
+
+  it('import waiting for the lock: an interrupt writes no configuration and records nothing', async () => {
+    const emu = await emulator();
+    const made = workdir(CONFIG);
+    expect((await runCli(['apply', '--auto-approve'], { cwd: made, endpoint: emu.url })).code).toBe(0);
+    const cwd = mkdtempSync(path.join(tmpdir(), 's3repl-import-'));
+    mkdirSync(path.join(cwd, '.s3repl'));
+    const lock = { id: 'held-by-test', operation: 'apply', who: 'ci', host: hostname(), pid: process.pid, created: new Date().toISOString(), s3replVersion: 'test' };
+    writeFileSync(path.join(cwd, '.s3repl/state.json.lock'), JSON.stringify(lock));
+    const r = await runCliSignalled(['import', '--bucket', 'shop-orders', '--lock-timeout', '5m'], { cwd, endpoint: emu.url }, {
+      steps: [{ when: (s) => s.includes('Waiting for the state lock'), signal: 'SIGINT' }],
+    });
+    expect(r.code, r.stderr).toBe(130);
+    expect(r.stderr).toContain('nothing was changed');
+    expect(existsSync(path.join(cwd, 'replication.yaml'))).toBe(false);
+    expect(existsSync(path.join(cwd, '.s3repl/state.json'))).toBe(false);
+    expect(JSON.parse(readFileSync(path.join(cwd, '.s3repl/state.json.lock'), 'utf8')).id).toBe('held-by-test');
   });
 });
