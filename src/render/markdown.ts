@@ -37,6 +37,8 @@ const ACTION_LABEL: Record<Action, string> = {
 /**
  * A part of the comment. `items` are the units truncation may drop (from the
  * end); a section whose items have all been dropped disappears entirely.
+ * `total` counts every unit; only a prefix of them may have been built (`items`):
+ * units that could not fit in any case are never rendered (see buildUnits).
  */
 interface Section {
   /** How the note names its items, e.g. `resource details`. */
@@ -45,6 +47,8 @@ interface Section {
   /** Between head and the first item. */
   headSep: string;
   items: string[];
+  /** Units in all, built or not. */
+  total: number;
   joiner: string;
   tail: string;
   /** Items kept (truncation lowers it). */
@@ -53,15 +57,40 @@ interface Section {
 
 function section(head: string, opts: Partial<Omit<Section, 'head' | 'kept'>> = {}): Section {
   const items = opts.items ?? [];
-  return { label: opts.label, head, headSep: opts.headSep ?? '\n', items, joiner: opts.joiner ?? '\n', tail: opts.tail ?? '', kept: items.length };
+  return {
+    label: opts.label,
+    head,
+    headSep: opts.headSep ?? '\n',
+    items,
+    total: opts.total ?? items.length,
+    joiner: opts.joiner ?? '\n',
+    tail: opts.tail ?? '',
+    kept: items.length,
+  };
+}
+
+/**
+ * The first units of `total` from `next`, stopping once they alone (with their
+ * joiners) are longer than `maxLength`: no comment can keep more of them, so the
+ * rest (thousands, in a large plan) are never rendered.
+ */
+function buildUnits(total: number, next: () => string, joiner: string, maxLength: number): string[] {
+  const items: string[] = [];
+  let length = 0;
+  while (items.length < total && length <= maxLength) {
+    const item = next();
+    length += item.length + (items.length > 0 ? joiner.length : 0);
+    items.push(item);
+  }
+  return items;
 }
 
 function isShown(s: Section): boolean {
-  return s.items.length === 0 || s.kept > 0;
+  return s.total === 0 || s.kept > 0;
 }
 
 function sectionText(s: Section): string {
-  if (s.items.length === 0) return s.head + s.tail;
+  if (s.total === 0) return s.head + s.tail;
   return s.head + s.headSep + s.items.slice(0, s.kept).join(s.joiner) + s.tail;
 }
 
@@ -88,17 +117,29 @@ export function renderPlanMarkdown(plan: Plan, opts: MarkdownOptions = {}): stri
   const drift = plan.drift.length > 0 ? driftSection(plan.drift, width) : undefined;
   if (drift) sections.push(drift);
 
+  let row = 0;
   const rows =
     actionable.length > 0
       ? section(`### Changed resources\n\n| | Address | Kind | Changed attributes |\n|---|---|---|---|`, {
-          items: actionable.map(resourceRow),
+          items: buildUnits(actionable.length, () => resourceRow(actionable[row++]!), '\n', maxLength),
+          total: actionable.length,
           label: 'rows of the changed resources table',
         })
       : undefined;
   if (rows) sections.push(rows);
 
-  const detailItems = actionable.map((rc) => detailsBlock(rc, width)).filter((d): d is string => d !== undefined);
-  const details = detailItems.length > 0 ? section('', { headSep: '', items: detailItems, joiner: '\n\n', label: 'resource details' }) : undefined;
+  const withDetails = actionable.filter(hasDetails);
+  let detail = 0;
+  const details =
+    withDetails.length > 0
+      ? section('', {
+          headSep: '',
+          items: buildUnits(withDetails.length, () => detailsBlock(withDetails[detail++]!, width)!, '\n\n', maxLength),
+          total: withDetails.length,
+          joiner: '\n\n',
+          label: 'resource details',
+        })
+      : undefined;
   if (details) sections.push(details);
 
   // Truncation: details from the end first (resources, then the cost items), then
@@ -108,7 +149,7 @@ export function renderPlanMarkdown(plan: Plan, opts: MarkdownOptions = {}): stri
   truncate(sections, dropOrder, maxLength);
 
   const parts = sections.filter(isShown).map(sectionText).filter((t) => t !== '');
-  if (dropOrder.some((s) => s.kept < s.items.length)) parts.push(truncationNote(dropOrder));
+  if (dropOrder.some((s) => s.kept < s.total)) parts.push(truncationNote(dropOrder));
   return `${parts.join('\n\n')}\n`;
 }
 
@@ -122,8 +163,10 @@ function truncate(sections: readonly Section[], dropOrder: readonly Section[], m
   let total = length(sections);
   // Sections shown with something in them: each adds a blank line (2 characters) after the first.
   let shown = sections.filter((s) => isShown(s) && sectionLength(s) > 0).length;
-  let cut = false;
-  const over = () => total + (cut ? 2 + truncationNote(dropOrder).length : 0) > maxLength;
+  const over = () => {
+    const cut = dropOrder.some((s) => s.kept < s.total);
+    return total + (cut ? 2 + truncationNoteLength(dropOrder) : 0) > maxLength;
+  };
   for (const s of dropOrder) {
     while (s.kept > 0 && over()) {
       const item = (s.items[s.kept - 1] ?? '').length;
@@ -135,7 +178,6 @@ function truncate(sections: readonly Section[], dropOrder: readonly Section[], m
         shown--;
       }
       s.kept--;
-      cut = true;
     }
   }
 }
@@ -144,7 +186,7 @@ function truncate(sections: readonly Section[], dropOrder: readonly Section[], m
 function sectionLength(s: Section): number {
   if (!isShown(s)) return 0;
   let len = s.head.length + s.tail.length;
-  if (s.items.length > 0) {
+  if (s.total > 0) {
     len += s.headSep.length + s.joiner.length * (s.kept - 1);
     for (let i = 0; i < s.kept; i++) len += (s.items[i] ?? '').length;
   }
@@ -164,15 +206,35 @@ function length(sections: readonly Section[]): number {
   return n + 2 * Math.max(0, count - 1) + 1;
 }
 
+const NOTE_LINES = [
+  '> [!NOTE]',
+  '> ✂️ This plan is too long for one comment, so some of it was left out: ',
+  '> Run `s3repl plan --format text` to see the full plan (or `--format json` for every field).',
+];
+
 function truncationNote(sections: readonly Section[]): string {
   const cut = sections
-    .filter((s) => s.kept < s.items.length)
-    .map((s) => `${(s.items.length - s.kept).toLocaleString('en-US')} of ${s.items.length.toLocaleString('en-US')} ${s.label ?? 'items'}`);
-  return [
-    '> [!NOTE]',
-    `> ✂️ This plan is too long for one comment, so some of it was left out: ${cut.join(', ')}.`,
-    '> Run `s3repl plan --format text` to see the full plan (or `--format json` for every field).',
-  ].join('\n');
+    .filter((s) => s.kept < s.total)
+    .map((s) => `${(s.total - s.kept).toLocaleString('en-US')} of ${s.total.toLocaleString('en-US')} ${s.label ?? 'items'}`);
+  return [NOTE_LINES[0], `${NOTE_LINES[1]}${cut.join(', ')}.`, NOTE_LINES[2]].join('\n');
+}
+
+/** truncationNote(sections).length, by arithmetic (truncation asks for it once per dropped unit). */
+function truncationNoteLength(sections: readonly Section[]): number {
+  let n = NOTE_LINES[0]!.length + NOTE_LINES[1]!.length + NOTE_LINES[2]!.length + 2 + 1;
+  let parts = 0;
+  for (const s of sections) {
+    if (s.kept >= s.total) continue;
+    n += groupedLength(s.total - s.kept) + 4 + groupedLength(s.total) + 1 + (s.label ?? 'items').length;
+    parts++;
+  }
+  return n + 2 * Math.max(0, parts - 1);
+}
+
+/** Length of a non-negative integer written with thousands separators (1,234,567). */
+function groupedLength(n: number): number {
+  const digits = String(n).length;
+  return digits + Math.floor((digits - 1) / 3);
 }
 
 function titleBlock(plan: Plan): string {
@@ -236,7 +298,8 @@ function resourceDiff(rc: ResourceChange, width: number): DiffLine[] {
   return resourceChangeLines(rc, { width, indentPerDepth: 2 }, 'pair');
 }
 
-function detailsBlock(rc: ResourceChange, width: number): string | undefined {
+/** A resource's collapsed diff; undefined when there is nothing to show. */
+export function detailsBlock(rc: ResourceChange, width: number): string | undefined {
   const diff = diffText(resourceDiff(rc, width));
   if (diff.length === 0 && rc.reasons.length === 0) return undefined;
   const summary = `${ACTION_LABEL[rc.action].split(' ')[0]} <code>${escapeHtml(rc.address)}</code> ${escapeHtml(ACTION_PHRASE[rc.action])}`;
@@ -245,6 +308,23 @@ function detailsBlock(rc: ResourceChange, width: number): string | undefined {
   if (diff.length > 0) body.push(fenced(diff, 'diff'), '');
   body.push('</details>');
   return body.join('\n');
+}
+
+/** Whether detailsBlock(rc) has a block, without building it (a test checks they agree). */
+export function hasDetails(rc: ResourceChange): boolean {
+  if (rc.reasons.length > 0) return true;
+  switch (rc.action) {
+    case 'create':
+      return rc.after !== null && Object.values(rc.after).some((v) => v !== undefined);
+    case 'delete':
+      return rc.before !== null && rc.before !== undefined && Object.values(rc.before).some((v) => v !== undefined);
+    case 'update':
+    case 'replace':
+      return rc.changes.length > 0;
+    case 'forget':
+    case 'no-op':
+      return false;
+  }
 }
 
 function noticeItem(n: Notice): string {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { renderDriftMarkdown, renderPlanMarkdown } from '../../src/render/markdown.js';
+import { detailsBlock, hasDetails, renderDriftMarkdown, renderPlanMarkdown } from '../../src/render/markdown.js';
 import { ALL_FIXTURES, createAllPlan, driftPlan, hugePlan, iamBroadeningPlan, makePlan, noopPlan, updateRulePlan } from './fixtures.js';
 
 /** Checks the Markdown structure: every fence closed, every <details> closed, every table row whole. */
@@ -156,6 +156,27 @@ describe('renderPlanMarkdown', () => {
     }
     expect(previous).toBe(full);
     expect(transitions).toBeGreaterThan(1);
+
+    // The same with thousands of units, most never rendered, and counts like "1,234" in the note.
+    const huge = hugePlan();
+    let last = renderPlanMarkdown(huge, { maxLength: 59_999 });
+    let seen = 0;
+    for (let maxLength = 60_000; maxLength <= 60_700; maxLength++) {
+      const md = renderPlanMarkdown(huge, { maxLength });
+      if (md !== last) {
+        expect(md.length).toBe(maxLength);
+        expect(md).toMatch(/left out: [\d,]+ of 2,000 resource details/);
+        seen++;
+      }
+      last = md;
+    }
+    expect(seen).toBeGreaterThan(1);
+  });
+
+  it('knows which resources have a details block without building it', () => {
+    for (const [name, make] of Object.entries(ALL_FIXTURES)) {
+      for (const rc of make().changes) expect(hasDetails(rc), `${name}: ${rc.address}`).toBe(detailsBlock(rc, 100) !== undefined);
+    }
   });
 
   it('always fits, down to a very small limit', () => {
