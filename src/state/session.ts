@@ -45,6 +45,8 @@ export class StateSession {
   private durable: StateDocument | null;
   /** Addresses put or removed since the last durable write. */
   private readonly changed = new Set<string>();
+  /** When the next whole write (not a journal append) may start (see writeOnce). */
+  private nextWholeWriteAt = 0;
   /** initialize() asked for the (empty) state to be written even though nothing changed. */
   private mustCreate = false;
   private inFlight: Promise<void> | null = null;
@@ -184,6 +186,11 @@ export class StateSession {
     if (failure !== undefined) throw failure;
   }
 
+  /** Whether the next write is a journal append (see writeOnce). */
+  private journaled(): boolean {
+    return this.durable !== null && this.backend.append !== undefined && this.doc.lineage === this.durable.lineage;
+  }
+
   private startWrite(): Promise<void> {
     const p: Promise<void> = this.writeOnce().finally(() => {
       if (this.inFlight === p) this.inFlight = null;
@@ -193,7 +200,12 @@ export class StateSession {
   }
 
   private async writeOnce(): Promise<void> {
-    // Everything up to the first await runs synchronously, so the snapshot
+    // A whole write (no journal: S3) costs the whole state. Spaced by three times
+    // the last one's duration, rewriting a large state takes at most a quarter of
+    // the time however many steps finish; what finishes meanwhile joins this write.
+    const wait = this.nextWholeWriteAt - Date.now();
+    if (wait > 0 && !this.journaled()) await new Promise((resolve) => setTimeout(resolve, wait));
+    // Everything from here to the first await runs synchronously, so the snapshot
     // holds every change made before this write started.
     if (!this.dirty) {
       this.changed.clear();
@@ -204,7 +216,7 @@ export class StateSession {
     const batch = [...this.changed];
     this.changed.clear();
     try {
-      if (durable !== null && this.backend.append && this.doc.lineage === durable.lineage) {
+      if (durable !== null && this.backend.append && this.journaled()) {
         const put: StateResource[] = [];
         const remove: string[] = [];
         for (const address of batch) {
@@ -220,7 +232,9 @@ export class StateSession {
         durable.s3replVersion = VERSION;
       } else {
         const next: StateDocument = { ...this.doc, resources: { ...this.doc.resources }, serial, s3replVersion: VERSION };
+        const started = Date.now();
         await this.backend.write(next);
+        this.nextWholeWriteAt = Date.now() + 3 * (Date.now() - started);
         this.durable = next;
       }
     } catch (e) {
