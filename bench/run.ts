@@ -4,7 +4,8 @@
  *
  * - apply from empty (buckets, versioning, roles, policies, replication, two
  *   alarms per source, everything created) at 1,000 and 5,000 sources;
- * - plan at steady state (nothing to change) at 1,000, 5,000 and 10,000 sources;
+ * - plan at steady state (nothing to change) at 1,000, 5,000 and 10,000 sources
+ *   (plans run with --no-cost: the plan itself, without the cost estimate's reads);
  * - config load and Markdown rendering of a plan from empty at those sizes;
  * - cold start of `--help`, `validate` of the root replication.yaml and a
  *   one-bucket plan, each against `node -e 0`.
@@ -218,7 +219,7 @@ async function main(): Promise<void> {
 
       // Markdown of the plan from empty (everything to create), rendered in this process.
       progress(`${n} sources: plan from empty (for Markdown)`);
-      must(await runCli(['plan', '--out', 'empty-plan.json', '--parallelism', String(PARALLELISM)], cwd, env), 'plan from empty');
+      must(await runCli(['plan', '--no-cost', '--out', 'empty-plan.json', '--parallelism', String(PARALLELISM)], cwd, env), 'plan from empty');
       const md = await buildPlanMarkdown(path.join(cwd, 'empty-plan.json'));
       renderRows.push({ sources: n, loadS: median(loads) / 1000, markdownS: md.ms / 1000, markdownChars: md.chars });
 
@@ -254,7 +255,7 @@ async function main(): Promise<void> {
           progress(`${n} sources: plan, no changes (${LATENCY_MS} ms per call)${i > 0 ? `, run ${i + 1}` : ''}`);
           const b = await callCounts(url);
           const run = must(
-            await runCli(['plan', '--detailed-exitcode', '--parallelism', String(PARALLELISM)], cwd, env, { profile: args.profile && i === 0 ? `bench-plan-${n}.cpuprofile` : undefined }),
+            await runCli(['plan', '--no-cost', '--detailed-exitcode', '--parallelism', String(PARALLELISM)], cwd, env, { profile: args.profile && i === 0 ? `bench-plan-${n}.cpuprofile` : undefined }),
             'plan at steady state',
           );
           runs.push({ run, calls: total(diff(await callCounts(url), b)) });
@@ -280,7 +281,7 @@ async function main(): Promise<void> {
     const cases: Array<[string, string[], string, number[]]> = [
       ['s3repl --help', ['--help'], ROOT, [0]],
       ['s3repl validate (replication.yaml)', ['validate'], ROOT, [0]],
-      ['s3repl plan (one bucket, no latency)', ['plan'], one, [0]],
+      ['s3repl plan (one bucket, no latency)', ['plan', '--no-cost'], one, [0]],
     ];
     const cold: Array<{ what: string; ms: number; nodeMs: number; rssMB: number }> = [];
     for (const [what, argv, cwd, codes] of args['skip-cold'] ? [] : cases) {
