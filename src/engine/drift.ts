@@ -126,7 +126,7 @@ function iamDrift(plan: Plan, state: StateDocument | null): DriftReport['iam'] {
   const byAddress = new Map(plan.changes.map((c) => [c.address, c]));
   const asChanges: ResourceChange[] = [];
   for (const d of plan.drift) {
-    if (d.kind !== 'role' && d.kind !== 'role-policy') continue;
+    if (!kindOf(d.kind).iam) continue;
     const s = state?.resources[d.address];
     const c = byAddress.get(d.address);
     if (!s || !c) continue;

@@ -5,6 +5,7 @@
  * broadened — any added Allow grant (action × resource × condition) or principal,
  * or a removed Deny — so a reviewer, or CI, can gate on it.
  */
+import { kindOf } from '../resources/index.js';
 import type { PolicyDocument, Statement } from '../resources/policy-doc.js';
 import type { IamStatementChange, ResourceChange } from './types.js';
 
@@ -78,18 +79,10 @@ export function iamChanges(changes: ResourceChange[]): { broadened: boolean; sta
   let broadened = false;
   for (const c of changes) {
     if (c.action === 'no-op' || c.action === 'forget') continue;
-    let policy: IamStatementChange['policy'];
-    let before: PolicyDocument | null;
-    let after: PolicyDocument | null;
-    if (c.kind === 'role') {
-      policy = 'trust';
-      before = (c.before?.trustPolicy ?? null) as PolicyDocument | null;
-      after = (c.after?.trustPolicy ?? null) as PolicyDocument | null;
-    } else if (c.kind === 'role-policy') {
-      policy = 'permissions';
-      before = (c.before?.document ?? null) as PolicyDocument | null;
-      after = (c.after?.document ?? null) as PolicyDocument | null;
-    } else continue;
+    const view = kindOf(c.kind).iam;
+    if (!view) continue;
+    let before = c.before ? view.document(c.before) : null;
+    let after = c.after ? view.document(c.after) : null;
     if (c.action === 'replace') before = null;
     if (c.action === 'delete') after = null;
     const b = grants(before);
@@ -97,9 +90,8 @@ export function iamChanges(changes: ResourceChange[]): { broadened: boolean; sta
     const added = [...a].filter(([k]) => !b.has(k)).map(([, g]) => g);
     const removed = [...b].filter(([k]) => !a.has(k)).map(([, g]) => g);
     if (added.some((g) => g.effect === 'Allow') || removed.some((g) => g.effect === 'Deny')) broadened = true;
-    const roleName = String(c.id.roleName ?? c.address);
-    const roleAddress = c.kind === 'role-policy' ? c.address.replace(/^role-policy\./, 'role.') : c.address;
-    const base = { address: roleAddress, roleName, policy };
+    const role = view.role(c.address, c.id);
+    const base = { address: role.address, roleName: role.roleName, policy: view.policy };
     statements.push(...rows(added, 'added', base), ...rows(removed, 'removed', base));
   }
   return { broadened, statements };

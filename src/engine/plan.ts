@@ -12,11 +12,11 @@ import type { AwsClients } from '../aws/clients.js';
 import type { Config } from '../config/types.js';
 import { UserError } from '../errors.js';
 import { kindOf } from '../resources/index.js';
-import type { DesiredResource, LiveValue } from '../resources/types.js';
+import type { DesiredResource, Expectation, LiveValue } from '../resources/types.js';
 import { canonical } from '../resources/util.js';
 import type { StateDocument, StateResource } from '../state/types.js';
 import { VERSION } from '../version.js';
-import { compile } from './compile.js';
+import { desiredResources } from './desired.js';
 import { diffAttrs, observable } from './diff.js';
 import { iamChanges } from './iam.js';
 import { readLive, type ReadItem } from './read.js';
@@ -46,8 +46,8 @@ export async function makePlan(input: PlanInput): Promise<Plan> {
   const mode = input.mode ?? 'apply';
   const accountId = await aws.accountId();
   const lineage = state?.lineage ?? input.lineage ?? randomUUID();
-  const compiled = compile(config, { accountId, lineage });
-  const desired = mode === 'destroy' ? [] : compiled.resources;
+  const expanded = desiredResources(config, { accountId, lineage });
+  const desired = mode === 'destroy' ? [] : expanded.resources;
   const desiredBy = new Map(desired.map((d) => [d.address, d]));
   const stateBy = new Map(Object.entries(state?.resources ?? {}));
 
@@ -60,12 +60,13 @@ export async function makePlan(input: PlanInput): Promise<Plan> {
   }
   const live = await readLive(aws, accountId, items);
 
-  const notices = mode === 'destroy' ? [] : [...compiled.notices];
-  if (mode === 'apply' && input.missingBuckets === 'report') {
-    for (const b of compiled.mustExist.filter((m) => live.get(m.versioningAddress) === null)) {
-      notices.push({ level: 'warning', address: b.versioningAddress, message: `bucket ${b.bucket} (${b.region}) does not exist` });
-    }
-  } else if (mode === 'apply') checkBucketsExist(compiled.mustExist, live);
+  const notices = mode === 'destroy' ? [] : [...expanded.notices];
+  if (mode === 'apply') {
+    const unmet = expanded.expectations.filter((e) => live.get(e.address) === null);
+    if (input.missingBuckets === 'report') {
+      for (const e of unmet) notices.push({ level: 'warning', address: e.address, message: `${e.what} does not exist` });
+    } else checkExpectations(unmet);
+  }
 
   const changes: ResourceChange[] = [];
   const drift: DriftItem[] = [];
@@ -115,8 +116,7 @@ export async function makePlan(input: PlanInput): Promise<Plan> {
     const k = kindOf(s.kind);
     const base = { address: addr, kind: s.kind, id: s.id, after: null, dependsOn: [] };
     if (!l) changes.push({ ...base, action: 'forget', before: null, changes: [], reasons: ['already gone from AWS'] });
-    else if (k.neverDelete)
-      changes.push({ ...base, action: 'forget', before: l, changes: [], reasons: [`s3repl never deletes a ${s.kind === 'bucket' ? 'bucket' : 'bucket\'s versioning'}; it stays as it is`] });
+    else if (k.neverDelete) changes.push({ ...base, action: 'forget', before: l, changes: [], reasons: [k.neverDelete] });
     else changes.push({ ...base, action: 'delete', before: l, changes: diffAttrs(l, null), reasons: [] });
   }
 
@@ -169,13 +169,10 @@ function driftOf(s: StateResource, l: LiveValue): DriftItem[] {
   return changes.length ? [{ address: s.address, kind: s.kind, status: 'changed', changes }] : [];
 }
 
-function checkBucketsExist(mustExist: Array<{ bucket: string; region: string; versioningAddress: string }>, live: Map<string, LiveValue>) {
-  const missing = mustExist.filter((b) => live.get(b.versioningAddress) === null);
-  if (missing.length === 0) return;
-  throw new UserError(
-    `${missing.length === 1 ? 'bucket' : 'buckets'} not found: ${missing.map((b) => `${b.bucket} (${b.region})`).join(', ')}`,
-    'create the bucket, fix its name or region, or set create: true under buckets: so s3repl creates it',
-  );
+/** Resources the configuration uses but does not create (buckets without `create: true`) must exist. */
+function checkExpectations(unmet: Expectation[]): void {
+  if (unmet.length === 0) return;
+  throw new UserError(`not found: ${unmet.map((e) => e.what).join(', ')}`, [...new Set(unmet.map((e) => e.hint))].join('; '));
 }
 
 export function fingerprint(live: Map<string, LiveValue>): string {

@@ -3,8 +3,10 @@
  * and from how it is executed. `formatVersion` is the public contract of
  * `plan --format json` and of saved plans; see README "Plan JSON format".
  */
-import type { Attrs, KindName, ResourceId } from '../resources/types.js';
+import type { Attrs, KindName, Notice, ResourceId } from '../resources/types.js';
 import type { Cost } from '../cost/model.js';
+
+export type { Notice } from '../resources/types.js';
 
 export const PLAN_FORMAT_VERSION = 1 as const;
 
@@ -57,14 +59,6 @@ export interface IamStatementChange {
   resources: string[];
   principals: string[];
   conditions?: Record<string, unknown>;
-}
-
-export interface Notice {
-  level: 'info' | 'warning';
-  address?: string;
-  message: string;
-  /** Extra text a reviewer needs, e.g. a bucket policy for the destination account. */
-  detail?: string;
 }
 
 export interface PlanSummary {

@@ -4,7 +4,7 @@
  * buckets, describing them, and following them to a terminal state.
  *
  * s3repl recognises its jobs by their description, `s3repl:TOKEN PURPOSE`
- * (see src/resources/job.ts). PURPOSE starts with what the job is for and the
+ * (see src/resources/job/). PURPOSE starts with what the job is for and the
  * source bucket: `backfill SRC/RULE → DST` or `retry-failed SRC`.
  */
 import { randomUUID } from 'node:crypto';
@@ -12,7 +12,7 @@ import { DescribeJobCommand, type JobDescriptor, type JobListDescriptor } from '
 import type { AwsClients } from '../aws/clients.js';
 import type { Config } from '../config/types.js';
 import { roleArn } from '../resources/arn.js';
-import { createReplicationJob, JOB_DESCRIPTION_PREFIX, listS3replJobs, TERMINAL_JOB_STATUSES } from '../resources/job.js';
+import { createReplicationJob, JOB_DESCRIPTION_PREFIX, listS3replJobs, TERMINAL_JOB_STATUSES } from '../resources/job/index.js';
 
 export type JobKind = 'backfill' | 'retry-failed' | 'other';
 

@@ -11,7 +11,7 @@
 import { DescribeAlarmsCommand, GetMetricDataCommand, type MetricDataQuery } from '@aws-sdk/client-cloudwatch';
 import type { AwsClients } from '../aws/clients.js';
 import type { Config, RuleConfig } from '../config/types.js';
-import { ALARM_METRICS, alarmName } from '../engine/compile.js';
+import { ALARM_METRICS, alarmName } from '../config/alarms.js';
 import { jobRegions, listJobs, type JobSummary } from './jobs.js';
 
 export const STATUS_FORMAT_VERSION = 1 as const;

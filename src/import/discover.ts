@@ -11,20 +11,21 @@
  */
 import {
   GetBucketLocationCommand,
-  GetBucketReplicationCommand,
   GetBucketVersioningCommand,
   GetObjectLockConfigurationCommand,
   HeadBucketCommand,
   type ReplicationConfiguration,
 } from '@aws-sdk/client-s3';
-import { GetRoleCommand, GetRolePolicyCommand, ListRolePoliciesCommand } from '@aws-sdk/client-iam';
-import { DescribeAlarmsCommand, type MetricAlarm } from '@aws-sdk/client-cloudwatch';
+import type { MetricAlarm } from '@aws-sdk/client-cloudwatch';
 import type { AwsClients } from '../aws/clients.js';
 import { bucketRegionFromError, describeAwsError, httpStatus, isAwsError } from '../aws/errors.js';
 import { UserError } from '../errors.js';
 import { bucketFromArn, parseRoleArn } from '../resources/arn.js';
 import { decodePolicy, type PolicyDocument } from '../resources/policy-doc.js';
 import { tagsFromList } from '../resources/util.js';
+import { readReplicationDocument } from '../resources/replication/index.js';
+import { listInlinePolicyNames, readInlinePolicy, readRoleDocument } from '../resources/role/index.js';
+import { describeMetricAlarms } from '../resources/alarm/index.js';
 
 /** What these credentials can see of a bucket. */
 export type BucketAccess =
@@ -215,14 +216,9 @@ function isMissing(e: unknown): boolean {
   return isAwsError(e, 'NotFound', 'NoSuchBucket') || httpStatus(e) === 404;
 }
 
-async function readReplication(aws: AwsClients, bucket: string, region: string): Promise<ReplicationConfiguration | null> {
-  try {
-    const r = await aws.limit(() => aws.s3(region).send(new GetBucketReplicationCommand({ Bucket: bucket })));
-    return r.ReplicationConfiguration ?? null;
-  } catch (e) {
-    if (isAwsError(e, 'ReplicationConfigurationNotFoundError')) return null;
-    throw e;
-  }
+/** The replication configuration of a bucket, read as plan reads it. */
+function readReplication(aws: AwsClients, bucket: string, region: string): Promise<ReplicationConfiguration | null> {
+  return readReplicationDocument(aws, bucket, region);
 }
 
 async function readBucketDetails(aws: AwsClients, b: BucketFacts): Promise<void> {
@@ -253,48 +249,22 @@ async function readRole(aws: AwsClients, arn: string, accountId: string): Promis
     inlinePolicies: {},
   };
   if (!parsed || parsed.account !== accountId) return base;
-  const iam = aws.iam();
-  try {
-    const r = await aws.limit(() => iam.send(new GetRoleCommand({ RoleName: parsed.name })));
-    const role = r.Role!;
-    base.exists = true;
-    base.path = role.Path ?? parsed.path;
-    base.tags = tagsFromList(role.Tags);
-    base.trustPolicy = decodePolicy(role.AssumeRolePolicyDocument);
-    if (role.PermissionsBoundary?.PermissionsBoundaryArn) base.permissionsBoundary = role.PermissionsBoundary.PermissionsBoundaryArn;
-  } catch (e) {
-    if (isAwsError(e, 'NoSuchEntity')) {
-      base.exists = false;
-      return base;
-    }
-    throw e;
+  const role = await readRoleDocument(aws, parsed.name);
+  if (!role) {
+    base.exists = false;
+    return base;
   }
-  const names: string[] = [];
-  let Marker: string | undefined;
-  do {
-    const page = await aws.limit(() => iam.send(new ListRolePoliciesCommand({ RoleName: parsed.name, Marker })));
-    names.push(...(page.PolicyNames ?? []));
-    Marker = page.IsTruncated ? page.Marker : undefined;
-  } while (Marker);
-  await Promise.all(
-    names.map(async (p) => {
-      const doc = await aws.limit(() => iam.send(new GetRolePolicyCommand({ RoleName: parsed.name, PolicyName: p })));
-      base.inlinePolicies[p] = decodePolicy(doc.PolicyDocument);
-    }),
-  );
+  base.exists = true;
+  base.path = role.Path ?? parsed.path;
+  base.tags = tagsFromList(role.Tags);
+  base.trustPolicy = decodePolicy(role.AssumeRolePolicyDocument);
+  if (role.PermissionsBoundary?.PermissionsBoundaryArn) base.permissionsBoundary = role.PermissionsBoundary.PermissionsBoundaryArn;
+  const names = await listInlinePolicyNames(aws, parsed.name);
+  await Promise.all(names.map(async (p) => (base.inlinePolicies[p] = await readInlinePolicy(aws, parsed.name, p))));
   return base;
 }
 
 /** Every metric alarm in a region (DescribeAlarms has no dimension filter), all pages. */
-async function listMetricAlarms(aws: AwsClients, region: string): Promise<MetricAlarm[]> {
-  const out: MetricAlarm[] = [];
-  let NextToken: string | undefined;
-  do {
-    const r = await aws.limit(() =>
-      aws.cloudwatch(region).send(new DescribeAlarmsCommand({ AlarmTypes: ['MetricAlarm'], MaxRecords: 100, NextToken })),
-    );
-    out.push(...(r.MetricAlarms ?? []));
-    NextToken = r.NextToken;
-  } while (NextToken);
-  return out;
+function listMetricAlarms(aws: AwsClients, region: string): Promise<MetricAlarm[]> {
+  return describeMetricAlarms(aws, region);
 }

@@ -20,15 +20,16 @@
 import { Document, Scalar, isMap, isSeq, isScalar, visit, type Node, type Pair } from 'yaml';
 import type { ReplicationRule } from '@aws-sdk/client-s3';
 import type { MetricAlarm } from '@aws-sdk/client-cloudwatch';
-import { address, ALARM_METRICS } from '../engine/compile.js';
+import { ALARM_METRICS } from '../config/alarms.js';
 import { REPLICATION_STORAGE_CLASSES, type StorageClass } from '../config/types.js';
 import type { RawBucket, RawConfig, RawReplication, RawRole, RawRule } from '../config/resolve.js';
 import { DEFAULT_ALARM_PREFIX, DEFAULT_EVALUATION_PERIODS } from '../config/resolve.js';
 import { UserError } from '../errors.js';
 import { bucketFromArn } from '../resources/arn.js';
-import { fromAws, type NormalRule } from '../resources/replication.js';
-import { LINEAGE_TAG, MANAGED_BY_TAG } from '../resources/role.js';
-import { POLICY_NAME } from '../resources/role-policy.js';
+import { fromAws, replicationAddress, type NormalRule } from '../resources/replication/index.js';
+import { LINEAGE_TAG, MANAGED_BY_TAG, roleAddress } from '../resources/role/index.js';
+import { POLICY_NAME, rolePolicyAddress } from '../resources/role-policy/index.js';
+import { alarmAddress } from '../resources/alarm/index.js';
 import type { AlarmFacts, BucketFacts, ImportFacts, RoleFacts, SourceFacts } from './discover.js';
 
 export interface GenerateOptions {
@@ -169,12 +170,12 @@ export function generate(facts: ImportFacts, opts: GenerateOptions): Generated {
         );
       }
       report.nextPlan.push({
-        address: address.role(key),
+        address: roleAddress(key),
         what: `IAM role ${f.name} is adopted: its trust policy becomes s3repl's (S3 only, for this account) and it is tagged ${MANAGED_BY_TAG}=s3repl with the state's lineage`,
       });
       if (f.inlinePolicies[POLICY_NAME] === undefined) {
         report.nextPlan.push({
-          address: address.rolePolicy(key),
+          address: rolePolicyAddress(key),
           what: `inline policy ${POLICY_NAME} of role ${f.name} is created with the least-privilege permissions the rules need`,
         });
       }
@@ -221,7 +222,7 @@ export function generate(facts: ImportFacts, opts: GenerateOptions): Generated {
     report.sources.push({ bucket: s.bucket.name, region: s.bucket.region, rules: es.map((e) => e.raw.id), v1Rules });
     if (v1Rules.length) {
       report.nextPlan.push({
-        address: address.replication(s.bucket.name),
+        address: replicationAddress(s.bucket.name),
         what:
           `format: V1 → V2. ${s.bucket.name} uses the legacy V1 schema (rule-level Prefix); s3repl writes every rule in the V2 form ` +
           `(Filter, Priority, DeleteMarkerReplication). Same objects, same destinations; delete markers stay replicated (deleteMarkers: true), as V1 rules do` +
@@ -610,7 +611,7 @@ function planAlarms(alarms: AlarmFacts[], perSource: Map<string, Array<{ raw: Ra
     if (c.facts.alarm.Unit) lost.push(`its unit (${c.facts.alarm.Unit}) is dropped`);
     if (lost.length) report.notes.push(`alarm ${c.facts.alarm.AlarmName}: s3repl does not keep these settings, so when it next writes the alarm ${lost.join(', ')}`);
     byRule.set(key, entry);
-    report.alarms[address.alarm(c.source, c.ruleId, c.metric.suffix)] = c.facts.alarm.AlarmName!;
+    report.alarms[alarmAddress(c.source, c.ruleId, c.metric.suffix)] = c.facts.alarm.AlarmName!;
   }
   // Key order in YAML: thresholds as ALARM_METRICS lists them, then notify.
   for (const entry of byRule.values()) {

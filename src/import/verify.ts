@@ -10,11 +10,12 @@
 import type { AwsClients } from '../aws/clients.js';
 import { loadConfigText } from '../config/load.js';
 import type { Config, Diagnostic } from '../config/types.js';
-import { compile } from '../engine/compile.js';
+import { desiredResources } from '../engine/desired.js';
 import { diffAttrs, observable } from '../engine/diff.js';
 import { readLive } from '../engine/read.js';
 import type { AttributeChange, Notice } from '../engine/types.js';
 import { UserError } from '../errors.js';
+import { kindOf } from '../resources/index.js';
 import type { DesiredResource, LiveValue } from '../resources/types.js';
 import type { StateResource } from '../state/types.js';
 import type { ImportReport } from './generate.js';
@@ -65,18 +66,18 @@ export async function compareWithLive(
   accountId: string,
   lineage: string,
 ): Promise<{ comparisons: Comparison[]; notices: Notice[] }> {
-  const compiled = compile(config, { accountId, lineage });
+  const expanded = desiredResources(config, { accountId, lineage });
   const live = await readLive(
     aws,
     accountId,
-    compiled.resources.map((d) => ({ key: d.address, kind: d.kind, id: d.id })),
+    expanded.resources.map((d) => ({ key: d.address, kind: d.kind, id: d.id })),
   );
-  const comparisons = compiled.resources.map((d): Comparison => {
+  const comparisons = expanded.resources.map((d): Comparison => {
     const l = live.get(d.address) ?? null;
     const changes = l ? diffAttrs(observable(l, d.attributes), observable(d.attributes, l)) : diffAttrs(null, d.attributes);
     return { desired: d, live: l, changes };
   });
-  return { comparisons, notices: compiled.notices };
+  return { comparisons, notices: expanded.notices };
 }
 
 export interface Classified {
@@ -84,13 +85,14 @@ export interface Classified {
   record: StateResource[];
   /** What the next plan will change beyond what generate already reported. */
   nextPlan: Array<{ address: string; what: string }>;
-  /** Alarms that the next plan rewrites: address → the attributes that change. */
-  rewrittenAlarms: Record<string, string[]>;
+  /** Comments to write beside a rule's key in the generated file (e.g. an alarm the next plan rewrites). */
+  ruleComments: Array<{ address: string; source: string; ruleId: string; key: string; text: string }>;
 }
 
 /**
  * Sorts each compared resource into recorded / explained change, or throws
- * ImportBugError for a difference import cannot explain.
+ * ImportBugError for a difference import cannot explain. Which differences a
+ * kind explains is the kind's to say (ResourceKind.importCheck).
  *
  * Recorded: every resource the file names that exists in AWS, with its live
  * value, the ones the next plan will update included. Those have to be: a
@@ -98,63 +100,26 @@ export interface Classified {
  * not take over alarms it did not create) and it is exactly what import adopts.
  */
 export function classify(comparisons: Comparison[], report: ImportReport, now = new Date()): Classified {
-  const record: StateResource[] = [];
-  const nextPlan: Classified['nextPlan'] = [];
-  const rewrittenAlarms: Classified['rewrittenAlarms'] = {};
+  const out: Classified = { record: [], nextPlan: [], ruleComments: [] };
   const unexpected: string[] = [];
   const known = new Set(report.nextPlan.map((n) => n.address));
-  const paths = (cs: AttributeChange[]) => cs.map((c) => c.path);
   const describe = (cs: AttributeChange[]) =>
     cs.map((c) => `${c.path}: ${JSON.stringify(c.before ?? null)} → ${JSON.stringify(c.after ?? null)}`).join('; ');
 
   for (const { desired: d, live, changes } of comparisons) {
-    if (live === null) {
-      if (d.kind === 'role-policy' && known.has(d.address)) continue;
-      unexpected.push(`${d.address}: not found in AWS`);
-      continue;
-    }
-    if (changes.length > 0) {
-      switch (d.kind) {
-        case 'replication': {
-          // V1 → V2, and the priorities a V2 form gives V1 rules (they have none: generate.ts numbers them).
-          const onlyFormat = changes.every(
-            (c) => (c.path === 'format' && c.before === 'V1' && c.after === 'V2') || (/^rules\.[^.]+\.priority$/.test(c.path) && c.before === 0),
-          ) && changes.some((c) => c.path === 'format');
-          if (!onlyFormat || !known.has(d.address)) {
-            unexpected.push(`${d.address}: ${describe(changes)}`);
-            continue;
-          }
-          break;
-        }
-        case 'versioning':
-          nextPlan.push({
-            address: d.address,
-            what: `versioning of ${d.id.bucket} is ${String(live.status)}: the next apply enables it, as replication requires`,
-          });
-          break;
-        case 'alarm':
-          rewrittenAlarms[d.address] = paths(changes);
-          nextPlan.push({
-            address: d.address,
-            what: `alarm ${d.id.alarmName} is rewritten in s3repl's form (${paths(changes).join(', ')}); its name, metric, threshold and topics stay`,
-          });
-          break;
-        case 'role':
-          if (!known.has(d.address)) unexpected.push(`${d.address}: ${describe(changes)}`);
-          break;
-        case 'role-policy':
-          nextPlan.push({
-            address: d.address,
-            what: `inline policy ${d.id.policyName} of role ${d.id.roleName} is rewritten with the least-privilege permissions the rules need`,
-          });
-          break;
-        default:
-          unexpected.push(`${d.address}: ${describe(changes)}`);
-          continue;
+    if (live === null || changes.length > 0) {
+      const check = kindOf(d.kind).importCheck;
+      const v = check?.({ desired: d, live, paths: changes.map((c) => c.path), known: known.has(d.address) }) ?? { verdict: 'unexpected' as const };
+      if (v.verdict === 'skip') continue;
+      if (v.verdict === 'unexpected') {
+        unexpected.push(`${d.address}: ${live === null ? 'not found in AWS' : describe(changes)}`);
+        continue;
       }
+      if (v.nextPlan) out.nextPlan.push({ address: d.address, what: v.nextPlan });
+      if (v.comment) out.ruleComments.push({ address: d.address, ...v.comment });
     }
-    record.push({ address: d.address, kind: d.kind, id: d.id, attributes: live, appliedAt: now.toISOString() });
+    out.record.push({ address: d.address, kind: d.kind, id: d.id, attributes: live!, appliedAt: now.toISOString() });
   }
   if (unexpected.length) throw new ImportBugError(unexpected.join('\n'));
-  return { record, nextPlan, rewrittenAlarms };
+  return out;
 }

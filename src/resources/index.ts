@@ -1,29 +1,41 @@
-/** The registry of resource kinds: one line per kind. */
+/**
+ * The registry of resource kinds: one line per kind, in apply order. The kind
+ * names in src/resources/kind-names.ts, the JSON schemas and the docs are
+ * generated from it (`npm run gen`; a test fails when they disagree).
+ */
 import type { KindName, ResourceKind } from './types.js';
-import { bucket } from './bucket.js';
-import { versioning } from './versioning.js';
-import { role } from './role.js';
-import { rolePolicy } from './role-policy.js';
-import { replication } from './replication.js';
-import { alarm } from './alarm.js';
-import { job } from './job.js';
+import { bucket } from './bucket/index.js';
+import { versioning } from './versioning/index.js';
+import { role } from './role/index.js';
+import { rolePolicy } from './role-policy/index.js';
+import { replication } from './replication/index.js';
+import { alarm } from './alarm/index.js';
+import { job } from './job/index.js';
 
-const registry: Partial<Record<KindName, ResourceKind>> = {
+const registry: readonly ResourceKind[] = [
   bucket,
   versioning,
   role,
-  'role-policy': rolePolicy,
+  rolePolicy,
   replication,
   alarm,
   job,
-};
+];
 
+const byName = new Map<string, ResourceKind>(registry.map((k) => [k.kind, k]));
+
+/** The kind of that name; throws for a name no kind has (e.g. from a damaged state file). */
 export function kindOf(name: KindName): ResourceKind {
-  const k = registry[name];
-  if (!k) throw new Error(`unknown resource kind ${name}`);
+  const k = byName.get(name);
+  if (!k) throw new Error(`unknown resource kind ${JSON.stringify(name)}`);
   return k;
 }
 
-export function allKinds(): ResourceKind[] {
-  return Object.values(registry) as ResourceKind[];
+export function isKindName(name: string): name is KindName {
+  return byName.has(name);
+}
+
+/** Every kind, in registry (apply) order. */
+export function allKinds(): readonly ResourceKind[] {
+  return registry;
 }

@@ -4,7 +4,7 @@
  * compares equal: single values become lists, lists are sorted and de-duplicated,
  * statements are sorted, keys are ordered.
  */
-import type { Json } from './types.js';
+import type { Json } from './values.js';
 import { canonical } from './util.js';
 
 export interface Statement {

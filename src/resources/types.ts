@@ -1,38 +1,75 @@
 /**
- * A resource kind is one file under src/resources/: its desired shape, how to
- * read it live (in batches), how to normalise it so AWS defaults never show as a
- * diff, and how to create, update and delete it. Adding a kind means adding one
- * module and one line in the registry (src/resources/index.ts).
+ * The resource-kind interface. A kind is one folder under src/resources/<kind>/
+ * that owns everything about one kind of AWS resource: how the configuration
+ * expands into desired resources of that kind, how to read them live (in
+ * batches), how to normalise them so AWS defaults never show as a diff, how to
+ * create, update and delete them, the IAM documents they hold, and the words
+ * plan, drift and import use for them. The engine, import, drift, health and
+ * render code speak only this interface; adding a kind means adding a folder and
+ * one line in the registry (src/resources/index.ts), then `npm run gen`
+ * (docs/adding-a-kind.md).
  */
 import type { AwsClients } from '../aws/clients.js';
+import type { Config } from '../config/types.js';
+import type { PolicyDocument } from './policy-doc.js';
+import type { KindName } from './kind-names.js';
+import type { Attrs, ResourceId } from './values.js';
 
-export type KindName =
-  | 'bucket'
-  | 'versioning'
-  | 'role'
-  | 'role-policy'
-  | 'replication'
-  | 'alarm'
-  | 'job';
+export type { KindName } from './kind-names.js';
+export type { Attrs, Json, ResourceId } from './values.js';
 
-/** Attribute values are plain JSON. */
-export type Json = null | boolean | number | string | Json[] | { [k: string]: Json };
-export type Attrs = { [k: string]: Json };
-
-/** Identifiers: what AWS needs to find the resource (bucket+region, role name, alarm name+region). */
-export type ResourceId = Record<string, string>;
 
 export interface DesiredResource {
   address: string;
   kind: KindName;
   id: ResourceId;
   attributes: Attrs;
-  /** Addresses that must be applied first (beyond the kind's phase order). */
+  /**
+   * Addresses of the desired resources that must exist before this one can be
+   * created or updated (and that it must be deleted before). Every address is
+   * one the same expansion produces.
+   */
   dependsOn: string[];
 }
 
 /** A resource as read from AWS: null when it does not exist. */
 export type LiveValue = Attrs | null;
+
+/** Something a plan tells its reader beside the changes (shown in every format). */
+export interface Notice {
+  level: 'info' | 'warning';
+  address?: string;
+  message: string;
+  /** Extra text a reviewer needs, e.g. a bucket policy for the destination account. */
+  detail?: string;
+}
+
+/**
+ * A resource the configuration uses but does not create (a bucket without
+ * `create: true`): its address must read as existing, else plan stops (or, for
+ * drift, reports it).
+ */
+export interface Expectation {
+  /** Address of a desired resource whose live read is null when the thing is missing. */
+  address: string;
+  /** What is missing, e.g. `bucket logs (us-east-1)`. */
+  what: string;
+  /** What the user can do about it. */
+  hint: string;
+}
+
+/** What a kind's expansion gets: the configuration and where it runs. */
+export interface ExpandContext {
+  config: Config;
+  /** The caller's account id. */
+  accountId: string;
+  /** The state lineage, for ownership tags. */
+  lineage: string;
+  /** Tell the plan's reader something (a cross-account grant to apply, a role in another account). */
+  notice(n: Notice): void;
+  /** Require a resource the configuration does not create to exist. */
+  expect(e: Expectation): void;
+}
 
 export interface ReadContext {
   aws: AwsClients;
@@ -48,12 +85,50 @@ export interface ApplyContext extends ReadContext {
   log(message: string): void;
 }
 
+/** An IAM policy a resource of this kind holds, for the plan's IAM table and drift's. */
+export interface IamView {
+  /** `trust` (who may assume the role) or `permissions` (what it may do). */
+  policy: 'trust' | 'permissions';
+  /** The policy document in a resource's (normalised) attributes, null when it has none. */
+  document(attrs: Attrs): PolicyDocument | null;
+  /** The role the policy belongs to: its address and name. */
+  role(address: string, id: ResourceId): { address: string; roleName: string };
+}
+
+/**
+ * How `s3repl import` treats a resource of the generated configuration that is
+ * missing from AWS or differs from it (verify.ts asks the resource's kind):
+ * - `record`: expected; recorded in state with its live value. `nextPlan` says
+ *   what the next plan changes; `comment` is written beside a rule's key in the
+ *   generated file;
+ * - `skip`: expected to be missing (the next plan creates it); not recorded;
+ * - `unexpected`: the generated file does not reproduce the live setup (a bug).
+ */
+export type ImportVerdict =
+  | { verdict: 'record'; nextPlan?: string; comment?: { source: string; ruleId: string; key: string; text: string } }
+  | { verdict: 'skip' }
+  | { verdict: 'unexpected' };
+
+export interface ImportCheck {
+  desired: DesiredResource;
+  /** null: not found in AWS. */
+  live: Attrs | null;
+  /** Attribute paths that differ (live → desired). */
+  paths: string[];
+  /** Whether import's generator already reported this address as one the next plan changes. */
+  known: boolean;
+}
+
 export interface ResourceKind {
   kind: KindName;
   /** Apply order: lower first for creates/updates, reverse for deletes. */
   phase: number;
-  /** Attribute paths shown redacted or not diffed (none hold secrets today). */
+  /** Its row in the docs' table of what s3repl manages (README): address pattern, what it is, notes. */
+  doc: { address: string; resource: string; notes: string };
+  /** One line naming a resource for people, e.g. `IAM role s3repl-replication`. */
   describe(id: ResourceId): string;
+  /** The desired resources of this kind in a configuration (attributes need not be normalised yet). */
+  expand(ctx: ExpandContext): DesiredResource[];
   /** Canonical form of attributes, applied to desired, live and state alike. */
   normalize(attrs: Attrs): Attrs;
   /** Reads many resources of this kind with as few calls as possible. Keyed by address. */
@@ -71,6 +146,13 @@ export interface ResourceKind {
   adoptable?(live: Attrs, lineage: string | null): true | string;
   /** Why an update is needed, when its attribute changes alone do not say (a schema upgrade). Shown in the plan. */
   explain?(live: Attrs, desired: Attrs): string[];
-  /** Kinds whose delete is only a forget (bucket, versioning). */
-  neverDelete?: boolean;
+  /**
+   * Kinds s3repl never deletes (bucket, versioning): when one leaves the
+   * configuration it is only forgotten, and this is the reason the plan gives.
+   */
+  neverDelete?: string;
+  /** The IAM policy this kind holds, if any (roles, inline policies). */
+  iam?: IamView;
+  /** How import's verification treats a difference for this kind (default: unexpected). */
+  importCheck?(c: ImportCheck): ImportVerdict;
 }

@@ -1,5 +1,5 @@
 /** Small helpers shared by resource kinds. */
-import type { Attrs, Json, ResourceId } from './types.js';
+import type { Attrs, Json, ResourceId } from './values.js';
 
 /** Sorts an object's keys (recursively) so JSON and hashes are stable; drops undefined. */
 export function canonical<T extends Json | undefined>(value: T): T {

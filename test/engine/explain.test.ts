@@ -1,6 +1,6 @@
 /** Plans explain updates whose attribute changes alone do not say why (a V1 configuration upgraded to V2). */
 import { describe, expect, it } from 'vitest';
-import { replication, fromAws } from '../../src/resources/replication.js';
+import { replication, fromAws } from '../../src/resources/replication/index.js';
 import type { Attrs } from '../../src/resources/types.js';
 
 const v1 = fromAws({ Role: 'arn:aws:iam::111122223333:role/r', Rules: [{ ID: 'a', Prefix: 'logs/', Status: 'Enabled', Destination: { Bucket: 'arn:aws:s3:::dst' } }] }) as unknown as Attrs;

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { fromAws, toAws, type NormalReplication } from '../../src/resources/replication.js';
+import { fromAws, toAws, type NormalReplication } from '../../src/resources/replication/index.js';
 import { decodePolicy, normalizePolicy } from '../../src/resources/policy-doc.js';
 import { diffAttrs } from '../../src/engine/diff.js';
 import { iamChanges } from '../../src/engine/iam.js';

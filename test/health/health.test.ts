@@ -10,7 +10,7 @@ import { Ajv } from 'ajv';
 import addFormatsPlugin from 'ajv-formats';
 import { loadConfigText } from '../../src/config/load.js';
 import type { Config } from '../../src/config/types.js';
-import { compile } from '../../src/engine/compile.js';
+import { desiredResources } from '../../src/engine/desired.js';
 import { judge, thresholdsOf, type RuleAlarm, type RuleMetrics } from '../../src/health/status.js';
 import { parseDescription, waitForJobs, type JobDetail } from '../../src/health/jobs.js';
 import { humanBytes, humanSeconds, renderJobsText } from '../../src/health/render.js';
@@ -284,7 +284,7 @@ replications:
   - { source: aaa, role: r, rules: [{ id: one, destination: { bucket: ddd }, existingObjects: replicate }] }
 `;
   it('is created (versioned, like every bucket s3repl creates) when it says create: true, and left alone otherwise', () => {
-    const addrs = (create: boolean) => compile(config(yaml(create)), { accountId: ACCOUNT, lineage: 'L' }).resources.map((r) => r.address);
+    const addrs = (create: boolean) => desiredResources(config(yaml(create)), { accountId: ACCOUNT, lineage: 'L' }).resources.map((r) => r.address);
     expect(addrs(true)).toEqual(expect.arrayContaining(['bucket.reports', 'versioning.reports']));
     expect(addrs(false).filter((a) => a.endsWith('.reports'))).toEqual([]);
   });

@@ -97,11 +97,9 @@ export const importCommand: CommandModule = {
           o.err(o.c.dim('Comparing the generated configuration with AWS, as plan will...'));
           const { comparisons } = await compareWithLive(config, aws, facts.accountId, session.lineage);
           classified = classify(comparisons, gen.report);
-          for (const [addr, attrs] of Object.entries(classified.rewrittenAlarms)) {
-            const c = comparisons.find((x) => x.desired.address === addr)!;
-            const dims = c.desired.attributes.dimensions as Record<string, string>;
-            const rulePath = rulePathOf(config, dims.SourceBucket!, dims.RuleId!);
-            if (rulePath) addComment(gen.doc, [...rulePath, 'alarms'], `The next plan rewrites alarm ${String(c.desired.id.alarmName)} in s3repl's form: ${attrs.join(', ')}.`);
+          for (const c of classified.ruleComments) {
+            const rulePath = rulePathOf(config, c.source, c.ruleId);
+            if (rulePath) addComment(gen.doc, [...rulePath, c.key], c.text);
           }
           const text = render(gen.doc);
           // Comments only were added; check the final text all the same.

@@ -4,15 +4,33 @@
  * region. Read in batches of 100 names per DescribeAlarms call.
  */
 import { DeleteAlarmsCommand, DescribeAlarmsCommand, PutMetricAlarmCommand, type MetricAlarm } from '@aws-sdk/client-cloudwatch';
-import type { ApplyContext, Attrs, DesiredResource, Json, ResourceKind } from './types.js';
-import { chunks, sortedRecord, tagsToList } from './util.js';
+import type { AwsClients } from '../../aws/clients.js';
+import type { ApplyContext, Attrs, DesiredResource, Json, ResourceKind } from '../types.js';
+import { chunks, sortedRecord, tagsToList } from '../util.js';
+import { ALARM_DESCRIPTION_PREFIX, expandAlarms } from './expand.js';
 
-export const ALARM_DESCRIPTION_PREFIX = 's3repl:';
+export { ALARM_DESCRIPTION_PREFIX, alarmAddress } from './expand.js';
 
 export const alarm: ResourceKind = {
   kind: 'alarm',
   phase: 5,
+  doc: { address: '`alarm.SOURCE.RULE.METRIC`', resource: 'CloudWatch alarms on AWS/S3 replication metrics', notes: '`latency`, `failed-operations`, `pending-bytes`, `pending-operations`' },
   describe: (id) => `CloudWatch alarm ${id.alarmName} (${id.region})`,
+  expand: expandAlarms,
+  importCheck({ desired, live, paths }) {
+    if (!live) return { verdict: 'unexpected' };
+    const dims = desired.attributes.dimensions as Record<string, string>;
+    return {
+      verdict: 'record',
+      nextPlan: `alarm ${desired.id.alarmName} is rewritten in s3repl's form (${paths.join(', ')}); its name, metric, threshold and topics stay`,
+      comment: {
+        source: dims.SourceBucket!,
+        ruleId: dims.RuleId!,
+        key: 'alarms',
+        text: `The next plan rewrites alarm ${String(desired.id.alarmName)} in s3repl's form: ${paths.join(', ')}.`,
+      },
+    };
+  },
   normalize: (a) => ({
     name: a.name ?? null,
     description: a.description ?? null,
@@ -41,16 +59,9 @@ export const alarm: ResourceKind = {
     const batches = [...byRegion].flatMap(([region, list]) => chunks(list, 100).map((batch) => ({ region, batch })));
     await Promise.all(
       batches.map(async ({ region, batch }) => {
-        let NextToken: string | undefined;
-        do {
-          const r = await ctx.aws.limit(() =>
-            ctx.aws.cloudwatch(region).send(
-              new DescribeAlarmsCommand({ AlarmNames: batch.map((b) => b.name), AlarmTypes: ['MetricAlarm'], MaxRecords: 100, NextToken }),
-            ),
-          );
-          for (const m of r.MetricAlarms ?? []) if (m.AlarmName) found.set(`${region}\u0000${m.AlarmName}`, m);
-          NextToken = r.NextToken;
-        } while (NextToken);
+        for (const m of await describeMetricAlarms(ctx.aws, region, batch.map((b) => b.name))) {
+          if (m.AlarmName) found.set(`${region}\u0000${m.AlarmName}`, m);
+        }
       }),
     );
     for (const { address, id } of items) {
@@ -70,6 +81,20 @@ export const alarm: ResourceKind = {
     await ctx.aws.limit(() => ctx.aws.cloudwatch(id.region!).send(new DeleteAlarmsCommand({ AlarmNames: [id.alarmName!] })));
   },
 };
+
+/** Metric alarms of a region as DescribeAlarms returns them, all pages: those named (at most 100), or every one. */
+export async function describeMetricAlarms(aws: AwsClients, region: string, names?: string[]): Promise<MetricAlarm[]> {
+  const out: MetricAlarm[] = [];
+  let NextToken: string | undefined;
+  do {
+    const r = await aws.limit(() =>
+      aws.cloudwatch(region).send(new DescribeAlarmsCommand({ ...(names ? { AlarmNames: names } : {}), AlarmTypes: ['MetricAlarm'], MaxRecords: 100, NextToken })),
+    );
+    out.push(...(r.MetricAlarms ?? []));
+    NextToken = r.NextToken;
+  } while (NextToken);
+  return out;
+}
 
 function fromAws(m: MetricAlarm): Attrs {
   const dims: Record<string, string> = {};

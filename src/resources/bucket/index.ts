@@ -11,10 +11,11 @@ import {
   PutPublicAccessBlockCommand,
   type BucketLocationConstraint,
 } from '@aws-sdk/client-s3';
-import { UserError } from '../errors.js';
-import { bucketRegionFromError, describeAwsError, httpStatus, isAwsError } from '../aws/errors.js';
-import type { ResourceKind } from './types.js';
-import { readEach, sortedRecord, tagsToList } from './util.js';
+import { UserError } from '../../errors.js';
+import { bucketRegionFromError, describeAwsError, httpStatus, isAwsError } from '../../aws/errors.js';
+import type { ResourceKind } from '../types.js';
+import { readEach, sortedRecord, tagsToList } from '../util.js';
+import { expandBuckets } from './expand.js';
 
 /** A bucket that is not in the region the configuration says. */
 export class BucketRegionError extends UserError {
@@ -39,8 +40,10 @@ export class BucketRegionError extends UserError {
 export const bucket: ResourceKind = {
   kind: 'bucket',
   phase: 0,
-  neverDelete: true,
+  doc: { address: '`bucket.NAME`', resource: 'a bucket with `create: true`', notes: 'created versioned, SSE-S3 encrypted, public access blocked, tagged; **never deleted**' },
+  neverDelete: 's3repl never deletes a bucket; it stays as it is',
   describe: (id) => `bucket s3://${id.bucket} (${id.region})`,
+  expand: expandBuckets,
   // Object Lock is chosen at creation and HeadBucket does not report it: a live
   // read leaves it out, and the diff only compares attributes a read observed.
   normalize: (a) => ({

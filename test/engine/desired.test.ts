@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { loadConfigText } from '../../src/config/load.js';
 import type { Config } from '../../src/config/types.js';
-import { compile } from '../../src/engine/compile.js';
+import { desiredResources } from '../../src/engine/desired.js';
 import type { PolicyDocument } from '../../src/resources/policy-doc.js';
 
 const ACCOUNT = '111111111111';
@@ -24,10 +24,10 @@ roles:
 `;
 
 function byAddress(c: Config) {
-  return new Map(compile(c, { accountId: ACCOUNT, lineage: 'L1' }).resources.map((r) => [r.address, r]));
+  return new Map(desiredResources(c, { accountId: ACCOUNT, lineage: 'L1' }).resources.map((r) => [r.address, r]));
 }
 
-describe('compile', () => {
+describe('desiredResources', () => {
   it('produces the resources a replication needs, in their normalised shape', () => {
     const res = byAddress(
       config(`${base}
@@ -163,7 +163,7 @@ replications:
       - id: x
         destination: { bucket: dst-bucket, ownerOverride: true }
 `);
-    const out = compile(c, { accountId: ACCOUNT, lineage: 'L1' });
+    const out = desiredResources(c, { accountId: ACCOUNT, lineage: 'L1' });
     expect(out.resources.map((r) => r.address)).not.toContain('versioning.dst-bucket');
     expect(out.notices).toHaveLength(1);
     expect(out.notices[0]!.message).toContain('account 222222222222');
@@ -181,7 +181,7 @@ replications:
       - id: x
         destination: { bucket: dst-bucket }
 `);
-    expect(() => compile(c, { accountId: ACCOUNT, lineage: 'L1' })).toThrow(/cannot create it/);
+    expect(() => desiredResources(c, { accountId: ACCOUNT, lineage: 'L1' })).toThrow(/cannot create it/);
   });
 });
 
@@ -193,6 +193,6 @@ describe('IAM limits', () => {
       (_, i) => `  - source: src-${i}\n    role: repl\n    rules:\n      - id: r\n        destination: { bucket: dst-${i} }`,
     ).join('\n');
     const c = config(`version: 1\ndefaults: { region: us-east-1 }\nroles:\n  repl: { name: big-role }\nbuckets:\n${buckets}\nreplications:\n${reps}\n`);
-    expect(() => compile(c, { accountId: ACCOUNT, lineage: 'L1' })).toThrow(/role repl \(big-role\) is \d+ characters, over IAM's 10240-character limit/);
+    expect(() => desiredResources(c, { accountId: ACCOUNT, lineage: 'L1' })).toThrow(/role repl \(big-role\) is \d+ characters, over IAM's 10240-character limit/);
   });
 });

@@ -9,7 +9,6 @@
  * token is also in the job's description, so a job is found by listing jobs, even
  * when state was lost between CreateJob and the state write.
  */
-import { createHash } from 'node:crypto';
 import {
   CreateJobCommand,
   ListJobsCommand,
@@ -17,17 +16,17 @@ import {
   type JobListDescriptor,
   type ReplicationStatus,
 } from '@aws-sdk/client-s3-control';
-import type { AwsClients } from '../aws/clients.js';
-import { isAwsError } from '../aws/errors.js';
-import { bucketArn } from './arn.js';
-import type { ApplyContext, Attrs, ResourceKind } from './types.js';
+import type { AwsClients } from '../../aws/clients.js';
+import { isAwsError } from '../../aws/errors.js';
+import { bucketArn } from '../arn.js';
+import type { ApplyContext, Attrs, ResourceKind } from '../types.js';
+import { expandJobs } from './expand.js';
+
+export { jobAddress, jobToken } from './expand.js';
 
 export const JOB_DESCRIPTION_PREFIX = 's3repl:';
 export const TERMINAL_JOB_STATUSES = ['Complete', 'Cancelled', 'Failed'];
 
-export function jobToken(source: string, ruleId: string, destination: string): string {
-  return `s3repl-${createHash('sha256').update(`${source}\n${ruleId}\n${destination}`).digest('hex').slice(0, 40)}`;
-}
 
 export interface ReplicationJobSpec {
   accountId: string;
@@ -101,7 +100,9 @@ export function tokenOf(job: JobListDescriptor): string | undefined {
 export const job: ResourceKind = {
   kind: 'job',
   phase: 6,
+  doc: { address: '`job.SOURCE.RULE`', resource: 'one S3 Batch Replication job per rule with `existingObjects: replicate`', notes: 'idempotent: a token derived from the rule, also in the job description' },
   describe: (id) => `Batch Replication job ${id.token} (${id.region})`,
+  expand: expandJobs,
   normalize: (a) => a,
   async readMany(ctx, items) {
     const regions = [...new Set(items.map((i) => i.id.region!))];

@@ -14,19 +14,26 @@ import {
   DeleteRolePermissionsBoundaryCommand,
   ListRolePoliciesCommand,
   DeleteRolePolicyCommand,
+  GetRolePolicyCommand,
+  type Role,
 } from '@aws-sdk/client-iam';
-import { isAwsError } from '../aws/errors.js';
-import type { ApplyContext, Json, ResourceKind } from './types.js';
-import { decodePolicy, normalizePolicy } from './policy-doc.js';
-import { readEach, sortedRecord, tagsFromList, tagsToList } from './util.js';
+import type { AwsClients } from '../../aws/clients.js';
+import { isAwsError } from '../../aws/errors.js';
+import type { ApplyContext, Json, ResourceKind } from '../types.js';
+import { decodePolicy, normalizePolicy } from '../policy-doc.js';
+import { readEach, sortedRecord, tagsFromList, tagsToList } from '../util.js';
 
-export const MANAGED_BY_TAG = 'managed-by';
-export const LINEAGE_TAG = 's3repl:lineage';
+import { expandRoles, LINEAGE_TAG, MANAGED_BY_TAG } from './expand.js';
+import type { PolicyDocument } from '../policy-doc.js';
+
+export { LINEAGE_TAG, MANAGED_BY_TAG, roleAddress, roleArnFor } from './expand.js';
 
 export const role: ResourceKind = {
   kind: 'role',
   phase: 2,
+  doc: { address: '`role.KEY`', resource: 'a role with `name:`', notes: 'trust: `s3.amazonaws.com` (+ `batchoperations.s3.amazonaws.com` when a rule backfills), limited to your account; tagged with the state\'s lineage' },
   describe: (id) => `IAM role ${id.roleName}`,
+  expand: expandRoles,
   normalize: (a) => ({
     name: a.name ?? null,
     path: a.path ?? '/',
@@ -37,23 +44,25 @@ export const role: ResourceKind = {
   }),
   readMany(ctx, items) {
     return readEach(items, async (id) => {
-      try {
-        const r = await ctx.aws.limit(() => ctx.aws.iam().send(new GetRoleCommand({ RoleName: id.roleName })));
-        const role = r.Role!;
-        return {
-          name: role.RoleName ?? id.roleName!,
-          path: role.Path ?? '/',
-          arn: role.Arn ?? null,
-          trustPolicy: decodePolicy(role.AssumeRolePolicyDocument) as unknown as Json,
-          permissionsBoundary: role.PermissionsBoundary?.PermissionsBoundaryArn ?? null,
-          tags: tagsFromList(role.Tags),
-        };
-      } catch (e) {
-        if (isAwsError(e, 'NoSuchEntity')) return null;
-        else throw e;
-      }
+      const role = await readRoleDocument(ctx.aws, id.roleName!);
+      if (!role) return null;
+      return {
+        name: role.RoleName ?? id.roleName!,
+        path: role.Path ?? '/',
+        arn: role.Arn ?? null,
+        trustPolicy: decodePolicy(role.AssumeRolePolicyDocument) as unknown as Json,
+        permissionsBoundary: role.PermissionsBoundary?.PermissionsBoundaryArn ?? null,
+        tags: tagsFromList(role.Tags),
+      };
     });
   },
+  iam: {
+    policy: 'trust',
+    document: (a) => (a.trustPolicy ?? null) as PolicyDocument | null,
+    role: (address, id) => ({ address, roleName: id.roleName ?? address }),
+  },
+  // import adopts a role only with --adopt-role, and then reports the changes itself.
+  importCheck: ({ live, known }) => (live && known ? { verdict: 'record' } : { verdict: 'unexpected' }),
   adoptable(live, lineage) {
     const tags = (live.tags ?? {}) as Record<string, string>;
     if (tags[MANAGED_BY_TAG] === 's3repl' && lineage !== null && tags[LINEAGE_TAG] === lineage) return true;
@@ -117,8 +126,7 @@ export const role: ResourceKind = {
     try {
       // Inline policies s3repl did not write would block the delete (DeleteConflict):
       // they belong to this role only, so they go with it.
-      const policies = await ctx.aws.limit(() => iam.send(new ListRolePoliciesCommand({ RoleName: id.roleName })));
-      for (const p of policies.PolicyNames ?? []) {
+      for (const p of await listInlinePolicyNames(ctx.aws, id.roleName!)) {
         await ctx.aws.limit(() => iam.send(new DeleteRolePolicyCommand({ RoleName: id.roleName, PolicyName: p })));
       }
       await ctx.aws.limit(() => iam.send(new DeleteRoleCommand({ RoleName: id.roleName })));
@@ -127,3 +135,38 @@ export const role: ResourceKind = {
     }
   },
 };
+
+/** A role as GetRole returns it; null when there is no such role. */
+export async function readRoleDocument(aws: AwsClients, roleName: string): Promise<Role | null> {
+  try {
+    const r = await aws.limit(() => aws.iam().send(new GetRoleCommand({ RoleName: roleName })));
+    return r.Role ?? null;
+  } catch (e) {
+    if (isAwsError(e, 'NoSuchEntity')) return null;
+    throw e;
+  }
+}
+
+/** The names of a role's inline policies, all pages. */
+export async function listInlinePolicyNames(aws: AwsClients, roleName: string): Promise<string[]> {
+  const names: string[] = [];
+  let Marker: string | undefined;
+  do {
+    const page = await aws.limit(() => aws.iam().send(new ListRolePoliciesCommand({ RoleName: roleName, Marker })));
+    names.push(...(page.PolicyNames ?? []));
+    Marker = page.IsTruncated ? page.Marker : undefined;
+  } while (Marker);
+  return names;
+}
+
+/** One inline policy of a role, normalised; null when it does not exist. */
+export async function readInlinePolicy(aws: AwsClients, roleName: string, policyName: string): Promise<PolicyDocument | null> {
+  try {
+    const r = await aws.limit(() => aws.iam().send(new GetRolePolicyCommand({ RoleName: roleName, PolicyName: policyName })));
+    return decodePolicy(r.PolicyDocument);
+  } catch (e) {
+    // No such policy, or no such role yet.
+    if (isAwsError(e, 'NoSuchEntity')) return null;
+    throw e;
+  }
+}

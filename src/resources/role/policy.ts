@@ -11,9 +11,9 @@
  *   inventory configuration, write the completion report.
  * Statements with the same effect, actions and conditions are merged.
  */
-import type { BucketConfig, Config, RuleConfig } from '../config/types.js';
-import { bucketArn, objectsArn } from '../resources/arn.js';
-import { normalizePolicy, type PolicyDocument, type Statement } from '../resources/policy-doc.js';
+import type { BucketConfig, Config, RuleConfig } from '../../config/types.js';
+import { bucketArn, objectsArn } from '../arn.js';
+import { normalizePolicy, type PolicyDocument, type Statement } from '../policy-doc.js';
 
 export interface RoleUse {
   source: BucketConfig;

@@ -1,26 +1,13 @@
 /**
- * A bucket's replication configuration: one document per source bucket (a PUT
- * replaces every rule). s3repl always writes the V2 form (a Filter, Priority and
- * DeleteMarkerReplication on every rule).
- *
- * The normalised shape keys rules by id, so adding a rule does not shift every
- * other rule in a diff, and folds away the differences AWS introduces on
- * read-back, the source of Terraform's perpetual diffs: generated ids,
- * `Filter:{}` vs `Filter:{Prefix:""}`, `Tag` vs `And` with one tag, default
- * priorities, statuses that are absent vs Disabled, V1 rule-level prefixes.
+ * The normalised shape of a replication configuration and its translation from
+ * and to AWS's ReplicationConfiguration. Rules are keyed by id, so adding a rule
+ * does not shift every other rule in a diff; the differences AWS introduces on
+ * read-back (generated ids, `Filter:{}` vs `Filter:{Prefix:""}`, `Tag` vs `And`
+ * with one tag, default priorities, absent vs Disabled statuses, V1 rule-level
+ * prefixes) fold away.
  */
-import {
-  DeleteBucketReplicationCommand,
-  GetBucketReplicationCommand,
-  PutBucketReplicationCommand,
-  type ReplicationRule,
-  type ReplicationConfiguration,
-  type StorageClass as S3StorageClass,
-} from '@aws-sdk/client-s3';
-import { isAwsError } from '../aws/errors.js';
-import type { ApplyContext, Attrs, Json, ResourceKind } from './types.js';
-import { BucketRegionError } from './bucket.js';
-import { readEach, sortedRecord, tagsFromList, tagsToList } from './util.js';
+import type { ReplicationRule, ReplicationConfiguration, StorageClass as S3StorageClass } from '@aws-sdk/client-s3';
+import { sortedRecord, tagsFromList, tagsToList } from '../util.js';
 
 /** The normalised form of one rule. Absent optional values are null. */
 export interface NormalRule {
@@ -122,58 +109,12 @@ export function toAws(n: NormalReplication): ReplicationConfiguration {
   };
 }
 
-function sortRules(rules: Record<string, NormalRule>): Record<string, NormalRule> {
+export function sortRules(rules: Record<string, NormalRule>): Record<string, NormalRule> {
   const out: Record<string, NormalRule> = {};
   for (const id of Object.keys(rules).sort()) {
     const r = rules[id]!;
     out[id] = { ...r, filter: { prefix: r.filter.prefix, tags: sortedRecord(r.filter.tags) } };
   }
   return out;
-}
-
-export const replication: ResourceKind = {
-  kind: 'replication',
-  phase: 4,
-  describe: (id) => `replication configuration of s3://${id.bucket} (${id.region})`,
-  normalize(a) {
-    const n = a as unknown as NormalReplication;
-    return { role: n.role, format: n.format ?? 'V2', rules: sortRules(n.rules ?? {}) } as unknown as Attrs;
-  },
-  explain(live, desired) {
-    if (live.format !== 'V1' || desired.format !== 'V2') return [];
-    return [
-      'format V1 → V2: the live configuration uses the legacy V1 schema (rule-level Prefix); s3repl writes the same rules in the V2 form (Filter, Priority and DeleteMarkerReplication on every rule), which replicates the same objects (V1 rules replicate delete markers: deleteMarkers: true keeps that)',
-    ];
-  },
-  readMany(ctx, items) {
-    return readEach(items, async (id) => {
-      try {
-        const r = await ctx.aws.limit(() =>
-          ctx.aws.s3(id.region!).send(new GetBucketReplicationCommand({ Bucket: id.bucket })),
-        );
-        return fromAws(r.ReplicationConfiguration ?? { Role: '', Rules: [] }) as unknown as Attrs;
-      } catch (e) {
-        // No configuration, or no bucket yet (it is created earlier in the same apply).
-        if (isAwsError(e, 'ReplicationConfigurationNotFoundError', 'NoSuchBucket')) return null;
-        else throw BucketRegionError.wrap(e, id.bucket!, id.region!);
-      }
-    });
-  },
-  create: put,
-  update: put,
-  async delete(ctx: ApplyContext, _address, id) {
-    try {
-      await ctx.aws.limit(() => ctx.aws.s3(id.region!).send(new DeleteBucketReplicationCommand({ Bucket: id.bucket })));
-    } catch (e) {
-      if (!isAwsError(e, 'NoSuchBucket')) throw e;
-    }
-  },
-};
-
-async function put(ctx: ApplyContext, r: { id: Record<string, string>; attributes: Attrs }): Promise<void> {
-  const doc = toAws(r.attributes as unknown as NormalReplication);
-  await ctx.aws.limit(() =>
-    ctx.aws.s3(r.id.region!).send(new PutBucketReplicationCommand({ Bucket: r.id.bucket, ReplicationConfiguration: doc })),
-  );
 }
 

@@ -4,16 +4,23 @@
  * forgets it (versioning is never suspended by apply).
  */
 import { GetBucketVersioningCommand, PutBucketVersioningCommand } from '@aws-sdk/client-s3';
-import { isAwsError } from '../aws/errors.js';
-import type { ResourceKind } from './types.js';
-import { readEach, str } from './util.js';
-import { BucketRegionError } from './bucket.js';
+import { isAwsError } from '../../aws/errors.js';
+import type { ResourceKind } from '../types.js';
+import { readEach, str } from '../util.js';
+import { BucketRegionError } from '../bucket/index.js';
+import { expandVersioning } from './expand.js';
 
 export const versioning: ResourceKind = {
   kind: 'versioning',
   phase: 1,
-  neverDelete: true,
+  doc: { address: '`versioning.NAME`', resource: 'versioning of every source and destination in your account', notes: 'only ever turned on; never suspended' },
+  neverDelete: "s3repl never deletes a bucket's versioning; it stays as it is",
   describe: (id) => `versioning of s3://${id.bucket} (${id.region})`,
+  expand: expandVersioning,
+  importCheck: ({ desired, live }) =>
+    live
+      ? { verdict: 'record', nextPlan: `versioning of ${desired.id.bucket} is ${String(live.status)}: the next apply enables it, as replication requires` }
+      : { verdict: 'unexpected' },
   normalize: (a) => ({ status: a.status ?? 'Unversioned' }),
   readMany(ctx, items) {
     return readEach(items, async (id) => {

@@ -1,0 +1,48 @@
+/** Buckets s3repl creates (`create: true`), from the configuration. */
+import type { BucketConfig, Config } from '../../config/types.js';
+import { UserError } from '../../errors.js';
+import type { DesiredResource, ExpandContext } from '../types.js';
+
+export const bucketAddress = (name: string): string => `bucket.${name}`;
+
+/**
+ * Every bucket that takes part in replication (sources and destinations), and
+ * the Batch Replication report bucket when s3repl is asked to create it (an
+ * existing one is left as it is). Sorted by name.
+ */
+export function bucketsInUse(config: Config): BucketConfig[] {
+  const used = new Set<string>();
+  for (const rep of config.replications) {
+    used.add(rep.source);
+    for (const r of rep.rules) used.add(r.destination.bucket);
+  }
+  const report = config.jobs.reportBucket;
+  if (report && config.buckets[report]?.create) used.add(report);
+  return [...used].sort().map((name) => config.buckets[name]!);
+}
+
+/** Whether s3repl manages a bucket with these credentials (its account is the caller's, or not said). */
+export function inAccount(b: BucketConfig, accountId: string): boolean {
+  return !b.account || b.account === accountId;
+}
+
+export function expandBuckets({ config, accountId }: ExpandContext): DesiredResource[] {
+  const out: DesiredResource[] = [];
+  for (const b of bucketsInUse(config)) {
+    if (!b.create) continue;
+    if (!inAccount(b, accountId)) {
+      throw new UserError(
+        `bucket ${b.name} is in account ${b.account}, but the credentials are for account ${accountId}: s3repl cannot create it`,
+        `create it from account ${b.account}, or remove create: true`,
+      );
+    }
+    out.push({
+      address: bucketAddress(b.name),
+      kind: 'bucket',
+      id: { bucket: b.name, region: b.region },
+      attributes: { region: b.region, objectLock: b.objectLock },
+      dependsOn: [],
+    });
+  }
+  return out;
+}

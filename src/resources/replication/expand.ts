@@ -1,0 +1,98 @@
+/** One replication configuration per source bucket, from its rules. */
+import type { BucketConfig, Config, RuleConfig } from '../../config/types.js';
+import { bucketArn } from '../arn.js';
+import type { Attrs, DesiredResource, ExpandContext, Notice } from '../types.js';
+import { inAccount } from '../bucket/expand.js';
+import { versioningAddress } from '../versioning/expand.js';
+import { roleAddress, roleArnFor } from '../role/expand.js';
+import { rolePolicyAddress } from '../role-policy/expand.js';
+import type { NormalReplication, NormalRule } from './shape.js';
+
+export const replicationAddress = (source: string): string => `replication.${source}`;
+
+export function expandReplications(ctx: ExpandContext): DesiredResource[] {
+  const { config, accountId } = ctx;
+  const out: DesiredResource[] = [];
+  for (const rep of config.replications) {
+    const source = config.buckets[rep.source]!;
+    const rules: Record<string, NormalRule> = {};
+    for (const rule of rep.rules) rules[rule.id] = normalRule(rule, config);
+    const role = roleArnFor(config, rep.role, accountId);
+    const attrs: NormalReplication = { role, format: 'V2', rules };
+    const managedRole = config.roles[rep.role]?.managed;
+    // The role's inline policy exists only when the role has grants; it always does once a rule uses it.
+    const deps = [
+      versioningAddress(rep.source),
+      ...rep.rules.filter((r) => inAccount(config.buckets[r.destination.bucket]!, accountId)).map((r) => versioningAddress(r.destination.bucket)),
+      ...(managedRole ? [roleAddress(rep.role), rolePolicyAddress(rep.role)] : []),
+    ];
+    const address = replicationAddress(rep.source);
+    out.push({
+      address,
+      kind: 'replication',
+      id: { bucket: rep.source, region: source.region },
+      attributes: attrs as unknown as Attrs,
+      dependsOn: [...new Set(deps)],
+    });
+    for (const rule of rep.rules) {
+      const dest = config.buckets[rule.destination.bucket]!;
+      if (!inAccount(dest, accountId)) ctx.notice(crossAccountNotice(rule, dest, role, address));
+    }
+  }
+  return out;
+}
+
+function normalRule(rule: RuleConfig, config: Config): NormalRule {
+  const dest = config.buckets[rule.destination.bucket]!;
+  return {
+    priority: rule.priority,
+    status: rule.status === 'enabled' ? 'Enabled' : 'Disabled',
+    filter: { prefix: rule.filter.prefix ?? '', tags: rule.filter.tags },
+    destination: {
+      bucket: bucketArn(dest.name),
+      account: rule.destination.account ?? null,
+      storageClass: rule.destination.storageClass ?? null,
+      ownerOverride: rule.destination.ownerOverride,
+      replicaKmsKeyId: rule.encryption?.replicaKmsKey ?? null,
+    },
+    deleteMarkers: rule.deleteMarkers,
+    replicaModifications: rule.replicaModifications,
+    sseKmsEncryptedObjects: rule.encryption?.sseKms ?? false,
+    rtc: rule.rtc,
+    metrics: rule.metrics,
+  };
+}
+
+/** What the destination account must grant, shown in the plan for its owners to apply. */
+function crossAccountNotice(rule: RuleConfig, dest: BucketConfig, role: string, addr: string): Notice {
+  const policy = {
+    Version: '2012-10-17',
+    Statement: [
+      {
+        Sid: 'S3replReplicateObjects',
+        Effect: 'Allow',
+        Principal: { AWS: role },
+        Action: [
+          's3:ReplicateObject',
+          's3:ReplicateDelete',
+          's3:ReplicateTags',
+          ...(rule.destination.ownerOverride ? ['s3:ObjectOwnerOverrideToBucketOwner'] : []),
+        ],
+        Resource: `${bucketArn(dest.name)}/*`,
+      },
+      {
+        Sid: 'S3replBucketVersioning',
+        Effect: 'Allow',
+        Principal: { AWS: role },
+        Action: ['s3:List*', 's3:GetBucketVersioning', 's3:PutBucketVersioning'],
+        Resource: bucketArn(dest.name),
+      },
+    ],
+  };
+  return {
+    level: 'info',
+    address: addr,
+    message: `rule ${rule.id} replicates to ${dest.name} in account ${dest.account}: s3repl does not manage that bucket; its owners must keep versioning enabled and grant the role this bucket policy`,
+    detail: JSON.stringify(policy, null, 2),
+  };
+}
