@@ -1,12 +1,23 @@
 /**
- * Runs the built CLI (dist/, made by `npm run build`, which `npm test` runs
- * first) as a child process against an emulator, the way a user or CI would.
+ * Runs s3repl against an emulator the way a user or CI would, two ways:
+ * - `runCli`: in this process, through `main()` (src/cli/app.ts) with the
+ *   environment, working directory and standard streams a spawned CLI would have.
+ *   Every integration case uses it: a spawned node start costs most of a
+ *   second on a shared two-core machine.
+ * - `spawnCli`: the built executable (dist/, made by `npm run build`, which
+ *   `npm test` runs first) as a child process, for the few cases that need a
+ *   real process: smoke tests of the installed entry point, two processes racing
+ *   for the state lock, a process killed mid-apply.
  */
 import { spawn } from 'node:child_process';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
+import { appendFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { fileURLToPath, pathToFileURL } from 'node:url';
+import { main } from '../../src/cli/app.js';
+import { checkRequest, SERVICES } from '../conformance/check.mjs';
 
 export const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 export const BIN = path.join(ROOT, 'dist/src/cli/main.js');
@@ -35,6 +46,9 @@ export interface RunOptions {
   /** Access key id: 12 digits select the emulator account. */
   account?: string;
   env?: Record<string, string>;
+}
+
+export interface SpawnOptions extends RunOptions {
   input?: string;
 }
 
@@ -51,11 +65,102 @@ export function awsEnv(endpoint: string, account = '111111111111'): Record<strin
   };
 }
 
+/** The environment a CLI run sees: nothing of the test runner's but PATH. */
+function cliEnv(opts: RunOptions, extra: Record<string, string> = {}): Record<string, string> {
+  return {
+    PATH: process.env.PATH ?? '',
+    HOME: opts.cwd,
+    // As bin/s3repl (src/cli/main.ts) sets it.
+    AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
+    ...awsEnv(opts.endpoint, opts.account),
+    ...extra,
+    ...opts.env,
+  };
+}
+
+/** The SDK's client class: every AWS client's send goes through its prototype. */
+const { Client } = createRequire(import.meta.url)('@smithy/core/client') as {
+  Client: { prototype: { send(this: { constructor: { name: string } }, command: { constructor: { name: string }; input: unknown }, ...rest: unknown[]): unknown } };
+};
+
+/**
+ * What test/conformance/register.mjs does in a spawned CLI, for the duration of
+ * an in-process run: every command a client sends is checked against AWS's API
+ * model first and logged for the run's report; one that does not conform fails.
+ * Returns the function that takes the check off again.
+ */
+function checkRequestsAgainstModels(log: string | undefined): () => void {
+  const send = Client.prototype.send;
+  Client.prototype.send = function (command, ...rest) {
+    const service = SERVICES[this.constructor.name] ?? this.constructor.name;
+    const operation = command.constructor.name.replace(/Command$/, '');
+    const violations = checkRequest(service, operation, command.input);
+    if (log) appendFileSync(log, `${JSON.stringify({ service, operation, violations })}\n`);
+    if (violations.length) {
+      const e = new Error(`request conformance: ${service}:${operation} does not match AWS's API model:\n  ${violations.join('\n  ')}`);
+      e.name = 'RequestConformanceError';
+      return Promise.reject(e);
+    }
+    return send.call(this, command, ...rest);
+  };
+  return () => {
+    Client.prototype.send = send;
+  };
+}
+
+/** In-process runs share process.env, the working directory and the streams: one at a time. */
+let queue: Promise<unknown> = Promise.resolve();
+
+/** Runs `s3repl ARGS` in this process; resolves with its exit code and what it wrote. */
 export function runCli(args: string[], opts: RunOptions): Promise<RunResult> {
+  const run = queue.then(() => runInProcess(args, opts));
+  queue = run.catch(() => undefined);
+  return run;
+}
+
+async function runInProcess(args: string[], opts: RunOptions): Promise<RunResult> {
+  const savedEnv = { ...process.env };
+  const savedCwd = process.cwd();
+  const write = { out: process.stdout.write, err: process.stderr.write };
+  let stdout = '';
+  let stderr = '';
+  const capture = (append: (s: string) => void) =>
+    ((chunk: string | Uint8Array, ...rest: unknown[]) => {
+      append(typeof chunk === 'string' ? chunk : Buffer.from(chunk).toString('utf8'));
+      const cb = rest.find((r) => typeof r === 'function') as (() => void) | undefined;
+      cb?.();
+      return true;
+    }) as typeof process.stdout.write;
+  // A spawned CLI writes to pipes: no terminal, whatever runs the tests.
+  const streams = [process.stdin, process.stdout, process.stderr] as Array<{ isTTY?: boolean }>;
+  const tty = streams.map((s) => s.isTTY);
+  for (const s of streams) s.isTTY = false;
+  const uncheck = checkRequestsAgainstModels(cliEnv(opts, conformanceEnv()).S3REPL_CONFORMANCE_LOG);
+  for (const k of Object.keys(process.env)) if (!k.startsWith('VITEST')) delete process.env[k];
+  Object.assign(process.env, cliEnv(opts));
+  process.chdir(opts.cwd);
+  process.stdout.write = capture((s) => (stdout += s));
+  process.stderr.write = capture((s) => (stderr += s));
+  try {
+    const code = await main(args);
+    return { code, stdout, stderr };
+  } finally {
+    process.stdout.write = write.out;
+    process.stderr.write = write.err;
+    streams.forEach((s, i) => (s.isTTY = tty[i]));
+    uncheck();
+    process.chdir(savedCwd);
+    for (const k of Object.keys(process.env)) delete process.env[k];
+    Object.assign(process.env, savedEnv);
+  }
+}
+
+/** Runs the built executable as a child process. */
+export function spawnCli(args: string[], opts: SpawnOptions): Promise<RunResult> {
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, [BIN, ...args], {
       cwd: opts.cwd,
-      env: { PATH: process.env.PATH ?? '', HOME: opts.cwd, ...awsEnv(opts.endpoint, opts.account), ...conformanceEnv(), ...opts.env },
+      env: cliEnv(opts, conformanceEnv()),
       stdio: ['pipe', 'pipe', 'pipe'],
     });
     let stdout = '';

@@ -19,7 +19,7 @@ import { DescribeAlarmsCommand } from '@aws-sdk/client-cloudwatch';
 import { GetRoleCommand, ListRolesCommand } from '@aws-sdk/client-iam';
 import { startEmulator, type Emulator, type EmulatorOptions } from '../emulator/server.js';
 import { clients } from '../helpers/aws.js';
-import { BIN, awsEnv, conformanceEnv, runCli, workdir } from '../helpers/cli.js';
+import { BIN, awsEnv, conformanceEnv, runCli, spawnCli, workdir } from '../helpers/cli.js';
 
 const CONFIG = `
 version: 1
@@ -161,9 +161,10 @@ describe('apply', () => {
   it('lets one of two concurrent applies win; the other exits 1 naming the lock holder', async () => {
     const emu = await emulator({ latencyMs: 30 });
     const cwd = workdir(CONFIG);
+    // Two processes: each holds its own lock attempt.
     const [a, b] = await Promise.all([
-      runCli(['apply', '--auto-approve'], { cwd, endpoint: emu.url }),
-      runCli(['apply', '--auto-approve'], { cwd, endpoint: emu.url }),
+      spawnCli(['apply', '--auto-approve'], { cwd, endpoint: emu.url }),
+      spawnCli(['apply', '--auto-approve'], { cwd, endpoint: emu.url }),
     ]);
     const codes = [a.code, b.code].sort();
     expect(codes).toEqual([0, 1]);

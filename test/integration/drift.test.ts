@@ -18,7 +18,7 @@ import { DeleteAlarmsCommand, DescribeAlarmsCommand, PutMetricAlarmCommand } fro
 import { GetRolePolicyCommand, PutRolePolicyCommand } from '@aws-sdk/client-iam';
 import { startEmulator, type Emulator } from '../emulator/server.js';
 import { clients } from '../helpers/aws.js';
-import { ROOT, runCli, workdir, type RunResult } from '../helpers/cli.js';
+import { ROOT, runCli, spawnCli, workdir, type RunResult } from '../helpers/cli.js';
 
 const ACCOUNT = '111111111111';
 const AWS = '/usr/bin/aws';
@@ -536,9 +536,9 @@ replications:
 });
 
 describe('drift: usage and errors', () => {
-  it('--help shows the formats, the exit codes and a scheduling example', async () => {
+  it('--help shows the formats, the exit codes and a scheduling example (the built executable)', async () => {
     const dir = workdir(CONFIG);
-    const r = await cli(['drift', '--help'], dir);
+    const r = await spawnCli(['drift', '--help'], { cwd: dir, endpoint: emu.url });
     expect(r.code).toBe(0);
     expect(r.stdout).toContain('--format');
     expect(r.stdout).toContain('markdown');

@@ -20,7 +20,7 @@ import { PutMetricAlarmCommand, type PutMetricAlarmCommandInput } from '@aws-sdk
 import { parseDocument } from 'yaml';
 import { startEmulator, type Emulator } from '../emulator/server.js';
 import { clients } from '../helpers/aws.js';
-import { runCli, type RunResult } from '../helpers/cli.js';
+import { runCli, spawnCli, type RunResult } from '../helpers/cli.js';
 import { VERSION } from '../../src/version.js';
 
 let emu: Emulator;
@@ -520,8 +520,8 @@ describe('import: refusals', () => {
     expect(r.stderr).toContain('--bucket');
   });
 
-  it('has complete --help with examples', async () => {
-    const r = await run(['import', '--help'], dir());
+  it('has complete --help with examples (the built executable)', async () => {
+    const r = await spawnCli(['import', '--help'], { cwd: dir(), endpoint: emu.url });
     expect(r.code).toBe(0);
     for (const s of ['--bucket', '--out', '--adopt-role', '--force', '--lock-timeout', 'Examples:', 'docs/import.md']) expect(r.stdout).toContain(s);
   });
