@@ -127,13 +127,20 @@ export async function applyPlan(opts: ApplyOptions): Promise<ApplyResult> {
         });
         break;
       case 'create':
-      case 'replace':
+      case 'replace': {
+        let replacedInPlace = false;
         forward.push({
           address: c.address,
           verb: 'create',
           phase: kind.phase,
           deps: c.dependsOn,
           run: async () => {
+            // Replaced under the same identifiers (an attribute AWS cannot change in place): the old one goes first.
+            if (c.action === 'replace' && !c.priorId && c.before && !replacedInPlace) {
+              await kind.delete(ctxFor(c.address, 'delete'), c.address, c.id, c.before);
+              replacedInPlace = true;
+              result.destroyed++;
+            }
             record(c, await kind.create(ctxFor(c.address, 'create'), desired));
             result.added++;
           },
@@ -152,6 +159,7 @@ export async function applyPlan(opts: ApplyOptions): Promise<ApplyResult> {
           });
         }
         break;
+      }
       case 'update':
         forward.push({
           address: c.address,

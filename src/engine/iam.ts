@@ -83,7 +83,9 @@ export function iamChanges(changes: ResourceChange[]): { broadened: boolean; sta
     if (!view) continue;
     let before = c.before ? view.document(c.before) : null;
     let after = c.after ? view.document(c.after) : null;
-    if (c.action === 'replace') before = null;
+    // Under new identifiers (a renamed role) every grant is new; replaced in place, compare as an update.
+    // (Plans saved before actionReason existed replace only under new identifiers.)
+    if (c.action === 'replace' && (c.actionReason ?? 'replace-because-id-changed') === 'replace-because-id-changed') before = null;
     if (c.action === 'delete') after = null;
     const b = grants(before);
     const a = grants(after);

@@ -21,7 +21,7 @@ import { diffAttrs, observable } from './diff.js';
 import { iamChanges } from './iam.js';
 import { readLive, type ReadItem } from './read.js';
 import { PRIOR_SUFFIX } from './saved.js';
-import { PLAN_FORMAT_VERSION, type DriftItem, type Plan, type PlanSummary, type ResourceChange } from './types.js';
+import { PLAN_FORMAT_VERSION, type ActionReason, type DriftItem, type Plan, type PlanSummary, type ResourceChange } from './types.js';
 
 export interface PlanInput {
   config: Config;
@@ -84,6 +84,8 @@ export async function makePlan(input: PlanInput): Promise<Plan> {
       // Make the new one, then remove the old.
       changes.push(change(d, 'replace', prior, {
         priorId,
+        actionReason: 'replace-because-id-changed',
+        replacePaths: Object.keys(canonical({ ...s.id, ...d.id })).filter((k) => s.id[k] !== d.id[k]).map((k) => `id.${k}`),
         reasons: [`${kindOf(d.kind).describe(s.id)} becomes ${kindOf(d.kind).describe(d.id)}`],
       }));
       continue;
@@ -102,12 +104,27 @@ export async function makePlan(input: PlanInput): Promise<Plan> {
       reasons.push('exists already; s3repl will manage it from now on');
     }
     const diffs = diffAttrs(observable(l, d.attributes), observable(d.attributes, l));
-    if (diffs.length) reasons.push(...(kindOf(d.kind).explain?.(l, d.attributes) ?? []));
+    const k = kindOf(d.kind);
+    const forced = diffs.filter((c) => k.requiresReplace?.includes(topLevel(c.path))).map((c) => c.path);
+    if (forced.length) {
+      if (k.neverDelete) {
+        throw new UserError(
+          `${k.describe(d.id)}: ${forced.join(', ')} cannot be changed once it exists, and s3repl does not replace it (${k.neverDelete})`,
+          `keep ${forced.length === 1 ? 'its value' : 'their values'} in the configuration, or use another resource`,
+        );
+      }
+      // Delete it, then create it again under the same identifiers.
+      reasons.push(`${forced.join(', ')} cannot be changed in place: it is deleted and created again`);
+      changes.push(change(d, 'replace', l, { reasons, actionReason: 'replace-because-cannot-update', replacePaths: forced }));
+      continue;
+    }
+    if (diffs.length) reasons.push(...(k.explain?.(l, d.attributes) ?? []));
     changes.push(change(d, diffs.length ? 'update' : 'no-op', l, { priorId, reasons }));
   }
   if (ownership.length) {
     throw new UserError(`s3repl will not take over resources it does not manage:\n  ${ownership.join('\n  ')}`);
   }
+  replaceWithDependencies(changes, desiredBy);
 
   for (const [addr, s] of stateBy) {
     if (desiredBy.has(addr)) continue;
@@ -144,21 +161,55 @@ function change(
   d: DesiredResource,
   action: ResourceChange['action'],
   before: LiveValue,
-  extra: { reasons: string[]; priorId?: Record<string, string> },
+  extra: { reasons: string[]; priorId?: Record<string, string>; actionReason?: ActionReason; replacePaths?: string[] },
 ): ResourceChange {
-  const shownBefore = before && action !== 'replace' ? observable(before, d.attributes) : before;
+  // A replaced resource under new identifiers is a different one: all of it changes.
+  const whole = extra.actionReason === 'replace-because-id-changed';
+  const shownBefore = before && !whole ? observable(before, d.attributes) : before;
   return {
     address: d.address,
     kind: d.kind,
     action,
+    ...(extra.actionReason ? { actionReason: extra.actionReason } : {}),
     id: d.id,
     ...(extra.priorId ? { priorId: extra.priorId } : {}),
     before,
     after: d.attributes,
-    changes: action === 'no-op' ? [] : diffAttrs(shownBefore, action === 'replace' ? d.attributes : observable(d.attributes, before ?? d.attributes)),
+    changes: action === 'no-op' ? [] : diffAttrs(shownBefore, whole ? d.attributes : observable(d.attributes, before ?? d.attributes)),
     reasons: extra.reasons,
+    ...(extra.replacePaths ? { replacePaths: extra.replacePaths } : {}),
     dependsOn: d.dependsOn,
   };
+}
+
+/**
+ * A resource deleted along with a dependency (an inline policy with its role)
+ * is replaced when that dependency is replaced in place, in dependency order.
+ */
+function replaceWithDependencies(changes: ResourceChange[], desiredBy: Map<string, DesiredResource>): void {
+  const byAddress = new Map(changes.map((c, i) => [c.address, i]));
+  const replacedInPlace = (c: ResourceChange) => c.action === 'replace' && c.priorId === undefined && c.before !== null;
+  let changed = true;
+  while (changed) {
+    changed = false;
+    changes.forEach((c, i) => {
+      const d = desiredBy.get(c.address);
+      if (!d || !kindOf(c.kind).goesWithDependency || (c.action !== 'no-op' && c.action !== 'update') || !c.before) return;
+      const dep = d.dependsOn.find((a) => {
+        const j = byAddress.get(a);
+        return j !== undefined && replacedInPlace(changes[j]!);
+      });
+      if (!dep) return;
+      changes[i] = {
+        ...change(d, 'replace', c.before, {
+          reasons: [`${dep} is replaced, and deleting it deletes this too: it is created again`],
+          actionReason: 'replace-because-dependency-replaced',
+          replacePaths: [dep],
+        }),
+      };
+      changed = true;
+    });
+  }
 }
 
 /** What changed outside s3repl since the last apply: state (expected) vs live (actual). */
@@ -179,6 +230,11 @@ export function fingerprint(live: Map<string, LiveValue>): string {
   const h = createHash('sha256');
   for (const key of [...live.keys()].sort()) h.update(`${key}\n${JSON.stringify(canonical(live.get(key) ?? null))}\n`);
   return h.digest('hex');
+}
+
+/** The top-level attribute of a change's path (`rules["a"].status` → `rules`). */
+function topLevel(path: string): string {
+  return /^[^.[]*/.exec(path)![0];
 }
 
 function summarize(changes: ResourceChange[]): PlanSummary {

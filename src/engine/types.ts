@@ -12,8 +12,20 @@ export const PLAN_FORMAT_VERSION = 1 as const;
 
 export type Action = 'create' | 'update' | 'replace' | 'delete' | 'forget' | 'no-op';
 
+/**
+ * Why a resource is replaced, as data (Terraform's ActionReason, CDK's ResourceImpact):
+ * - `replace-because-id-changed`: its identifiers changed (a role's or an alarm's
+ *   name): the new one is created, then the old one (`priorId`) deleted;
+ * - `replace-because-cannot-update`: an attribute AWS cannot change in place
+ *   changed (`replacePaths`): the resource is deleted, then created again;
+ * - `replace-because-dependency-replaced`: a resource it depends on is replaced
+ *   in place and takes it along (a role's inline policy): it is created again
+ *   after it (`replacePaths` names the dependency's address).
+ */
+export type ActionReason = 'replace-because-id-changed' | 'replace-because-cannot-update' | 'replace-because-dependency-replaced';
+
 export interface AttributeChange {
-  /** Dotted path with [index] for arrays, e.g. `rules[0].destination.storageClass`. */
+  /** Dotted path of object keys, e.g. `rules.to-dr.destination.storageClass`; `["…"]` for other keys; an array is one value (its own path). */
   path: string;
   kind: 'added' | 'removed' | 'changed';
   before?: unknown;
@@ -24,8 +36,10 @@ export interface ResourceChange {
   address: string;
   kind: KindName;
   action: Action;
+  /** For replace only: why. */
+  actionReason?: ActionReason;
   id: ResourceId;
-  /** For replace: the identifiers of the resource being replaced (e.g. a role's old name). */
+  /** For a replace whose identifiers changed: those of the resource being replaced (e.g. a role's old name). */
   priorId?: ResourceId;
   /** Normalised live value (null when it does not exist). */
   before: Attrs | null;
@@ -33,8 +47,10 @@ export interface ResourceChange {
   after: Attrs | null;
   /** Attribute-level changes between before and after. */
   changes: AttributeChange[];
-  /** Why this action, when not obvious (adoption, vanished, never deleted). */
+  /** Why this action, when not obvious (adoption, vanished, never deleted, replaced), in words. */
   reasons: string[];
+  /** For replace only: the paths that force it (`id.roleName`, `path`). */
+  replacePaths?: string[];
   dependsOn: string[];
 }
 

@@ -29,7 +29,7 @@ const KEY_ORDER: Record<string, readonly string[]> = {
   config: ['path', 'sha256'],
   state: ['lineage', 'serial'],
   summary: ['add', 'change', 'destroy', 'forget', 'noop'],
-  'changes[]': ['address', 'kind', 'action', 'id', 'reasons', 'dependsOn', 'changes', 'before', 'after'],
+  'changes[]': ['address', 'kind', 'action', 'actionReason', 'id', 'priorId', 'reasons', 'replacePaths', 'dependsOn', 'changes', 'before', 'after'],
   'changes[].changes[]': ['path', 'kind', 'before', 'after'],
   'drift[]': ['address', 'kind', 'status', 'changes'],
   'drift[].changes[]': ['path', 'kind', 'before', 'after'],
@@ -59,6 +59,7 @@ const KEY_ORDER: Record<string, readonly string[]> = {
 /** Paths whose values are free-form JSON (keys sorted), not part of the contract's structure. */
 const FREE_FORM = new Set([
   'changes[].id',
+  'changes[].priorId',
   'changes[].before',
   'changes[].after',
   'changes[].changes[].before',

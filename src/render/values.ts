@@ -422,13 +422,23 @@ export function resourceChangeLines(rc: ResourceChange, tree: TreeOptions, style
     case 'delete':
       return rc.before ? objectBody(rc.before, '-', 0, tree) : [];
     case 'update':
-    case 'replace':
       return rc.changes.flatMap((ch) => changeLines(ch, 0, { ...tree, style }));
+    case 'replace': {
+      // Like Terraform, mark the attributes that force the replacement.
+      const forces = new Set(rc.replacePaths ?? []);
+      return rc.changes.flatMap((ch) => {
+        const lines = changeLines(ch, 0, { ...tree, style });
+        return forces.has(ch.path) && lines[0] ? [{ ...lines[0], text: `${lines[0].text} ${FORCES_REPLACEMENT}` }, ...lines.slice(1)] : lines;
+      });
+    }
     case 'forget':
     case 'no-op':
       return [];
   }
 }
+
+/** The mark on an attribute whose change forces a replace. */
+export const FORCES_REPLACEMENT = '# forces replacement';
 
 /** What happens to a resource, in words (`# role.x will be created`), the same in every format. */
 export const ACTION_PHRASE: Record<Action, string> = {

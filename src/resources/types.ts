@@ -131,6 +131,19 @@ export interface ResourceKind {
   expand(ctx: ExpandContext): DesiredResource[];
   /** Canonical form of attributes, applied to desired, live and state alike. */
   normalize(attrs: Attrs): Attrs;
+  /**
+   * Top-level attributes AWS cannot change in place (a role's path): a change
+   * to one plans a replace (delete, then create under the same identifiers)
+   * instead of an update. A kind that never deletes (neverDelete) cannot be
+   * replaced: such a change is a plan error.
+   */
+  requiresReplace?: readonly string[];
+  /**
+   * Deleting a resource this one depends on deletes this one too (an inline
+   * policy goes with its role): when that resource is replaced in place, this
+   * one is replaced with it.
+   */
+  goesWithDependency?: boolean;
   /** Reads many resources of this kind with as few calls as possible. Keyed by address. */
   readMany(ctx: ReadContext, items: ReadonlyArray<{ address: string; id: ResourceId }>): Promise<Map<string, LiveValue>>;
   /** Creates it; may return attributes AWS assigned (a job id) to record in state. */

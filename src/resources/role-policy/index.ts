@@ -17,6 +17,8 @@ export const rolePolicy: ResourceKind = {
   doc: { address: '`role-policy.KEY`', resource: 'the inline policy of a role with `name:`', notes: 'generated least-privilege from the rules that use the role' },
   describe: (id) => `inline policy ${id.policyName} of IAM role ${id.roleName}`,
   expand: expandRolePolicies,
+  // DeleteRole takes the role's inline policies with it (role/index.ts deletes them first).
+  goesWithDependency: true,
   iam: {
     policy: 'permissions',
     document: (a) => (a.document ?? null) as PolicyDocument | null,

@@ -34,6 +34,8 @@ export const role: ResourceKind = {
   doc: { address: '`role.KEY`', resource: 'a role with `name:`', notes: 'trust: `s3.amazonaws.com` (+ `batchoperations.s3.amazonaws.com` when a rule backfills), limited to your account; tagged with the state\'s lineage' },
   describe: (id) => `IAM role ${id.roleName}`,
   expand: expandRoles,
+  // UpdateRole takes no Path (IAM API reference, UpdateRole): a role moves to another path only by being made again.
+  requiresReplace: ['path', 'arn'],
   normalize: (a) => ({
     name: a.name ?? null,
     path: a.path ?? '/',
