@@ -3,7 +3,10 @@
  * default chain (env, shared config/SSO profiles, IMDS); `--profile`,
  * `--region` and `--endpoint-url` / AWS_ENDPOINT_URL(_<SERVICE>) are honoured.
  * Throttling and transient errors are retried by the SDK's standard retry
- * strategy (`maxAttempts`). Every call is counted, for `--debug` and benches.
+ * strategy (`maxAttempts`). Every call is counted, for `--debug` and benches,
+ * and waits for one of `parallelism` slots (SDK middleware on every client this
+ * factory makes, so no call can escape the limit; a slot is held through the
+ * call's retries).
  */
 import { S3Client } from '@aws-sdk/client-s3';
 import { IAMClient } from '@aws-sdk/client-iam';
@@ -53,8 +56,8 @@ export interface CallRecord {
 
 export class AwsClients {
   readonly options: Required<Pick<AwsOptions, 'maxAttempts' | 'parallelism'>> & AwsOptions;
-  /** Bounds concurrent AWS calls across every client. */
-  readonly limit: LimitFunction;
+  /** Bounds concurrent AWS calls across every client (see instrument). */
+  private readonly limit: LimitFunction;
   readonly calls = new Map<string, number>();
   private readonly cache = new Map<string, unknown>();
   private accountPromise?: Promise<string>;
@@ -97,9 +100,12 @@ export class AwsClients {
   }
 
   /**
-   * Counts every call (after retries are decided: one count per logical
-   * operation), and marks every error with the call it came from (service,
-   * operation, region, custom endpoint), so messages can name it.
+   * Counts every call (one count per logical operation, retries included),
+   * runs it within the concurrency limit, and marks every error with the call
+   * it came from (service, operation, region, custom endpoint), so messages can
+   * name it. At the initialize step, the first of the stack: the slot is taken
+   * before serialisation, signing and the retry loop, and given back when the
+   * call settles.
    */
   private instrument(service: string, region: string, client: { middlewareStack: MiddlewareStackLike }): void {
     const endpoint = this.endpointFor(service as ServiceKey);
@@ -109,13 +115,13 @@ export class AwsClients {
         const op = `${service}:${operation}`;
         this.calls.set(op, (this.calls.get(op) ?? 0) + 1);
         try {
-          return await next(args);
+          return await this.limit(() => next(args));
         } catch (e) {
           attachCallContext(e, { service: SERVICE_NAME[service as ServiceKey] ?? service, operation, region, ...(endpoint ? { endpoint } : {}) });
           throw e;
         }
       },
-      { step: 'initialize', name: 's3replCallCounter' },
+      { step: 'initialize', name: 's3replCallLimit', priority: 'high' },
     );
   }
 
@@ -155,7 +161,7 @@ export class AwsClients {
 
   /** The caller's account id (GetCallerIdentity, once). */
   accountId(): Promise<string> {
-    this.accountPromise ??= this.limit(() => this.sts().send(new GetCallerIdentityCommand({}))).then((r) => {
+    this.accountPromise ??= this.sts().send(new GetCallerIdentityCommand({})).then((r) => {
       if (!r.Account) throw new Error('GetCallerIdentity returned no account');
       return r.Account;
     });
@@ -178,6 +184,6 @@ export class AwsClients {
 interface MiddlewareStackLike {
   add(
     mw: (next: (args: unknown) => Promise<unknown>, context: { commandName?: string }) => (args: unknown) => Promise<unknown>,
-    options: { step: 'initialize'; name: string },
+    options: { step: 'initialize'; name: string; priority: 'high' },
   ): void;
 }

@@ -8,7 +8,7 @@
  * per call, every call bounded by the client's --parallelism. Write volume has
  * no storage metric: only `usage.monthlyWriteGB` / `usage.monthlyWrites` say it.
  */
-import { GetMetricDataCommand, type MetricDataQuery } from '@aws-sdk/client-cloudwatch';
+import { paginateGetMetricData, type MetricDataQuery } from '@aws-sdk/client-cloudwatch';
 import type { AwsClients } from '../aws/clients.js';
 import type { Config } from '../config/types.js';
 import type { BucketUsage } from './model.js';
@@ -89,12 +89,9 @@ export async function readStorageMetrics(aws: AwsClients, buckets: Array<{ bucke
         const batch = queries.slice(i, i + MAX_QUERIES).map((q) => q.q);
         calls.push(
           (async () => {
-            let token: string | undefined;
-            do {
-              const r = await aws.limit(() =>
-                aws.cloudwatch(region).send(new GetMetricDataCommand({ MetricDataQueries: batch, StartTime: start, EndTime: end, ScanBy: 'TimestampDescending', NextToken: token })),
-              );
-              for (const res of r.MetricDataResults ?? []) {
+            const input = { MetricDataQueries: batch, StartTime: start, EndTime: end, ScanBy: 'TimestampDescending' as const };
+            for await (const page of paginateGetMetricData({ client: aws.cloudwatch(region) }, input)) {
+              for (const res of page.MetricDataResults ?? []) {
                 const q = byId.get(res.Id ?? '');
                 const v = res.Values?.[0];
                 const t = res.Timestamps?.[0];
@@ -104,8 +101,7 @@ export async function readStorageMetrics(aws: AwsClients, buckets: Array<{ bucke
                 else f.bytes = (f.bytes ?? 0) + v;
                 if (t) f.at = Math.max(f.at ?? 0, t.getTime());
               }
-              token = r.NextToken;
-            } while (token);
+            }
           })(),
         );
       }

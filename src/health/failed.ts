@@ -5,7 +5,7 @@
  * metrics: region"), and only for rules with replication metrics on: a rule
  * without them cannot say whether anything failed.
  */
-import { GetMetricDataCommand, type MetricDataQuery } from '@aws-sdk/client-cloudwatch';
+import { paginateGetMetricData, type MetricDataQuery } from '@aws-sdk/client-cloudwatch';
 import type { AwsClients } from '../aws/clients.js';
 import type { Config } from '../config/types.js';
 
@@ -59,14 +59,9 @@ export async function failedOperations(
   }));
   for (let i = 0; i < queries.length; i += QUERIES_PER_CALL) {
     const batch = queries.slice(i, i + QUERIES_PER_CALL);
-    let NextToken: string | undefined;
-    do {
-      const r = await aws.limit(() =>
-        aws.cloudwatch(region).send(new GetMetricDataCommand({ MetricDataQueries: batch, StartTime: start, EndTime: end, NextToken })),
-      );
-      for (const res of r.MetricDataResults ?? []) for (const v of res.Values ?? []) out.failed += v;
-      NextToken = r.NextToken;
-    } while (NextToken);
+    for await (const page of paginateGetMetricData({ client: aws.cloudwatch(region) }, { MetricDataQueries: batch, StartTime: start, EndTime: end })) {
+      for (const res of page.MetricDataResults ?? []) for (const v of res.Values ?? []) out.failed += v;
+    }
   }
   return out;
 }

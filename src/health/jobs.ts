@@ -97,7 +97,7 @@ export async function listJobs(aws: AwsClients, accountId: string, regions: stri
 }
 
 export async function describeJob(aws: AwsClients, accountId: string, region: string, jobId: string): Promise<JobDetail> {
-  const r = await aws.limit(() => aws.s3control(region).send(new DescribeJobCommand({ AccountId: accountId, JobId: jobId })));
+  const r = await aws.s3control(region).send(new DescribeJobCommand({ AccountId: accountId, JobId: jobId }));
   const j = r.Job;
   if (!j) throw new Error(`DescribeJob returned no job for ${jobId}`);
   const rep = j.Report;

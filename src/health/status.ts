@@ -8,10 +8,11 @@
  * The document `collectStatus` returns is the public `status --format json`
  * contract (formatVersion 1): docs/status-format.md, schema/status.schema.json.
  */
-import { DescribeAlarmsCommand, GetMetricDataCommand, type MetricDataQuery } from '@aws-sdk/client-cloudwatch';
+import { paginateGetMetricData, type MetricDataQuery } from '@aws-sdk/client-cloudwatch';
 import type { AwsClients } from '../aws/clients.js';
 import type { Config, RuleConfig } from '../config/types.js';
 import { ALARM_METRICS, alarmName } from '../config/alarms.js';
+import { describeMetricAlarms } from '../resources/alarm/index.js';
 import { jobRegions, listJobs, type JobSummary } from './jobs.js';
 
 export const STATUS_FORMAT_VERSION = 1 as const;
@@ -224,19 +225,13 @@ async function readMetrics(aws: AwsClients, refs: RuleRef[], start: Date, end: D
       calls.push(
         (async () => {
           const values = new Map<string, number[]>();
-          let NextToken: string | undefined;
-          do {
-            const r = await aws.limit(() =>
-              aws.cloudwatch(region).send(
-                new GetMetricDataCommand({ MetricDataQueries: batch.map((b) => b.query), StartTime: start, EndTime: end, NextToken }),
-              ),
-            );
-            for (const res of r.MetricDataResults ?? []) {
+          const input = { MetricDataQueries: batch.map((b) => b.query), StartTime: start, EndTime: end };
+          for await (const page of paginateGetMetricData({ client: aws.cloudwatch(region) }, input)) {
+            for (const res of page.MetricDataResults ?? []) {
               if (!res.Id) continue;
               values.set(res.Id, [...(values.get(res.Id) ?? []), ...(res.Values ?? [])]);
             }
-            NextToken = r.NextToken;
-          } while (NextToken);
+          }
           for (const b of batch) {
             const m = out.get(b.index) ?? emptyMetrics();
             const v = values.get(b.id) ?? [];
@@ -263,16 +258,9 @@ async function readAlarms(aws: AwsClients, byRegion: Map<string, string[]>): Pro
     for (const batch of chunks([...new Set(names)], ALARM_NAMES_PER_CALL)) {
       calls.push(
         (async () => {
-          let NextToken: string | undefined;
-          do {
-            const r = await aws.limit(() =>
-              aws.cloudwatch(region).send(new DescribeAlarmsCommand({ AlarmNames: batch, AlarmTypes: ['MetricAlarm'], MaxRecords: 100, NextToken })),
-            );
-            for (const a of r.MetricAlarms ?? []) {
-              if (a.AlarmName) out.set(`${region}/${a.AlarmName}`, { state: (a.StateValue ?? 'INSUFFICIENT_DATA') as AlarmStateValue, reason: a.StateReason ?? null });
-            }
-            NextToken = r.NextToken;
-          } while (NextToken);
+          for (const a of await describeMetricAlarms(aws, region, batch)) {
+            if (a.AlarmName) out.set(`${region}/${a.AlarmName}`, { state: (a.StateValue ?? 'INSUFFICIENT_DATA') as AlarmStateValue, reason: a.StateReason ?? null });
+          }
         })(),
       );
     }

@@ -179,7 +179,7 @@ export async function discover(aws: AwsClients, bucketNames: string[], opts: Dis
  */
 export async function locateBucket(aws: AwsClients, name: string, accountId: string): Promise<BucketFacts> {
   const head = async (region: string) => {
-    const r = await aws.limit(() => aws.s3(region).send(new HeadBucketCommand({ Bucket: name, ExpectedBucketOwner: accountId })));
+    const r = await aws.s3(region).send(new HeadBucketCommand({ Bucket: name, ExpectedBucketOwner: accountId }));
     return r.BucketRegion ?? region;
   };
   const probe = aws.defaultRegion;
@@ -201,7 +201,7 @@ export async function locateBucket(aws: AwsClients, name: string, accountId: str
     }
     // No region in the answer: ask GetBucketLocation (answered from any region for the owner).
     try {
-      const loc = await aws.limit(() => aws.s3(probe).send(new GetBucketLocationCommand({ Bucket: name, ExpectedBucketOwner: accountId })));
+      const loc = await aws.s3(probe).send(new GetBucketLocationCommand({ Bucket: name, ExpectedBucketOwner: accountId }));
       const r = loc.LocationConstraint ? (loc.LocationConstraint === 'EU' ? 'eu-west-1' : loc.LocationConstraint) : 'us-east-1';
       return { name, access: 'owned', region: await head(r) };
     } catch (e3) {
@@ -224,9 +224,8 @@ function readReplication(aws: AwsClients, bucket: string, region: string): Promi
 async function readBucketDetails(aws: AwsClients, b: BucketFacts): Promise<void> {
   const s3 = aws.s3(b.region!);
   const [versioning, objectLock] = await Promise.all([
-    aws.limit(() => s3.send(new GetBucketVersioningCommand({ Bucket: b.name }))),
-    aws
-      .limit(() => s3.send(new GetObjectLockConfigurationCommand({ Bucket: b.name })))
+    s3.send(new GetBucketVersioningCommand({ Bucket: b.name })),
+    s3.send(new GetObjectLockConfigurationCommand({ Bucket: b.name }))
       .then((r) => r.ObjectLockConfiguration?.ObjectLockEnabled === 'Enabled')
       .catch((e: unknown) => {
         if (isAwsError(e, 'ObjectLockConfigurationNotFoundError')) return false;

@@ -77,28 +77,24 @@ export class S3Backend implements StateBackend {
     // Writing without having read: compare against whatever is there now.
     const seen = this.seen ?? (await this.getText(this.key));
     if (seen.text !== null && seen.etag !== null) {
-      await this.aws.limit(() =>
-        this.s3.send(
-          new PutObjectCommand({
-            Bucket: this.bucket,
-            Key: this.backupKey,
-            Body: seen.text!,
-            ContentType: 'application/json',
-          }),
-        ),
+      await this.s3.send(
+        new PutObjectCommand({
+          Bucket: this.bucket,
+          Key: this.backupKey,
+          Body: seen.text!,
+          ContentType: 'application/json',
+        }),
       );
     }
     try {
-      const res = await this.aws.limit(() =>
-        this.s3.send(
-          new PutObjectCommand({
-            Bucket: this.bucket,
-            Key: this.key,
-            Body: text,
-            ContentType: 'application/json',
-            ...(seen.etag !== null ? { IfMatch: seen.etag } : { IfNoneMatch: '*' }),
-          }),
-        ),
+      const res = await this.s3.send(
+        new PutObjectCommand({
+          Bucket: this.bucket,
+          Key: this.key,
+          Body: text,
+          ContentType: 'application/json',
+          ...(seen.etag !== null ? { IfMatch: seen.etag } : { IfNoneMatch: '*' }),
+        }),
       );
       this.seen = { text, etag: res.ETag ?? null };
       if (this.seen.etag === null) this.seen = await this.getText(this.key);
@@ -130,16 +126,14 @@ export class S3Backend implements StateBackend {
     await acquireWithRetry(
       async () => {
         try {
-          await this.aws.limit(() =>
-            this.s3.send(
-              new PutObjectCommand({
-                Bucket: this.bucket,
-                Key: this.lockKey,
-                Body: body,
-                ContentType: 'application/json',
-                IfNoneMatch: '*',
-              }),
-            ),
+          await this.s3.send(
+            new PutObjectCommand({
+              Bucket: this.bucket,
+              Key: this.lockKey,
+              Body: body,
+              ContentType: 'application/json',
+              IfNoneMatch: '*',
+            }),
           );
           return { acquired: true };
         } catch (e) {
@@ -188,12 +182,12 @@ export class S3Backend implements StateBackend {
   }
 
   private async deleteLock(): Promise<void> {
-    await this.aws.limit(() => this.s3.send(new DeleteObjectCommand({ Bucket: this.bucket, Key: this.lockKey })));
+    await this.s3.send(new DeleteObjectCommand({ Bucket: this.bucket, Key: this.lockKey }));
   }
 
   private async getText(key: string): Promise<Seen> {
     try {
-      const res = await this.aws.limit(() => this.s3.send(new GetObjectCommand({ Bucket: this.bucket, Key: key })));
+      const res = await this.s3.send(new GetObjectCommand({ Bucket: this.bucket, Key: key }));
       const text = (await res.Body?.transformToString('utf-8')) ?? '';
       return { text, etag: res.ETag ?? (await this.etagOf(key)) };
     } catch (e) {
@@ -204,7 +198,7 @@ export class S3Backend implements StateBackend {
 
   private async etagOf(key: string): Promise<string | null> {
     try {
-      const res = await this.aws.limit(() => this.s3.send(new HeadObjectCommand({ Bucket: this.bucket, Key: key })));
+      const res = await this.s3.send(new HeadObjectCommand({ Bucket: this.bucket, Key: key }));
       return res.ETag ?? null;
     } catch (e) {
       if (isNotFound(e)) return null;

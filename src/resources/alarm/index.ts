@@ -3,7 +3,7 @@
  * dimensions SourceBucket, DestinationBucket, RuleId), in the source bucket's
  * region. Read in batches of 100 names per DescribeAlarms call.
  */
-import { DeleteAlarmsCommand, DescribeAlarmsCommand, PutMetricAlarmCommand, type MetricAlarm } from '@aws-sdk/client-cloudwatch';
+import { DeleteAlarmsCommand, paginateDescribeAlarms, PutMetricAlarmCommand, type MetricAlarm } from '@aws-sdk/client-cloudwatch';
 import type { AwsClients } from '../../aws/clients.js';
 import type { ApplyContext, Attrs, DesiredResource, Json, ResourceKind } from '../types.js';
 import { chunks, sortedRecord, tagsToList } from '../util.js';
@@ -78,21 +78,15 @@ export const alarm: ResourceKind = {
   update: put,
   async delete(ctx: ApplyContext, _address, id) {
     // Deleting a missing alarm is not an error in CloudWatch.
-    await ctx.aws.limit(() => ctx.aws.cloudwatch(id.region!).send(new DeleteAlarmsCommand({ AlarmNames: [id.alarmName!] })));
+    await ctx.aws.cloudwatch(id.region!).send(new DeleteAlarmsCommand({ AlarmNames: [id.alarmName!] }));
   },
 };
 
 /** Metric alarms of a region as DescribeAlarms returns them, all pages: those named (at most 100), or every one. */
 export async function describeMetricAlarms(aws: AwsClients, region: string, names?: string[]): Promise<MetricAlarm[]> {
   const out: MetricAlarm[] = [];
-  let NextToken: string | undefined;
-  do {
-    const r = await aws.limit(() =>
-      aws.cloudwatch(region).send(new DescribeAlarmsCommand({ ...(names ? { AlarmNames: names } : {}), AlarmTypes: ['MetricAlarm'], MaxRecords: 100, NextToken })),
-    );
-    out.push(...(r.MetricAlarms ?? []));
-    NextToken = r.NextToken;
-  } while (NextToken);
+  const input = { ...(names ? { AlarmNames: names } : {}), AlarmTypes: ['MetricAlarm' as const] };
+  for await (const page of paginateDescribeAlarms({ client: aws.cloudwatch(region), pageSize: 100 }, input)) out.push(...(page.MetricAlarms ?? []));
   return out;
 }
 
@@ -120,27 +114,25 @@ function fromAws(m: MetricAlarm): Attrs {
 async function put(ctx: ApplyContext, r: DesiredResource): Promise<void> {
   const a = r.attributes;
   const dims = a.dimensions as Record<string, string>;
-  await ctx.aws.limit(() =>
-    ctx.aws.cloudwatch(r.id.region!).send(
-      new PutMetricAlarmCommand({
-        AlarmName: a.name as string,
-        AlarmDescription: a.description as string,
-        Namespace: a.namespace as string,
-        MetricName: a.metricName as string,
-        Dimensions: Object.keys(dims).map((Name) => ({ Name, Value: dims[Name]! })),
-        Statistic: a.statistic as 'Maximum',
-        Period: a.period as number,
-        EvaluationPeriods: a.evaluationPeriods as number,
-        DatapointsToAlarm: (a.datapointsToAlarm as number | null) ?? undefined,
-        Threshold: a.threshold as number,
-        ComparisonOperator: a.comparisonOperator as 'GreaterThanThreshold',
-        TreatMissingData: a.treatMissingData as string,
-        AlarmActions: a.alarmActions as string[],
-        OKActions: a.okActions as string[],
-        ActionsEnabled: true,
-        // Tags are only taken when the alarm is created (ignored on update).
-        Tags: tagsToList({ ...ctx.tags, 'managed-by': 's3repl' }),
-      }),
-    ),
+  await ctx.aws.cloudwatch(r.id.region!).send(
+    new PutMetricAlarmCommand({
+      AlarmName: a.name as string,
+      AlarmDescription: a.description as string,
+      Namespace: a.namespace as string,
+      MetricName: a.metricName as string,
+      Dimensions: Object.keys(dims).map((Name) => ({ Name, Value: dims[Name]! })),
+      Statistic: a.statistic as 'Maximum',
+      Period: a.period as number,
+      EvaluationPeriods: a.evaluationPeriods as number,
+      DatapointsToAlarm: (a.datapointsToAlarm as number | null) ?? undefined,
+      Threshold: a.threshold as number,
+      ComparisonOperator: a.comparisonOperator as 'GreaterThanThreshold',
+      TreatMissingData: a.treatMissingData as string,
+      AlarmActions: a.alarmActions as string[],
+      OKActions: a.okActions as string[],
+      ActionsEnabled: true,
+      // Tags are only taken when the alarm is created (ignored on update).
+      Tags: tagsToList({ ...ctx.tags, 'managed-by': 's3repl' }),
+    }),
   );
 }

@@ -53,7 +53,7 @@ export const bucket: ResourceKind = {
   readMany(ctx, items) {
     return readEach(items, async (id) => {
       try {
-        await ctx.aws.limit(() => ctx.aws.s3(id.region!).send(new HeadBucketCommand({ Bucket: id.bucket })));
+        await ctx.aws.s3(id.region!).send(new HeadBucketCommand({ Bucket: id.bucket }));
         return { region: id.region! };
       } catch (e) {
         if (isAwsError(e, 'NotFound', 'NoSuchBucket') || httpStatus(e) === 404) return null;
@@ -65,16 +65,14 @@ export const bucket: ResourceKind = {
     const { bucket: name, region } = r.id as { bucket: string; region: string };
     const s3 = ctx.aws.s3(region);
     try {
-      await ctx.aws.limit(() =>
-        s3.send(
-          new CreateBucketCommand({
-            Bucket: name,
-            ObjectLockEnabledForBucket: r.attributes.objectLock === true || undefined,
-            ...(region === 'us-east-1'
-              ? {}
-              : { CreateBucketConfiguration: { LocationConstraint: region as BucketLocationConstraint } }),
-          }),
-        ),
+      await s3.send(
+        new CreateBucketCommand({
+          Bucket: name,
+          ObjectLockEnabledForBucket: r.attributes.objectLock === true || undefined,
+          ...(region === 'us-east-1'
+            ? {}
+            : { CreateBucketConfiguration: { LocationConstraint: region as BucketLocationConstraint } }),
+        }),
       );
     } catch (e) {
       // A retried create after a crash finds its own bucket: that is success.
@@ -85,31 +83,27 @@ export const bucket: ResourceKind = {
         throw e;
       }
     }
-    await ctx.aws.limit(() =>
-      s3.send(
-        new PutPublicAccessBlockCommand({
-          Bucket: name,
-          PublicAccessBlockConfiguration: {
-            BlockPublicAcls: true,
-            IgnorePublicAcls: true,
-            BlockPublicPolicy: true,
-            RestrictPublicBuckets: true,
-          },
-        }),
-      ),
+    await s3.send(
+      new PutPublicAccessBlockCommand({
+        Bucket: name,
+        PublicAccessBlockConfiguration: {
+          BlockPublicAcls: true,
+          IgnorePublicAcls: true,
+          BlockPublicPolicy: true,
+          RestrictPublicBuckets: true,
+        },
+      }),
     );
-    await ctx.aws.limit(() =>
-      s3.send(
-        new PutBucketEncryptionCommand({
-          Bucket: name,
-          ServerSideEncryptionConfiguration: {
-            Rules: [{ ApplyServerSideEncryptionByDefault: { SSEAlgorithm: 'AES256' }, BucketKeyEnabled: false }],
-          },
-        }),
-      ),
+    await s3.send(
+      new PutBucketEncryptionCommand({
+        Bucket: name,
+        ServerSideEncryptionConfiguration: {
+          Rules: [{ ApplyServerSideEncryptionByDefault: { SSEAlgorithm: 'AES256' }, BucketKeyEnabled: false }],
+        },
+      }),
     );
     const tags = sortedRecord({ ...ctx.tags, 'managed-by': 's3repl' });
-    await ctx.aws.limit(() => s3.send(new PutBucketTaggingCommand({ Bucket: name, Tagging: { TagSet: tagsToList(tags) } })));
+    await s3.send(new PutBucketTaggingCommand({ Bucket: name, Tagging: { TagSet: tagsToList(tags) } }));
   },
   async update() {
     // Nothing to update: region and Object Lock are fixed at creation.

@@ -11,7 +11,7 @@
  */
 import {
   CreateJobCommand,
-  ListJobsCommand,
+  paginateListJobs,
   UpdateJobStatusCommand,
   type JobListDescriptor,
   type ReplicationStatus,
@@ -46,36 +46,34 @@ export interface ReplicationJobSpec {
 
 /** Starts a Batch Replication job; returns its id (the existing one when the token was used before). */
 export async function createReplicationJob(aws: AwsClients, spec: ReplicationJobSpec): Promise<string> {
-  const r = await aws.limit(() =>
-    aws.s3control(spec.region).send(
-      new CreateJobCommand({
-        AccountId: spec.accountId,
-        ConfirmationRequired: false,
-        Operation: { S3ReplicateObject: {} },
-        Report: {
-          Enabled: true,
-          Bucket: bucketArn(spec.reportBucket),
-          Prefix: spec.reportPrefix.replace(/\/+$/, ''),
-          Format: 'Report_CSV_20180820',
-          ReportScope: 'AllTasks',
-        },
-        ClientRequestToken: spec.token,
-        ManifestGenerator: {
-          S3JobManifestGenerator: {
-            SourceBucket: bucketArn(spec.sourceBucket),
-            EnableManifestOutput: false,
-            Filter: {
-              EligibleForReplication: true,
-              ObjectReplicationStatuses: spec.statuses,
-              ...(spec.keyPrefix ? { KeyNameConstraint: { MatchAnyPrefix: [spec.keyPrefix] } } : {}),
-            },
+  const r = await aws.s3control(spec.region).send(
+    new CreateJobCommand({
+      AccountId: spec.accountId,
+      ConfirmationRequired: false,
+      Operation: { S3ReplicateObject: {} },
+      Report: {
+        Enabled: true,
+        Bucket: bucketArn(spec.reportBucket),
+        Prefix: spec.reportPrefix.replace(/\/+$/, ''),
+        Format: 'Report_CSV_20180820',
+        ReportScope: 'AllTasks',
+      },
+      ClientRequestToken: spec.token,
+      ManifestGenerator: {
+        S3JobManifestGenerator: {
+          SourceBucket: bucketArn(spec.sourceBucket),
+          EnableManifestOutput: false,
+          Filter: {
+            EligibleForReplication: true,
+            ObjectReplicationStatuses: spec.statuses,
+            ...(spec.keyPrefix ? { KeyNameConstraint: { MatchAnyPrefix: [spec.keyPrefix] } } : {}),
           },
         },
-        Priority: spec.priority,
-        RoleArn: spec.roleArn,
-        Description: `${JOB_DESCRIPTION_PREFIX}${spec.token} ${spec.purpose}`.slice(0, 256),
-      }),
-    ),
+      },
+      Priority: spec.priority,
+      RoleArn: spec.roleArn,
+      Description: `${JOB_DESCRIPTION_PREFIX}${spec.token} ${spec.purpose}`.slice(0, 256),
+    }),
   );
   if (!r.JobId) throw new Error('CreateJob returned no JobId');
   return r.JobId;
@@ -84,12 +82,9 @@ export async function createReplicationJob(aws: AwsClients, spec: ReplicationJob
 /** Every job s3repl started in a region (newest first), all pages. */
 export async function listS3replJobs(aws: AwsClients, accountId: string, region: string): Promise<JobListDescriptor[]> {
   const out: JobListDescriptor[] = [];
-  let NextToken: string | undefined;
-  do {
-    const r = await aws.limit(() => aws.s3control(region).send(new ListJobsCommand({ AccountId: accountId, MaxResults: 1000, NextToken })));
-    for (const j of r.Jobs ?? []) if (j.Description?.startsWith(JOB_DESCRIPTION_PREFIX)) out.push(j);
-    NextToken = r.NextToken;
-  } while (NextToken);
+  for await (const page of paginateListJobs({ client: aws.s3control(region), pageSize: 1000 }, { AccountId: accountId })) {
+    for (const j of page.Jobs ?? []) if (j.Description?.startsWith(JOB_DESCRIPTION_PREFIX)) out.push(j);
+  }
   return out.sort((a, b) => (b.CreationTime?.getTime() ?? 0) - (a.CreationTime?.getTime() ?? 0));
 }
 
@@ -147,15 +142,13 @@ export const job: ResourceKind = {
     const live = (await job.readMany(ctx, [{ address: 'x', id }])).get('x');
     if (!live || TERMINAL_JOB_STATUSES.includes(String(live.status))) return;
     try {
-      await ctx.aws.limit(() =>
-        ctx.aws.s3control(id.region!).send(
-          new UpdateJobStatusCommand({
-            AccountId: ctx.accountId,
-            JobId: String(live.jobId ?? last.jobId),
-            RequestedJobStatus: 'Cancelled',
-            StatusUpdateReason: 'cancelled by s3repl: the rule no longer asks for existing objects',
-          }),
-        ),
+      await ctx.aws.s3control(id.region!).send(
+        new UpdateJobStatusCommand({
+          AccountId: ctx.accountId,
+          JobId: String(live.jobId ?? last.jobId),
+          RequestedJobStatus: 'Cancelled',
+          StatusUpdateReason: 'cancelled by s3repl: the rule no longer asks for existing objects',
+        }),
       );
     } catch (e) {
       // It finished in the meantime.

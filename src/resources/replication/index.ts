@@ -61,7 +61,7 @@ export const replication: ResourceKind = {
   update: put,
   async delete(ctx: ApplyContext, _address, id) {
     try {
-      await ctx.aws.limit(() => ctx.aws.s3(id.region!).send(new DeleteBucketReplicationCommand({ Bucket: id.bucket })));
+      await ctx.aws.s3(id.region!).send(new DeleteBucketReplicationCommand({ Bucket: id.bucket }));
     } catch (e) {
       if (!isAwsError(e, 'NoSuchBucket')) throw e;
     }
@@ -71,7 +71,7 @@ export const replication: ResourceKind = {
 /** A bucket's replication configuration as AWS returns it; null when it has none (or the bucket does not exist yet). */
 export async function readReplicationDocument(aws: AwsClients, bucket: string, region: string): Promise<ReplicationConfiguration | null> {
   try {
-    const r = await aws.limit(() => aws.s3(region).send(new GetBucketReplicationCommand({ Bucket: bucket })));
+    const r = await aws.s3(region).send(new GetBucketReplicationCommand({ Bucket: bucket }));
     return r.ReplicationConfiguration ?? { Role: '', Rules: [] };
   } catch (e) {
     // No configuration, or no bucket yet (it is created earlier in the same apply).
@@ -82,8 +82,6 @@ export async function readReplicationDocument(aws: AwsClients, bucket: string, r
 
 async function put(ctx: ApplyContext, r: { id: Record<string, string>; attributes: Attrs }): Promise<void> {
   const doc = toAws(r.attributes as unknown as NormalReplication);
-  await ctx.aws.limit(() =>
-    ctx.aws.s3(r.id.region!).send(new PutBucketReplicationCommand({ Bucket: r.id.bucket, ReplicationConfiguration: doc })),
-  );
+  await ctx.aws.s3(r.id.region!).send(new PutBucketReplicationCommand({ Bucket: r.id.bucket, ReplicationConfiguration: doc }));
 }
 

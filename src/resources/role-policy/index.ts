@@ -44,9 +44,7 @@ export const rolePolicy: ResourceKind = {
   update: put,
   async delete(ctx: ApplyContext, _address, id) {
     try {
-      await ctx.aws.limit(() =>
-        ctx.aws.iam().send(new DeleteRolePolicyCommand({ RoleName: id.roleName, PolicyName: id.policyName })),
-      );
+      await ctx.aws.iam().send(new DeleteRolePolicyCommand({ RoleName: id.roleName, PolicyName: id.policyName }));
     } catch (e) {
       if (!isAwsError(e, 'NoSuchEntity')) throw e;
     }
@@ -54,13 +52,11 @@ export const rolePolicy: ResourceKind = {
 };
 
 async function put(ctx: ApplyContext, r: DesiredResource): Promise<void> {
-  await ctx.aws.limit(() =>
-    ctx.aws.iam().send(
-      new PutRolePolicyCommand({
-        RoleName: r.id.roleName,
-        PolicyName: r.id.policyName,
-        PolicyDocument: JSON.stringify(r.attributes.document),
-      }),
-    ),
+  await ctx.aws.iam().send(
+    new PutRolePolicyCommand({
+      RoleName: r.id.roleName,
+      PolicyName: r.id.policyName,
+      PolicyDocument: JSON.stringify(r.attributes.document),
+    }),
   );
 }

@@ -12,7 +12,7 @@ import {
   UpdateAssumeRolePolicyCommand,
   PutRolePermissionsBoundaryCommand,
   DeleteRolePermissionsBoundaryCommand,
-  ListRolePoliciesCommand,
+  paginateListRolePolicies,
   DeleteRolePolicyCommand,
   GetRolePolicyCommand,
   type Role,
@@ -77,17 +77,15 @@ export const role: ResourceKind = {
   async create(ctx, r) {
     const a = r.attributes;
     try {
-      await ctx.aws.limit(() =>
-        ctx.aws.iam().send(
-          new CreateRoleCommand({
-            RoleName: a.name as string,
-            Path: (a.path as string) ?? '/',
-            AssumeRolePolicyDocument: JSON.stringify(a.trustPolicy),
-            Description: 'S3 replication role managed by s3repl',
-            PermissionsBoundary: (a.permissionsBoundary as string | null) ?? undefined,
-            Tags: tagsToList(a.tags as Record<string, string>),
-          }),
-        ),
+      await ctx.aws.iam().send(
+        new CreateRoleCommand({
+          RoleName: a.name as string,
+          Path: (a.path as string) ?? '/',
+          AssumeRolePolicyDocument: JSON.stringify(a.trustPolicy),
+          Description: 'S3 replication role managed by s3repl',
+          PermissionsBoundary: (a.permissionsBoundary as string | null) ?? undefined,
+          Tags: tagsToList(a.tags as Record<string, string>),
+        }),
       );
     } catch (e) {
       // A retried create after a crash: the role is ours when it carries our lineage.
@@ -102,24 +100,20 @@ export const role: ResourceKind = {
     const iam = ctx.aws.iam();
     const name = a.name as string;
     if (JSON.stringify(normalizePolicy(a.trustPolicy)) !== JSON.stringify(live.trustPolicy)) {
-      await ctx.aws.limit(() =>
-        iam.send(new UpdateAssumeRolePolicyCommand({ RoleName: name, PolicyDocument: JSON.stringify(a.trustPolicy) })),
-      );
+      await iam.send(new UpdateAssumeRolePolicyCommand({ RoleName: name, PolicyDocument: JSON.stringify(a.trustPolicy) }));
     }
     const want = (a.tags ?? {}) as Record<string, string>;
     const have = (live.tags ?? {}) as Record<string, string>;
     const stale = Object.keys(have).filter((k) => !(k in want));
-    if (stale.length) await ctx.aws.limit(() => iam.send(new UntagRoleCommand({ RoleName: name, TagKeys: stale })));
+    if (stale.length) await iam.send(new UntagRoleCommand({ RoleName: name, TagKeys: stale }));
     if (Object.keys(want).some((k) => have[k] !== want[k])) {
-      await ctx.aws.limit(() => iam.send(new TagRoleCommand({ RoleName: name, Tags: tagsToList(want) })));
+      await iam.send(new TagRoleCommand({ RoleName: name, Tags: tagsToList(want) }));
     }
     if ((a.permissionsBoundary ?? null) !== (live.permissionsBoundary ?? null)) {
       if (a.permissionsBoundary) {
-        await ctx.aws.limit(() =>
-          iam.send(new PutRolePermissionsBoundaryCommand({ RoleName: name, PermissionsBoundary: a.permissionsBoundary as string })),
-        );
+        await iam.send(new PutRolePermissionsBoundaryCommand({ RoleName: name, PermissionsBoundary: a.permissionsBoundary as string }));
       } else {
-        await ctx.aws.limit(() => iam.send(new DeleteRolePermissionsBoundaryCommand({ RoleName: name })));
+        await iam.send(new DeleteRolePermissionsBoundaryCommand({ RoleName: name }));
       }
     }
   },
@@ -129,9 +123,9 @@ export const role: ResourceKind = {
       // Inline policies s3repl did not write would block the delete (DeleteConflict):
       // they belong to this role only, so they go with it.
       for (const p of await listInlinePolicyNames(ctx.aws, id.roleName!)) {
-        await ctx.aws.limit(() => iam.send(new DeleteRolePolicyCommand({ RoleName: id.roleName, PolicyName: p })));
+        await iam.send(new DeleteRolePolicyCommand({ RoleName: id.roleName, PolicyName: p }));
       }
-      await ctx.aws.limit(() => iam.send(new DeleteRoleCommand({ RoleName: id.roleName })));
+      await iam.send(new DeleteRoleCommand({ RoleName: id.roleName }));
     } catch (e) {
       if (!isAwsError(e, 'NoSuchEntity')) throw e;
     }
@@ -141,7 +135,7 @@ export const role: ResourceKind = {
 /** A role as GetRole returns it; null when there is no such role. */
 export async function readRoleDocument(aws: AwsClients, roleName: string): Promise<Role | null> {
   try {
-    const r = await aws.limit(() => aws.iam().send(new GetRoleCommand({ RoleName: roleName })));
+    const r = await aws.iam().send(new GetRoleCommand({ RoleName: roleName }));
     return r.Role ?? null;
   } catch (e) {
     if (isAwsError(e, 'NoSuchEntity')) return null;
@@ -152,19 +146,14 @@ export async function readRoleDocument(aws: AwsClients, roleName: string): Promi
 /** The names of a role's inline policies, all pages. */
 export async function listInlinePolicyNames(aws: AwsClients, roleName: string): Promise<string[]> {
   const names: string[] = [];
-  let Marker: string | undefined;
-  do {
-    const page = await aws.limit(() => aws.iam().send(new ListRolePoliciesCommand({ RoleName: roleName, Marker })));
-    names.push(...(page.PolicyNames ?? []));
-    Marker = page.IsTruncated ? page.Marker : undefined;
-  } while (Marker);
+  for await (const page of paginateListRolePolicies({ client: aws.iam() }, { RoleName: roleName })) names.push(...(page.PolicyNames ?? []));
   return names;
 }
 
 /** One inline policy of a role, normalised; null when it does not exist. */
 export async function readInlinePolicy(aws: AwsClients, roleName: string, policyName: string): Promise<PolicyDocument | null> {
   try {
-    const r = await aws.limit(() => aws.iam().send(new GetRolePolicyCommand({ RoleName: roleName, PolicyName: policyName })));
+    const r = await aws.iam().send(new GetRolePolicyCommand({ RoleName: roleName, PolicyName: policyName }));
     return decodePolicy(r.PolicyDocument);
   } catch (e) {
     // No such policy, or no such role yet.

@@ -25,9 +25,7 @@ export const versioning: ResourceKind = {
   readMany(ctx, items) {
     return readEach(items, async (id) => {
       try {
-        const r = await ctx.aws.limit(() =>
-          ctx.aws.s3(id.region!).send(new GetBucketVersioningCommand({ Bucket: id.bucket })),
-        );
+        const r = await ctx.aws.s3(id.region!).send(new GetBucketVersioningCommand({ Bucket: id.bucket }));
         // A never-versioned bucket answers 200 with no Status.
         return { status: r.Status ?? 'Unversioned' };
       } catch (e) {
@@ -48,12 +46,10 @@ export const versioning: ResourceKind = {
 };
 
 async function enable(ctx: Parameters<ResourceKind['create']>[0], bucket: string, region: string, status: string) {
-  await ctx.aws.limit(() =>
-    ctx.aws.s3(region).send(
-      new PutBucketVersioningCommand({
-        Bucket: bucket,
-        VersioningConfiguration: { Status: status === 'Suspended' ? 'Suspended' : 'Enabled' },
-      }),
-    ),
+  await ctx.aws.s3(region).send(
+    new PutBucketVersioningCommand({
+      Bucket: bucket,
+      VersioningConfiguration: { Status: status === 'Suspended' ? 'Suspended' : 'Enabled' },
+    }),
   );
 }
