@@ -69,6 +69,8 @@ export function awsEnv(endpoint: string, account = '111111111111'): Record<strin
 function cliEnv(opts: RunOptions, extra: Record<string, string> = {}): Record<string, string> {
   return {
     PATH: process.env.PATH ?? '',
+    // The test run's own temporary folder (test/setup/global.ts).
+    ...(process.env.TMPDIR ? { TMPDIR: process.env.TMPDIR } : {}),
     HOME: opts.cwd,
     // As bin/s3repl (src/cli/main.ts) sets it.
     AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',

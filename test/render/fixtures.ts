@@ -1,14 +1,24 @@
+import { readFileSync } from 'node:fs';
 /**
- * Hand-built plans for the renderer tests: what the engine would produce for
- * one source bucket `acme-logs` (us-east-1) replicating to a DR bucket that
- * s3repl creates (`acme-logs-dr`, us-west-2) and, for audit objects, to a
- * bucket in another account (`acme-audit-archive`, 444455556666).
+ * Plans for the renderer tests. The named ones are real (REAL_PLANS); only the
+ * 2,000-resource plan that tests size limits is built by hand, from the pieces
+ * below.
  */
 import { PLAN_FORMAT_VERSION, type AttributeChange, type DriftItem, type IamStatementChange, type Notice, type Plan, type PlanSummary, type ResourceChange } from '../../src/engine/types.js';
 import type { Attrs, KindName } from '../../src/resources/types.js';
 import { estimateCost } from '../../src/cost/estimate.js';
 import type { RuleSpec } from '../../src/cost/model.js';
 import { BUILT_IN_PRICES } from '../../src/cost/prices.js';
+
+/**
+ * Plans made by s3repl itself against the emulator (test/render/real-plans.test.ts
+ * makes them and keeps them current): the renderer tests read these.
+ */
+const REAL_PLAN_NAMES = ['createAll', 'noop', 'updateRule', 'replace', 'iamBroadening', 'delete', 'drift', 'adopt'] as const;
+export type RealPlanName = (typeof REAL_PLAN_NAMES)[number];
+export const REAL_PLANS = Object.fromEntries(
+  REAL_PLAN_NAMES.map((name) => [name, (): Plan => JSON.parse(readFileSync(new URL(`plans/${name}.json`, import.meta.url), 'utf8')) as Plan]),
+) as Record<RealPlanName, () => Plan>;
 
 export const ACCOUNT = '111122223333';
 const ROLE_ARN = `arn:aws:iam::${ACCOUNT}:role/service-role/s3repl-replication`;
@@ -155,20 +165,6 @@ const alarm = (metric: string, suffix: string, threshold: number, statistic: str
 const latencyAlarm = alarm('ReplicationLatency', 'latency', 900, 'Maximum', 'GreaterThanThreshold');
 const failedAlarm = alarm('OperationsFailedReplication', 'failed', 1, 'Sum', 'GreaterThanOrEqualToThreshold');
 
-const job: Attrs = {
-  bucket: 'acme-logs',
-  region: 'us-east-1',
-  rules: ['to-dr'],
-  priority: 10,
-  eligibleForReplication: true,
-  objectReplicationStatuses: ['NONE', 'FAILED'],
-  report: { bucket: 'arn:aws:s3:::acme-logs', prefix: 's3repl/batch-replication/', scope: 'FailedTasksOnly' },
-  roleArn: ROLE_ARN,
-};
-
-// ---------------------------------------------------------------------------
-// IAM statement changes
-
 const trustStatement = (change: 'added' | 'removed'): IamStatementChange => ({
   change,
   address: 'role.replication',
@@ -180,227 +176,6 @@ const trustStatement = (change: 'added' | 'removed'): IamStatementChange => ({
   principals: ['Service:s3.amazonaws.com', 'Service:batchoperations.s3.amazonaws.com'],
   conditions: { StringEquals: { 'aws:SourceAccount': ACCOUNT } },
 });
-const permissionChanges = (change: 'added' | 'removed'): IamStatementChange[] =>
-  permissionStatements.map((s) => ({
-    change,
-    address: 'role.replication',
-    roleName: 's3repl-replication',
-    policy: 'permissions' as const,
-    effect: 'Allow' as const,
-    actions: ([] as string[]).concat(s.Action),
-    resources: ([] as string[]).concat(s.Resource),
-    principals: [],
-    ...(s.Condition ? { conditions: s.Condition } : {}),
-  }));
-
-const crossAccountNotice: Notice = {
-  level: 'warning',
-  address: 'replication.acme-logs',
-  message:
-    'Rule audit-to-archive replicates to acme-audit-archive in account 444455556666, which s3repl cannot change: its owner must add this statement to the bucket policy, or replication fails with AccessDenied.',
-  detail: JSON.stringify(
-    {
-      Sid: 'AllowReplicationFrom111122223333',
-      Effect: 'Allow',
-      Principal: { AWS: ROLE_ARN },
-      Action: ['s3:ReplicateObject', 's3:ReplicateDelete', 's3:ReplicateTags', 's3:ObjectOwnerOverrideToBucketOwner'],
-      Resource: 'arn:aws:s3:::acme-audit-archive/*',
-    },
-    null,
-    2,
-  ),
-};
-
-// ---------------------------------------------------------------------------
-// The plans
-
-/** An empty account: everything is created. */
-export function createAllPlan(): Plan {
-  const changes = [
-    rc('bucket', 'acme-logs-dr', 'create', null, bucketDr),
-    rc('versioning', 'acme-logs', 'create', null, versioning('acme-logs', 'us-east-1')),
-    rc('versioning', 'acme-logs-dr', 'create', null, versioning('acme-logs-dr', 'us-west-2'), { dependsOn: ['bucket.acme-logs-dr'] }),
-    rc('role', 'replication', 'create', null, role),
-    rc('role-policy', 'replication', 'create', null, rolePolicy, { dependsOn: ['role.replication'] }),
-    rc('replication', 'acme-logs', 'create', null, replication, {
-      dependsOn: ['versioning.acme-logs', 'versioning.acme-logs-dr', 'role-policy.replication'],
-    }),
-    rc('alarm', 'acme-logs.to-dr.latency', 'create', null, latencyAlarm),
-    rc('alarm', 'acme-logs.to-dr.failed', 'create', null, failedAlarm),
-    rc('job', 'acme-logs.to-dr', 'create', null, job, {
-      reasons: ['rule to-dr sets existingObjects: replicate; a Batch Replication job copies the objects already in acme-logs'],
-      dependsOn: ['replication.acme-logs'],
-    }),
-  ];
-  return makePlan({
-    changes,
-    iam: { broadened: true, statements: [trustStatement('added'), ...permissionChanges('added')] },
-    notices: [
-      crossAccountNotice,
-      { level: 'info', message: 'Replication Time Control (rule to-dr) is billed per GB replicated.' },
-    ],
-    state: { lineage: null, serial: 0 },
-  });
-}
-
-const NOOP_ALL = (): ResourceChange[] => [
-  rc('bucket', 'acme-logs-dr', 'no-op', bucketDr, bucketDr),
-  rc('versioning', 'acme-logs', 'no-op', versioning('acme-logs', 'us-east-1'), versioning('acme-logs', 'us-east-1')),
-  rc('versioning', 'acme-logs-dr', 'no-op', versioning('acme-logs-dr', 'us-west-2'), versioning('acme-logs-dr', 'us-west-2')),
-  rc('role', 'replication', 'no-op', role, role),
-  rc('role-policy', 'replication', 'no-op', rolePolicy, rolePolicy),
-  rc('replication', 'acme-logs', 'no-op', replication, replication),
-  rc('alarm', 'acme-logs.to-dr.latency', 'no-op', latencyAlarm, latencyAlarm),
-  rc('alarm', 'acme-logs.to-dr.failed', 'no-op', failedAlarm, failedAlarm),
-];
-
-/** Everything matches. */
-export function noopPlan(): Plan {
-  return makePlan({ changes: NOOP_ALL() });
-}
-
-/** One attribute of one rule changes: the DR copy moves to Glacier Instant Retrieval. */
-export function updateRulePlan(): Plan {
-  const after = structuredClone(replication);
-  const rules = after.rules as Attrs[];
-  (rules[0]?.destination as Attrs).storageClass = 'GLACIER_IR';
-  const changes = NOOP_ALL().map((c) =>
-    c.address === 'replication.acme-logs'
-      ? { ...c, action: 'update' as const, after, changes: [{ path: 'rules[0].destination.storageClass', kind: 'changed' as const, before: 'STANDARD_IA', after: 'GLACIER_IR' }] }
-      : c,
-  );
-  return makePlan({ changes });
-}
-
-/** The replication was removed from the configuration: what s3repl created goes; buckets are only forgotten. */
-export function deletePlan(): Plan {
-  const forgetReason = 's3repl never deletes buckets or their versioning; delete it yourself if it is no longer needed';
-  const changes = [
-    rc('job', 'acme-logs.to-dr', 'forget', job, null, { reasons: ['Batch Replication jobs cannot be deleted; the completed job is dropped from state'] }),
-    rc('alarm', 'acme-logs.to-dr.failed', 'delete', failedAlarm, null),
-    rc('alarm', 'acme-logs.to-dr.latency', 'delete', latencyAlarm, null),
-    rc('replication', 'acme-logs', 'delete', replication, null),
-    rc('role-policy', 'replication', 'delete', rolePolicy, null),
-    rc('role', 'replication', 'delete', role, null),
-    rc('versioning', 'acme-logs-dr', 'forget', versioning('acme-logs-dr', 'us-west-2'), null, { reasons: [forgetReason] }),
-    rc('versioning', 'acme-logs', 'forget', versioning('acme-logs', 'us-east-1'), null, { reasons: [forgetReason] }),
-    rc('bucket', 'acme-logs-dr', 'forget', bucketDr, null, { reasons: [forgetReason] }),
-  ];
-  return makePlan({ changes, iam: { broadened: false, statements: [trustStatement('removed'), ...permissionChanges('removed')] } });
-}
-
-/** Someone suspended versioning on the DR bucket, deleted an alarm and widened the role policy by hand. */
-export function driftPlan(): Plan {
-  const handEdited = JSON.stringify({
-    Version: '2012-10-17',
-    Statement: [...permissionStatements, { Sid: 'Debug', Effect: 'Allow', Action: 's3:*', Resource: '*' }],
-  });
-  const suspended = { ...versioning('acme-logs-dr', 'us-west-2'), status: 'Suspended' };
-  const statusChange: AttributeChange = { path: 'status', kind: 'changed', before: 'Enabled', after: 'Suspended' };
-  const documentChange: AttributeChange = { path: 'document', kind: 'changed', before: rolePolicy.document, after: handEdited };
-  const drift: DriftItem[] = [
-    { address: 'versioning.acme-logs-dr', kind: 'versioning', status: 'changed', changes: [statusChange] },
-    { address: 'alarm.acme-logs.to-dr.failed', kind: 'alarm', status: 'vanished', changes: [] },
-    { address: 'role-policy.replication', kind: 'role-policy', status: 'changed', changes: [documentChange] },
-  ];
-  const changes = NOOP_ALL().map((c): ResourceChange => {
-    switch (c.address) {
-      case 'versioning.acme-logs-dr':
-        return { ...c, action: 'update', before: suspended, changes: [{ ...statusChange, before: 'Suspended', after: 'Enabled' }], reasons: ['changed outside s3repl'] };
-      case 'alarm.acme-logs.to-dr.failed':
-        return { ...c, action: 'create', before: null, reasons: ['deleted outside s3repl; it will be created again'] };
-      case 'role-policy.replication':
-        return {
-          ...c,
-          action: 'update',
-          before: { ...rolePolicy, document: handEdited },
-          changes: [{ ...documentChange, before: handEdited, after: rolePolicy.document }],
-          reasons: ['changed outside s3repl'],
-        };
-      default:
-        return c;
-    }
-  });
-  return makePlan({
-    changes,
-    drift,
-    iam: {
-      broadened: false,
-      statements: [
-        { change: 'removed', address: 'role.replication', roleName: 's3repl-replication', policy: 'permissions', effect: 'Allow', actions: ['s3:*'], resources: ['*'], principals: [] },
-      ],
-    },
-  });
-}
-
-/** A third rule to a backup bucket in another account: the role may now replicate there and use its KMS key. */
-export function iamBroadeningPlan(): Plan {
-  const backupRule: Attrs = {
-    id: 'to-backup',
-    priority: 3,
-    status: 'Enabled',
-    filter: { prefix: '' },
-    destination: { bucket: 'arn:aws:s3:::acme-logs-backup', account: '777788889999', storageClass: 'DEEP_ARCHIVE', accessControlTranslation: { owner: 'Destination' } },
-    deleteMarkerReplication: 'Disabled',
-    existingObjectReplication: 'Disabled',
-  };
-  const after = { ...replication, rules: [ruleToDr, ruleAudit, backupRule] };
-  const newStatement = {
-    Sid: 'Backup',
-    Effect: 'Allow',
-    Action: ['s3:ReplicateObject', 's3:ReplicateDelete', 's3:ReplicateTags', 's3:ObjectOwnerOverrideToBucketOwner'],
-    Resource: 'arn:aws:s3:::acme-logs-backup/*',
-  };
-  const kmsAny = { Sid: 'BackupKey', Effect: 'Allow', Action: ['kms:Encrypt', 'kms:GenerateDataKey'], Resource: '*', Condition: { StringLike: { 'kms:ViaService': 's3.*.amazonaws.com' } } };
-  const newDocument = JSON.stringify({ Version: '2012-10-17', Statement: [...permissionStatements, newStatement, kmsAny] });
-  const changes = NOOP_ALL().map((c): ResourceChange => {
-    switch (c.address) {
-      case 'replication.acme-logs':
-        return { ...c, action: 'update', after, changes: [{ path: 'rules[2]', kind: 'added', after: backupRule }] };
-      case 'role-policy.replication':
-        return { ...c, action: 'update', after: { ...rolePolicy, document: newDocument }, changes: [{ path: 'document', kind: 'changed', before: rolePolicy.document, after: newDocument }] };
-      default:
-        return c;
-    }
-  });
-  changes.push(
-    rc('job', 'acme-logs.to-dr', 'replace', job, { ...job, rules: ['to-dr', 'to-backup'] }, {
-      changes: [{ path: 'rules[1]', kind: 'added', after: 'to-backup' }],
-      reasons: ['a Batch Replication job cannot be changed once created; a new job replaces it'],
-    }),
-  );
-  return makePlan({
-    changes,
-    iam: {
-      broadened: true,
-      statements: [
-        {
-          change: 'added',
-          address: 'role.replication',
-          roleName: 's3repl-replication',
-          policy: 'permissions',
-          effect: 'Allow',
-          actions: newStatement.Action,
-          resources: [newStatement.Resource],
-          principals: [],
-        },
-        {
-          change: 'added',
-          address: 'role.replication',
-          roleName: 's3repl-replication',
-          policy: 'permissions',
-          effect: 'Allow',
-          actions: kmsAny.Action,
-          resources: ['*'],
-          principals: [],
-          conditions: kmsAny.Condition,
-        },
-      ],
-    },
-    notices: [{ level: 'warning', address: 'role-policy.replication', message: 'kms:Encrypt and kms:GenerateDataKey are granted on every key (Resource "*"); name the backup key in replicaKmsKey to narrow it.' }],
-  });
-}
-
 /**
  * 333 source buckets, each replicating to a DR bucket s3repl creates, sharing
  * one role: 2 + 333 × 6 = 2,000 resources, all created.
@@ -448,6 +223,15 @@ export function hugePlan(pairs = 333): Plan {
   });
 }
 
+export const createAllPlan = REAL_PLANS.createAll;
+export const noopPlan = REAL_PLANS.noop;
+export const updateRulePlan = REAL_PLANS.updateRule;
+export const replacePlan = REAL_PLANS.replace;
+export const deletePlan = REAL_PLANS.delete;
+export const driftPlan = REAL_PLANS.drift;
+export const iamBroadeningPlan = REAL_PLANS.iamBroadening;
+export const adoptPlan = REAL_PLANS.adopt;
+
 /**
  * RTC added to the DR rule (1 TB written a month), and a new rule backfilling a
  * same-region copy of a bucket of 10 million objects: the plan with its cost.
@@ -489,13 +273,5 @@ export function costPlan(): Plan {
   return { ...updateRulePlan(), cost };
 }
 
-export const ALL_FIXTURES: Record<string, () => Plan> = {
-  createAll: createAllPlan,
-  updateRule: updateRulePlan,
-  delete: deletePlan,
-  noop: noopPlan,
-  drift: driftPlan,
-  iamBroadening: iamBroadeningPlan,
-  cost: costPlan,
-  huge: () => hugePlan(),
-};
+/** The real plans, a real one with a cost estimate added, and one made up for size (2,000 resources). */
+export const ALL_FIXTURES: Record<string, () => Plan> = { ...REAL_PLANS, cost: costPlan, huge: () => hugePlan() };

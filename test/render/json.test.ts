@@ -131,7 +131,7 @@ function structuralKeys(v: unknown, out = new Set<string>()): Set<string> {
   else if (v && typeof v === 'object') {
     for (const [k, x] of Object.entries(v)) {
       out.add(k);
-      if (!['before', 'after', 'id', 'conditions'].includes(k)) structuralKeys(x, out);
+      if (!['before', 'after', 'id', 'priorId', 'conditions'].includes(k)) structuralKeys(x, out);
     }
   }
   return out;

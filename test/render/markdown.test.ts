@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { detailsBlock, hasDetails, renderDriftMarkdown, renderPlanMarkdown } from '../../src/render/markdown.js';
-import { ALL_FIXTURES, createAllPlan, driftPlan, hugePlan, iamBroadeningPlan, makePlan, noopPlan, updateRulePlan } from './fixtures.js';
+import { ALL_FIXTURES, createAllPlan, driftPlan, hugePlan, iamBroadeningPlan, makePlan, noopPlan, replacePlan, updateRulePlan } from './fixtures.js';
 
 /** Checks the Markdown structure: every fence closed, every <details> closed, every table row whole. */
 function expectWellFormed(md: string): void {
@@ -42,31 +42,35 @@ describe('renderPlanMarkdown', () => {
   });
 
   it('titles the comment with the summary and a badge when IAM broadens', () => {
-    expect(renderPlanMarkdown(createAllPlan()).split('\n')[0]).toBe('## s3repl plan: 9 to add, 0 to change, 0 to destroy ⚠️ IAM permissions broadened');
-    expect(renderPlanMarkdown(updateRulePlan()).split('\n')[0]).toBe('## s3repl plan: 0 to add, 1 to change, 0 to destroy');
+    expect(renderPlanMarkdown(createAllPlan()).split('\n')[0]).toBe('## s3repl plan: 13 to add, 1 to change, 0 to destroy ⚠️ IAM permissions broadened');
+    expect(renderPlanMarkdown(updateRulePlan()).split('\n')[0]).toBe('## s3repl plan: 0 to add, 2 to change, 0 to destroy');
+    expect(renderPlanMarkdown(replacePlan()).split('\n')[0]).toBe('## s3repl plan: 4 to add, 2 to change, 4 to destroy');
     expect(renderPlanMarkdown(noopPlan()).split('\n')[0]).toBe('## s3repl plan: no changes');
   });
 
   it('has a summary table, a resources table and a diff per resource', () => {
     const md = renderPlanMarkdown(updateRulePlan());
-    expect(md).toContain('| 🔄 to change | 1 |');
-    expect(md).toContain('| 🔄 update | `replication.acme-logs` | replication | `rules[0].destination.storageClass` |');
+    expect(md).toContain('| 🔄 to change | 2 |');
+    expect(md).toContain('| 🔄 update | `replication.acme-logs` | replication | `rules.to-dr.destination.storageClass` |');
     expect(md).toContain('<details><summary>🔄 <code>replication.acme-logs</code> will be updated in-place</summary>');
-    expect(md).toContain('```diff\n- rules[0].destination.storageClass: "STANDARD_IA"\n+ rules[0].destination.storageClass: "GLACIER_IR"\n```');
+    expect(md).toContain('```diff\n- rules.to-dr.destination.storageClass: "STANDARD_IA"\n+ rules.to-dr.destination.storageClass: "GLACIER_IR"\n```');
   });
 
   it('shows an IAM broadening as a warning above its table', () => {
     const md = renderPlanMarkdown(iamBroadeningPlan());
     expect(md).toContain('> [!WARNING]\n> **⚠️ IAM permissions will be broadened.**');
-    expect(md).toContain('| ➕ | `role.replication`<br>`s3repl-replication` | permissions | Allow | `kms:Encrypt`<br>`kms:GenerateDataKey` | `*` |  | `kms:ViaService StringLike s3.*.amazonaws.com` |');
+    expect(md).toContain(
+      '| ➕ | `role.replication`<br>`s3repl-replication` | permissions | Allow | `kms:Encrypt`<br>`kms:GenerateDataKey` | `arn:aws:kms:us-west-2:111111111111:key/6f1e0a3c-2b7d-4c55-9a0e-3b1f5d2c8e71` |  | `kms:ViaService StringEquals s3.us-west-2.amazonaws.com`<br>`kms:EncryptionContext:aws:s3:arn StringLike arn:aws:s3:::acme-logs-dr/*` |',
+    );
     expect(md.indexOf('IAM statement changes')).toBeLessThan(md.indexOf('### Changed resources'));
-    expect(renderPlanMarkdown(driftPlan())).not.toContain('broadened');
+    expect(renderPlanMarkdown(updateRulePlan())).not.toContain('broadened');
   });
 
   it('shows drift as expected (-) and actual (+) lines', () => {
     const md = renderPlanMarkdown(driftPlan());
     expect(md).toContain('### ⚠️ Changes outside s3repl');
-    expect(md).toContain('# versioning.acme-logs-dr was changed outside s3repl\n- status: "Enabled"\n+ status: "Suspended"\n# alarm.acme-logs.to-dr.failed was deleted outside s3repl');
+    expect(md).toContain('# alarm.acme-logs.to-dr.failed-operations was deleted outside s3repl\n# alarm.acme-logs.to-dr.latency was changed outside s3repl\n- evaluationPeriods: 5\n+ evaluationPeriods: 1\n- threshold: 900\n+ threshold: 3600\n');
+    expect(md).toContain('# versioning.acme-logs-dr was changed outside s3repl\n- status: "Enabled"\n+ status: "Suspended"\n');
     expect(renderDriftMarkdown(driftPlan().drift)).toBe(md.slice(md.indexOf('### ⚠️ Changes outside s3repl'), md.indexOf('\n\n### Changed resources')));
     expect(renderDriftMarkdown([])).toBe('');
   });
@@ -120,8 +124,8 @@ describe('renderPlanMarkdown', () => {
     const full = renderPlanMarkdown(plan);
     const some = renderPlanMarkdown(plan, { maxLength: full.length - 1 });
     expect(some.length).toBeLessThanOrEqual(full.length - 1);
-    expect(some).toMatch(/left out: 1 of 9 resource details\./);
-    expect(some).toContain('<code>replication.acme-logs</code>');
+    expect(some).toMatch(/left out: 1 of 14 resource details\./);
+    expect(some).toContain('<code>alarm.acme-logs.to-dr.latency</code>');
     expect(some).not.toContain('<code>job.acme-logs.to-dr</code>');
     expectWellFormed(some);
 
@@ -133,7 +137,7 @@ describe('renderPlanMarkdown', () => {
       expectWellFormed(md);
       if (md.includes('rows of the changed resources table')) {
         sawRowsCut = true;
-        expect(md).toContain('9 of 9 resource details');
+        expect(md).toContain('14 of 14 resource details');
         expect(md).not.toContain('<details>');
       }
     }
