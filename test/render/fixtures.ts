@@ -4,7 +4,7 @@ import { readFileSync } from 'node:fs';
  * 2,000-resource plan that tests size limits is built by hand, from the pieces
  * below.
  */
-import { PLAN_FORMAT_VERSION, type AttributeChange, type DriftItem, type IamStatementChange, type Notice, type Plan, type PlanSummary, type ResourceChange } from '../../src/engine/types.js';
+import { PLAN_FORMAT_VERSION, type IamStatementChange, type Plan, type PlanSummary, type ResourceChange } from '../../src/engine/types.js';
 import type { Attrs, KindName } from '../../src/resources/types.js';
 import { estimateCost } from '../../src/cost/estimate.js';
 import type { RuleSpec } from '../../src/cost/model.js';

@@ -6,7 +6,8 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { UserError } from '../../src/errors.js';
 import { newState, serializeState } from '../../src/state/document.js';
 import { LocalBackend } from '../../src/state/local.js';
-import { StateLockedError, type LockInfo, type StateDocument } from '../../src/state/types.js';
+import { StateLockedError, type StateDocument } from '../../src/state/types.js';
+import { backendConformance } from './conformance.js';
 import { deferred, holdLockInChild, resource, runFixture, tempDir } from './helpers.js';
 
 function stateWith(...addresses: string[]): StateDocument {
@@ -29,6 +30,15 @@ afterEach(() => {
   for (const c of children.splice(0)) c.kill();
 });
 
+backendConformance('LocalBackend', async () => {
+  const target = path.join(await tempDir(), 'state.json');
+  return {
+    backend: () => new LocalBackend(target),
+    raw: async (suffix) => (existsSync(target + suffix) ? readFile(target + suffix, 'utf8') : null),
+    putRaw: (suffix, text) => writeFile(target + suffix, text),
+  };
+});
+
 describe('LocalBackend read/write', () => {
   it('reads null when there is no state, and creates the directory on write', async () => {
     const dir = await tempDir();
@@ -38,18 +48,6 @@ describe('LocalBackend read/write', () => {
     await b.write(d);
     expect(await new LocalBackend(b.path).read()).toEqual(d);
     expect(await readFile(b.path, 'utf8')).toBe(serializeState(d));
-  });
-
-  it('keeps the previous version as <path>.backup', async () => {
-    const dir = await tempDir();
-    const b = new LocalBackend(path.join(dir, 'state.json'));
-    const first = stateWith('bucket.a');
-    await b.write(first);
-    expect(existsSync(`${b.path}.backup`)).toBe(false);
-    const second = { ...stateWith('bucket.a', 'bucket.b'), lineage: first.lineage, serial: 2 };
-    await b.write(second);
-    expect(await readFile(`${b.path}.backup`, 'utf8')).toBe(serializeState(first));
-    expect(await readFile(b.path, 'utf8')).toBe(serializeState(second));
   });
 
   it('never shows a partial file: until the rename the target holds the old text, the temp file the whole new one', async () => {
@@ -105,7 +103,7 @@ describe('LocalBackend read/write', () => {
     expect((await b.read())?.serial).toBe(old.serial + 1);
   });
 
-  it('refuses a corrupt file and leaves it byte for byte untouched', async () => {
+  it('refuses a corrupt (binary) file and leaves it byte for byte untouched, with no file beside it', async () => {
     const dir = await tempDir();
     const target = path.join(dir, 'state.json');
     const garbage = Buffer.from('{"formatVersion": 1, "lineage": "abc", "serial": \x00\xff trunc');
@@ -120,112 +118,6 @@ describe('LocalBackend read/write', () => {
     expect(await readdir(dir)).toEqual(['state.json']);
   });
 
-  it('refuses an unknown formatVersion, leaving the file alone', async () => {
-    const dir = await tempDir();
-    const target = path.join(dir, 'state.json');
-    const text = JSON.stringify({ ...stateWith('bucket.a'), formatVersion: 3 });
-    await writeFile(target, text);
-    const e = await errorOf(new LocalBackend(target).read());
-    expect(e).toBeInstanceOf(UserError);
-    expect(e.message).toContain('formatVersion 3');
-    expect(await readFile(target, 'utf8')).toBe(text);
-  });
-
-  it('detects a writer that ignored the lock instead of overwriting its state', async () => {
-    const dir = await tempDir();
-    const target = path.join(dir, 'state.json');
-    const a = new LocalBackend(target);
-    const b = new LocalBackend(target);
-    await a.write(stateWith('bucket.a'));
-    const seenByA = await a.read();
-    const seenByB = await b.read();
-    await b.write({ ...seenByB!, serial: 2, resources: { ...seenByB!.resources, 'bucket.b': resource('bucket.b') } });
-    const bText = await readFile(target, 'utf8');
-    const e = await errorOf(a.write({ ...seenByA!, serial: 2 }));
-    expect(e).toBeInstanceOf(UserError);
-    expect(e.message).toContain('changed underneath');
-    expect(await readFile(target, 'utf8')).toBe(bText);
-  });
-});
-
-describe('LocalBackend lock', () => {
-  it('writes LockInfo to <path>.lock; a second locker fails fast naming the holder', async () => {
-    const dir = await tempDir();
-    const b = new LocalBackend(path.join(dir, 'state', 'state.json'));
-    const lock = await b.lock('apply', 0);
-    expect(lock).toMatchObject({ operation: 'apply', host: hostname(), pid: process.pid });
-    expect(JSON.parse(await readFile(`${b.path}.lock`, 'utf8'))).toEqual(lock);
-    const e = await errorOf(new LocalBackend(b.path).lock('plan', 0));
-    expect(e).toBeInstanceOf(StateLockedError);
-    const locked = e as StateLockedError;
-    expect(locked.holder).toEqual(lock);
-    expect(locked.stale).toBe(false);
-    expect(locked.message).toContain(`pid ${process.pid}`);
-    expect(locked.message).toContain('"apply"');
-    expect(locked.hint).toContain(`s3repl force-unlock ${lock.id}`);
-    await b.unlock(lock);
-    expect(existsSync(`${b.path}.lock`)).toBe(false);
-    const again = await b.lock('apply', 0);
-    expect(again.id).not.toBe(lock.id);
-  });
-
-  it('with a timeout, waits and takes the lock once it is released', async () => {
-    const dir = await tempDir();
-    const target = path.join(dir, 'state.json');
-    const holder = new LocalBackend(target);
-    const held = await holder.lock('apply', 0);
-    const polled = deferred();
-    const waiter = new LocalBackend(target);
-    const readLock = waiter.readLock.bind(waiter);
-    waiter.readLock = async () => {
-      const r = await readLock();
-      polled.resolve();
-      return r;
-    };
-    const taking = waiter.lock('apply', 60_000);
-    await polled.promise; // the waiter has found the lock taken at least once
-    await holder.unlock(held);
-    const got = await taking;
-    expect(JSON.parse(await readFile(`${target}.lock`, 'utf8'))).toEqual(got);
-  });
-
-  it('unlock removes only its own lock', async () => {
-    const dir = await tempDir();
-    const b = new LocalBackend(path.join(dir, 'state.json'));
-    const mine = await b.lock('apply', 0);
-    const impostor: LockInfo = { ...mine, id: 'not-mine' };
-    const e = await errorOf(b.unlock(impostor));
-    expect(e).toBeInstanceOf(UserError);
-    expect(e.message).toContain(mine.id);
-    expect(existsSync(`${b.path}.lock`)).toBe(true);
-    await b.unlock(mine);
-    expect(existsSync(`${b.path}.lock`)).toBe(false);
-    await b.unlock(mine); // already gone: nothing to do
-  });
-
-  it('forceUnlock removes the lock only when the id matches', async () => {
-    const dir = await tempDir();
-    const b = new LocalBackend(path.join(dir, 'state.json'));
-    const e0 = await errorOf(b.forceUnlock('whatever'));
-    expect(e0.message).toContain('not locked');
-    const lock = await b.lock('apply', 0);
-    const e = await errorOf(b.forceUnlock('0000-wrong'));
-    expect(e).toBeInstanceOf(UserError);
-    expect(e.message).toContain(`lock id ${lock.id}`);
-    expect(e.message).toContain('"apply"');
-    expect(existsSync(`${b.path}.lock`)).toBe(true);
-    await b.forceUnlock(lock.id);
-    expect(existsSync(`${b.path}.lock`)).toBe(false);
-  });
-
-  it('refuses an unreadable lock file with advice instead of guessing', async () => {
-    const dir = await tempDir();
-    const b = new LocalBackend(path.join(dir, 'state.json'));
-    await writeFile(`${b.path}.lock`, 'garbage');
-    const e = await errorOf(b.lock('apply', 0));
-    expect(e).toBeInstanceOf(UserError);
-    expect(e.message).toContain('not an s3repl lock');
-  });
 });
 
 describe('LocalBackend lock across processes', () => {

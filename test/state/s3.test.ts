@@ -13,10 +13,10 @@ import { main } from '../../src/cli/app.js';
 import { UserError } from '../../src/errors.js';
 import { newState, serializeState } from '../../src/state/document.js';
 import { S3Backend } from '../../src/state/s3.js';
-import { StateSession } from '../../src/state/session.js';
-import { StateLockedError, type StateDocument } from '../../src/state/types.js';
+import type { StateDocument } from '../../src/state/types.js';
 import { startEmulator, type Emulator } from '../emulator/server.js';
-import { deferred, resource } from './helpers.js';
+import { backendConformance } from './conformance.js';
+import { resource } from './helpers.js';
 
 const REGION = 'us-east-1';
 const BUCKET = 's3repl-state-test';
@@ -70,42 +70,21 @@ async function errorOf(p: Promise<unknown>): Promise<Error> {
   throw new Error('expected a rejection');
 }
 
+backendConformance('S3Backend', async () => {
+  const key = `env/t${++n}/state.json`;
+  return {
+    backend: () => backend(key),
+    raw: (suffix) => rawObject(key + suffix),
+    putRaw: async (suffix, text) => {
+      await aws.s3(REGION).send(new PutObjectCommand({ Bucket: BUCKET, Key: key + suffix, Body: text }));
+    },
+  };
+});
+
 describe('S3Backend state object', () => {
-  it('reads null when absent; writes the stable text; reads it back', async () => {
+  it('is described as s3://bucket/key', () => {
     const b = backend();
     expect(b.describe()).toBe(`s3://${BUCKET}/${b.key}`);
-    expect(await b.read()).toBeNull();
-    const d = stateWith('bucket.a', 'role.r');
-    await b.write(d);
-    expect(await rawObject(b.key)).toBe(serializeState(d));
-    expect(await backend(b.key).read()).toEqual(d);
-  });
-
-  it('copies the version it replaces to <key>.backup', async () => {
-    const b = backend();
-    await b.read();
-    const first = stateWith('bucket.a');
-    await b.write(first);
-    expect(await rawObject(`${b.key}.backup`)).toBeNull();
-    const second = { ...first, serial: 2, resources: { ...first.resources, ...stateWith('bucket.b').resources } };
-    await b.write(second);
-    expect(await rawObject(`${b.key}.backup`)).toBe(serializeState(first));
-    expect(await rawObject(b.key)).toBe(serializeState(second));
-  });
-
-  it('detects a concurrent writer (If-Match) and does not overwrite it', async () => {
-    const a = backend();
-    await a.write(stateWith('bucket.a'));
-    const b = backend(a.key);
-    const seenByA = await a.read();
-    const seenByB = await b.read();
-    await b.write({ ...seenByB!, serial: 2, resources: { ...seenByB!.resources, ...stateWith('bucket.b').resources } });
-    const bText = await rawObject(a.key);
-    const e = await errorOf(a.write({ ...seenByA!, serial: 2 }));
-    expect(e).toBeInstanceOf(UserError);
-    expect(e.message).toContain('changed underneath');
-    expect(e.message).toContain(`s3://${BUCKET}/${a.key}`);
-    expect(await rawObject(a.key)).toBe(bText);
   });
 
   it('two runs creating the first state: the second is refused (If-None-Match)', async () => {
@@ -121,84 +100,6 @@ describe('S3Backend state object', () => {
     expect(await rawObject(a.key)).toBe(serializeState(winner));
   });
 
-  it('refuses a corrupt object and leaves it untouched', async () => {
-    const b = backend();
-    await aws.s3(REGION).send(new PutObjectCommand({ Bucket: BUCKET, Key: b.key, Body: '{"formatVersion": 1, "lin' }));
-    const e = await errorOf(StateSession.open(b, { lock: { operation: 'apply', timeoutMs: 0 } }));
-    expect(e).toBeInstanceOf(UserError);
-    expect(e.message).toContain(`s3://${BUCKET}/${b.key}`);
-    expect((e as UserError).hint).toContain(`s3://${BUCKET}/${b.key}.backup`);
-    expect(await rawObject(b.key)).toBe('{"formatVersion": 1, "lin');
-    expect(await rawObject(`${b.key}.lock`)).toBeNull();
-  });
-});
-
-describe('S3Backend lock', () => {
-  it('writes LockInfo to <key>.lock; a second locker fails fast naming the holder', async () => {
-    const a = backend();
-    const lock = await a.lock('apply', 0);
-    expect(JSON.parse((await rawObject(`${a.key}.lock`))!)).toEqual(lock);
-    const e = await errorOf(backend(a.key).lock('plan', 0));
-    expect(e).toBeInstanceOf(StateLockedError);
-    expect((e as StateLockedError).holder).toEqual(lock);
-    expect(e.message).toContain(`s3://${BUCKET}/${a.key}.lock`);
-    expect(e.message).toContain('"apply"');
-    await a.unlock(lock);
-    expect(await rawObject(`${a.key}.lock`)).toBeNull();
-    const again = await backend(a.key).lock('plan', 0);
-    expect(again.operation).toBe('plan');
-  });
-
-  it('with a timeout, waits and takes the lock once it is released', async () => {
-    const holder = backend();
-    const held = await holder.lock('apply', 0);
-    const waiter = backend(holder.key);
-    const polled = deferred();
-    const readLock = waiter.readLock.bind(waiter);
-    waiter.readLock = async () => {
-      const r = await readLock();
-      if (r) polled.resolve();
-      return r;
-    };
-    const taking = waiter.lock('apply', 60_000);
-    await polled.promise;
-    await holder.unlock(held);
-    const got = await taking;
-    expect(JSON.parse((await rawObject(`${holder.key}.lock`))!)).toEqual(got);
-  });
-
-  it('unlock and forceUnlock check the id', async () => {
-    const b = backend();
-    expect((await errorOf(b.forceUnlock('x'))).message).toContain('not locked');
-    const lock = await b.lock('apply', 0);
-    const e1 = await errorOf(b.unlock({ ...lock, id: 'someone-else' }));
-    expect(e1).toBeInstanceOf(UserError);
-    const e2 = await errorOf(b.forceUnlock('wrong-id'));
-    expect(e2.message).toContain(`lock id ${lock.id}`);
-    expect(await rawObject(`${b.key}.lock`)).not.toBeNull();
-    await b.forceUnlock(lock.id);
-    expect(await rawObject(`${b.key}.lock`)).toBeNull();
-  });
-
-  it('a StateSession over S3: locked while open, group-committed writes, unlocked on close', async () => {
-    const b = backend();
-    const s = await StateSession.open(b, { lock: { operation: 'apply', timeoutMs: 0 } });
-    await expect(StateSession.open(backend(b.key), { lock: { operation: 'apply', timeoutMs: 0 } })).rejects.toBeInstanceOf(StateLockedError);
-    const writes = vi.spyOn(b, 'write');
-    const calls = Array.from({ length: 10 }, (_, i) => {
-      s.put(resource(`bucket.b${i}`));
-      return s.persist();
-    });
-    await Promise.all(calls);
-    expect(writes.mock.calls.length).toBeLessThan(10);
-    await s.close();
-    const read = await backend(b.key).read();
-    expect(Object.keys(read!.resources)).toHaveLength(10);
-    expect(read!.serial).toBe(writes.mock.calls.length);
-    expect(await rawObject(`${b.key}.lock`)).toBeNull();
-    const text = [await rawObject(b.key), await rawObject(`${b.key}.backup`)].join('');
-    expect(text).not.toContain(process.env.AWS_SECRET_ACCESS_KEY);
-  });
 });
 
 describe('state commands with an S3 backend', () => {

@@ -17,7 +17,7 @@ import {
 } from '@aws-sdk/client-s3';
 import type { AwsClients } from '../../aws/clients.js';
 import { isAwsError } from '../../aws/errors.js';
-import type { ApplyContext, Attrs, Json, ResourceKind } from '../types.js';
+import type { ApplyContext, Attrs, ResourceKind } from '../types.js';
 import { BucketRegionError } from '../bucket/index.js';
 import { readEach } from '../util.js';
 import { fromAws, sortRules, toAws, type NormalReplication } from './shape.js';

@@ -4,7 +4,7 @@ import { isAwsError } from '../../aws/errors.js';
 import { readEach } from '../util.js';
 import type { ApplyContext, DesiredResource, Json, ResourceKind } from '../types.js';
 import { normalizePolicy } from '../policy-doc.js';
-import { expandRolePolicies, POLICY_NAME } from './expand.js';
+import { expandRolePolicies } from './expand.js';
 import { roleAddress } from '../role/expand.js';
 import { readInlinePolicy } from '../role/index.js';
 import type { PolicyDocument } from '../policy-doc.js';
