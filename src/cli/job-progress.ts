@@ -5,7 +5,7 @@
  * progress changes and at least one a minute while it runs (CI logs).
  */
 import type { JobDetail } from '../health/jobs.js';
-import { progressText } from '../health/render.js';
+import { progressText } from '../render/health.js';
 import type { Output } from './output.js';
 
 export interface JobProgress {

@@ -7,6 +7,7 @@
  * (see src/resources/job/). PURPOSE starts with what the job is for and the
  * source bucket: `backfill SRC/RULE → DST` or `retry-failed SRC`.
  */
+import { UserError } from '../errors.js';
 import { randomUUID } from 'node:crypto';
 import { DescribeJobCommand, type JobDescriptor, type JobListDescriptor } from '@aws-sdk/client-s3-control';
 import type { AwsClients } from '../aws/clients.js';
@@ -177,4 +178,40 @@ export async function startRetryJob(aws: AwsClients, config: Config, accountId: 
     reportPrefix: config.jobs.reportPrefix,
     priority: config.jobs.priority,
   });
+}
+
+/** The source buckets to retry, from `--rule` values (`RULE` or `SOURCE/RULE`), or all of them. */
+export function retryTargets(config: Config, accountId: string, wanted: string[]): { targets: RetryTarget[]; skipped: string[] } {
+  const matched = new Set<string>();
+  const targets: RetryTarget[] = [];
+  const skipped: string[] = [];
+  for (const rep of config.replications) {
+    const rules = rep.rules.map((r) => r.id);
+    const chosen = wanted.length === 0 ? rules : rules.filter((id) => wanted.some((w) => w === id || w === `${rep.source}/${id}`));
+    for (const id of chosen) for (const w of wanted) if (w === id || w === `${rep.source}/${id}`) matched.add(w);
+    if (chosen.length === 0) continue;
+    const bucket = config.buckets[rep.source]!;
+    if (bucket.account && bucket.account !== accountId) {
+      skipped.push(`${rep.source} is in account ${bucket.account}: start its job with that account's credentials`);
+      continue;
+    }
+    const role = config.roles[rep.role]!;
+    if (role.managed && !rep.rules.some((r) => r.existingObjects === 'replicate')) {
+      throw new UserError(
+        `the role s3repl manages for ${rep.source} (${role.name}) cannot run Batch Replication: s3repl grants it s3:InitiateReplication and trust in batchoperations.s3.amazonaws.com only for rules with existingObjects: replicate`,
+        `set existingObjects: replicate on the rules of ${rep.source} and run s3repl apply (it also backfills objects that existed before the rule), or use a role you manage that has these permissions`,
+      );
+    }
+    // A job can be narrowed to one key prefix: that of the chosen rules, when they share one.
+    const prefixes = new Set(rep.rules.filter((r) => chosen.includes(r.id)).map((r) => r.filter.prefix ?? ''));
+    const [only] = prefixes;
+    const prefix = chosen.length < rules.length && prefixes.size === 1 && only ? only : null;
+    targets.push({ source: rep.source, region: bucket.region, roleArn: replicationRoleArn(config, rep.role, accountId), rules, chosen, prefix });
+  }
+  const unknown = wanted.filter((w) => !matched.has(w));
+  if (unknown.length) {
+    const known = config.replications.flatMap((rep) => rep.rules.map((r) => `${rep.source}/${r.id}`));
+    throw new UserError(`no rule ${unknown.join(', ')} in the configuration`, `rules: ${known.join(', ') || '(none)'}`);
+  }
+  return { targets, skipped };
 }

@@ -10,12 +10,33 @@
  */
 import { paginateGetMetricData, type MetricDataQuery } from '@aws-sdk/client-cloudwatch';
 import type { AwsClients } from '../aws/clients.js';
+import { UserError } from '../errors.js';
 import type { Config, RuleConfig } from '../config/types.js';
 import { ALARM_METRICS, alarmName } from '../config/alarms.js';
 import { describeMetricAlarms } from '../resources/alarm/index.js';
 import { jobRegions, listJobs, type JobSummary } from './jobs.js';
 
 export const STATUS_FORMAT_VERSION = 1 as const;
+
+const UNIT_S: Record<string, number> = { s: 1, m: 60, h: 3600, d: 86400, w: 604800 };
+
+/**
+ * The window's start: a duration back from now (`90s`, `30m`, `1h`, `2d`, `1w`)
+ * or an ISO 8601 time (`2024-05-01T10:00:00Z`). Rounded down to the minute, as
+ * CloudWatch does with recent data.
+ */
+export function parseSince(text: string, now: Date): Date {
+  const s = String(text).trim();
+  const m = /^(\d+(?:\.\d+)?)\s*([smhdw])$/.exec(s);
+  let start: number;
+  if (m) start = now.getTime() - Number(m[1]) * UNIT_S[m[2]!]! * 1000;
+  else if (/^\d{4}-\d{2}-\d{2}/.test(s) && !Number.isNaN(Date.parse(s))) start = Date.parse(s);
+  else throw new UserError(`invalid --since "${s}"`, 'give a duration back from now (30m, 1h, 2d, 1w) or an ISO 8601 time (2024-05-01T10:00:00Z)');
+  start = Math.floor(start / 60_000) * 60_000;
+  if (start >= now.getTime()) throw new UserError(`--since ${s} leaves no time to look at`, 'the window must start at least a minute before now');
+  return new Date(start);
+}
+
 
 /** RTC's objective: replicated within 15 minutes. */
 export const RTC_THRESHOLD_SECONDS = 900;

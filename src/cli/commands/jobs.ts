@@ -5,7 +5,7 @@
  */
 import type { Argv } from 'yargs';
 import { isTerminal, jobRegions, listJobs, waitForJobs, type JobDetail, type JobSummary } from '../../health/jobs.js';
-import { progressText, renderJobsText } from '../../health/render.js';
+import { progressText, renderJobsJson, renderJobsText } from '../../render/health.js';
 import type { GlobalArgs } from '../common.js';
 import { parseDuration } from '../duration.js';
 import { jobProgress } from '../job-progress.js';
@@ -17,27 +17,6 @@ interface JobsArgs extends GlobalArgs {
   wait: boolean;
   format: 'text' | 'json';
   interval: string;
-}
-
-export const JOBS_FORMAT_VERSION = 1;
-
-/** The `--format json` document: the same fields for every job, however it was read. */
-function jobsJson(jobs: Array<JobSummary | JobDetail>): string {
-  const summary = (j: JobSummary): JobSummary => ({
-    jobId: j.jobId,
-    region: j.region,
-    status: j.status,
-    purpose: j.purpose,
-    kind: j.kind,
-    source: j.source,
-    ruleId: j.ruleId,
-    created: j.created,
-    terminated: j.terminated,
-    total: j.total,
-    succeeded: j.succeeded,
-    failed: j.failed,
-  });
-  return JSON.stringify({ formatVersion: JOBS_FORMAT_VERSION, jobs: jobs.map(summary) }, null, 2);
 }
 
 /** `--wait` and `--interval`, shared with retry-failed. */
@@ -121,21 +100,21 @@ export const jobsCommand: CommandModule = {
       const accountId = await ws.aws.accountId();
       let jobs: Array<JobSummary | JobDetail> = await listJobs(ws.aws, accountId, jobRegions(ws.config, accountId));
       if (!argv.wait) {
-        o.out(argv.format === 'json' ? jobsJson(jobs) : renderJobsText(jobs, o.c));
+        o.out(argv.format === 'json' ? renderJobsJson(jobs) : renderJobsText(jobs, o.c));
         return 0;
       }
       const running = jobs.filter((j) => !isTerminal(j.status));
       if (argv.format === 'text') o.out(renderJobsText(jobs, o.c));
       if (running.length === 0) {
         o.err('No job is running.');
-        if (argv.format === 'json') o.out(jobsJson(jobs));
+        if (argv.format === 'json') o.out(renderJobsJson(jobs));
         return 0;
       }
       o.err(`Following ${running.length} running job${running.length === 1 ? '' : 's'}...`);
       const final = await followJobs(ws, accountId, running, argv.interval);
       const byId = new Map(final.map((j) => [j.jobId, j]));
       jobs = jobs.map((j) => byId.get(j.jobId) ?? j);
-      if (argv.format === 'json') o.out(jobsJson(jobs));
+      if (argv.format === 'json') o.out(renderJobsJson(jobs));
       else {
         o.out('');
         printOutcome(o, final);

@@ -15,13 +15,12 @@
  */
 import type { Argv } from 'yargs';
 import { UserError } from '../../errors.js';
-import { replicationRoleArn, startRetryJob, type RetryTarget } from '../../health/jobs.js';
+import { retryTargets, startRetryJob } from '../../health/jobs.js';
 import { describeAwsError } from '../../aws/errors.js';
-import type { Config } from '../../config/types.js';
 import type { GlobalArgs } from '../common.js';
 import { openWorkspace } from '../workspace.js';
 import { allSucceeded, followJobs, printOutcome, waitOptions } from './jobs.js';
-import { parseSince } from './status.js';
+import { parseSince } from '../../health/status.js';
 import { failedOperations } from '../../health/failed.js';
 import type { CommandModule } from './types.js';
 import { interruptible } from '../interrupt.js';
@@ -32,42 +31,6 @@ interface RetryArgs extends GlobalArgs {
   force: boolean;
   wait: boolean;
   interval: string;
-}
-
-/** The source buckets to retry, from `--rule` values (`RULE` or `SOURCE/RULE`), or all of them. */
-export function retryTargets(config: Config, accountId: string, wanted: string[]): { targets: RetryTarget[]; skipped: string[] } {
-  const matched = new Set<string>();
-  const targets: RetryTarget[] = [];
-  const skipped: string[] = [];
-  for (const rep of config.replications) {
-    const rules = rep.rules.map((r) => r.id);
-    const chosen = wanted.length === 0 ? rules : rules.filter((id) => wanted.some((w) => w === id || w === `${rep.source}/${id}`));
-    for (const id of chosen) for (const w of wanted) if (w === id || w === `${rep.source}/${id}`) matched.add(w);
-    if (chosen.length === 0) continue;
-    const bucket = config.buckets[rep.source]!;
-    if (bucket.account && bucket.account !== accountId) {
-      skipped.push(`${rep.source} is in account ${bucket.account}: start its job with that account's credentials`);
-      continue;
-    }
-    const role = config.roles[rep.role]!;
-    if (role.managed && !rep.rules.some((r) => r.existingObjects === 'replicate')) {
-      throw new UserError(
-        `the role s3repl manages for ${rep.source} (${role.name}) cannot run Batch Replication: s3repl grants it s3:InitiateReplication and trust in batchoperations.s3.amazonaws.com only for rules with existingObjects: replicate`,
-        `set existingObjects: replicate on the rules of ${rep.source} and run s3repl apply (it also backfills objects that existed before the rule), or use a role you manage that has these permissions`,
-      );
-    }
-    // A job can be narrowed to one key prefix: that of the chosen rules, when they share one.
-    const prefixes = new Set(rep.rules.filter((r) => chosen.includes(r.id)).map((r) => r.filter.prefix ?? ''));
-    const [only] = prefixes;
-    const prefix = chosen.length < rules.length && prefixes.size === 1 && only ? only : null;
-    targets.push({ source: rep.source, region: bucket.region, roleArn: replicationRoleArn(config, rep.role, accountId), rules, chosen, prefix });
-  }
-  const unknown = wanted.filter((w) => !matched.has(w));
-  if (unknown.length) {
-    const known = config.replications.flatMap((rep) => rep.rules.map((r) => `${rep.source}/${r.id}`));
-    throw new UserError(`no rule ${unknown.join(', ')} in the configuration`, `rules: ${known.join(', ') || '(none)'}`);
-  }
-  return { targets, skipped };
 }
 
 export const retryFailedCommand: CommandModule = {

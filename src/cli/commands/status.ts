@@ -6,9 +6,8 @@
  * error.
  */
 import type { Argv } from 'yargs';
-import { UserError } from '../../errors.js';
-import { collectStatus } from '../../health/status.js';
-import { renderStatusMarkdown, renderStatusText } from '../../health/render.js';
+import { collectStatus, parseSince } from '../../health/status.js';
+import { renderStatusJson, renderStatusMarkdown, renderStatusText } from '../../render/health.js';
 import type { GlobalArgs } from '../common.js';
 import { openWorkspace } from '../workspace.js';
 import { debugCalls } from './plan.js';
@@ -18,25 +17,6 @@ interface StatusArgs extends GlobalArgs {
   since: string;
   format: 'text' | 'json' | 'markdown';
   strict: boolean;
-}
-
-const UNIT_S: Record<string, number> = { s: 1, m: 60, h: 3600, d: 86400, w: 604800 };
-
-/**
- * The window's start: a duration back from now (`90s`, `30m`, `1h`, `2d`, `1w`)
- * or an ISO 8601 time (`2024-05-01T10:00:00Z`). Rounded down to the minute, as
- * CloudWatch does with recent data.
- */
-export function parseSince(text: string, now: Date): Date {
-  const s = String(text).trim();
-  const m = /^(\d+(?:\.\d+)?)\s*([smhdw])$/.exec(s);
-  let start: number;
-  if (m) start = now.getTime() - Number(m[1]) * UNIT_S[m[2]!]! * 1000;
-  else if (/^\d{4}-\d{2}-\d{2}/.test(s) && !Number.isNaN(Date.parse(s))) start = Date.parse(s);
-  else throw new UserError(`invalid --since "${s}"`, 'give a duration back from now (30m, 1h, 2d, 1w) or an ISO 8601 time (2024-05-01T10:00:00Z)');
-  start = Math.floor(start / 60_000) * 60_000;
-  if (start >= now.getTime()) throw new UserError(`--since ${s} leaves no time to look at`, 'the window must start at least a minute before now');
-  return new Date(start);
 }
 
 export const statusCommand: CommandModule = {
@@ -71,7 +51,7 @@ export const statusCommand: CommandModule = {
       const start = parseSince(argv.since, end);
       const accountId = await ws.aws.accountId();
       const report = await collectStatus({ config: ws.config, configPath: ws.configPath, aws: ws.aws, accountId, start, end, strict: argv.strict });
-      if (argv.format === 'json') o.out(JSON.stringify(report, null, 2));
+      if (argv.format === 'json') o.out(renderStatusJson(report));
       else if (argv.format === 'markdown') o.out(renderStatusMarkdown(report));
       else o.out(renderStatusText(report, o.c));
       debugCalls(ws);

@@ -1,10 +1,42 @@
 /**
- * Renderers for `status` (text, Markdown; JSON is the report itself) and for
- * job lists. Pure: colour comes in as a chalk instance.
+ * Renderers for `status` and `jobs`, in text, Markdown and JSON, with the same
+ * Markdown escaping (values.ts) and JSON key ordering (json.ts orderKeys) as
+ * plans and drift reports. Pure: colour comes in as a chalk instance.
  */
 import type { ChalkInstance } from 'chalk';
-import type { JobSummary } from './jobs.js';
-import type { RuleStatus, StatusReport, Verdict } from './status.js';
+import type { JobSummary } from '../health/jobs.js';
+import type { RuleStatus, StatusReport, Verdict } from '../health/status.js';
+import { orderKeys } from './json.js';
+import { codeSpan, escapeMarkdown } from './values.js';
+
+/** `jobs --format json` is formatVersion 1 (docs/health.md). */
+export const JOBS_FORMAT_VERSION = 1 as const;
+
+const JOB_KEYS = ['jobId', 'region', 'status', 'purpose', 'kind', 'source', 'ruleId', 'created', 'terminated', 'total', 'succeeded', 'failed'] as const;
+
+/** Contract key order of `status --format json` (docs/status-format.md). */
+const STATUS_KEY_ORDER: Record<string, readonly string[]> = {
+  '': ['formatVersion', 'generatedAt', 'config', 'account', 'window', 'strict', 'healthy', 'summary', 'rules'],
+  window: ['start', 'end', 'seconds'],
+  summary: ['healthy', 'lagging', 'failing', 'no-metrics', 'disabled'],
+  'rules[]': ['source', 'destination', 'ruleId', 'region', 'enabled', 'rtc', 'metricsEnabled', 'verdict', 'reasons', 'metrics', 'thresholds', 'alarms', 'lastJob'],
+  'rules[].metrics': ['latencySecondsMax', 'pendingBytesMax', 'pendingOperationsMax', 'pendingOperationsMin', 'failedOperations'],
+  'rules[].thresholds': ['latencySeconds', 'latencyFrom', 'pendingBytes', 'pendingOperations'],
+  'rules[].alarms[]': ['name', 'threshold', 'metric', 'state', 'reason'],
+  'rules[].lastJob': JOB_KEYS,
+};
+
+/** `status --format json`: 2-space indented, a final newline, keys in contract order. */
+export function renderStatusJson(report: StatusReport): string {
+  return `${JSON.stringify(orderKeys(report, STATUS_KEY_ORDER, new Set()), null, 2)}\n`;
+}
+
+/** `jobs --format json`: the same fields for every job, however it was read (a detailed read has more). */
+export function renderJobsJson(jobs: readonly JobSummary[]): string {
+  const summaries = jobs.map((j) => Object.fromEntries(JOB_KEYS.map((k) => [k, j[k]])));
+  const doc = { formatVersion: JOBS_FORMAT_VERSION, jobs: summaries };
+  return `${JSON.stringify(orderKeys(doc, { '': ['formatVersion', 'jobs'], 'jobs[]': JOB_KEYS }, new Set()), null, 2)}\n`;
+}
 
 const LABEL: Record<Verdict, string> = {
   healthy: 'healthy',
@@ -97,7 +129,8 @@ export function renderStatusText(report: StatusReport, c: ChalkInstance): string
   return lines.join('\n');
 }
 
-const md = (s: string) => s.replace(/\|/g, '\\|');
+/** A value in a table cell, escaped as plan and drift Markdown escape theirs. */
+const md = (s: string) => escapeMarkdown(s);
 
 export function renderStatusMarkdown(report: StatusReport): string {
   const lines: string[] = [];
@@ -116,7 +149,7 @@ export function renderStatusMarkdown(report: StatusReport): string {
     const alarms = r.alarms.map((a) => `${md(a.name)}: ${a.state}`).join('<br>') || '—';
     const job = r.lastJob ? `${r.lastJob.status}: ${r.lastJob.succeeded}/${r.lastJob.failed}/${r.lastJob.total ?? '?'}` : '—';
     lines.push(
-      `| \`${md(r.source)}/${md(r.ruleId)}\` | ${md(r.destination)} | ${ICON[r.verdict]} ${LABEL[r.verdict]} | ` +
+      `| ${codeSpan(`${r.source}/${r.ruleId}`)} | ${md(r.destination)} | ${ICON[r.verdict]} ${LABEL[r.verdict]} | ` +
         `${m?.latencySecondsMax != null ? humanSeconds(m.latencySecondsMax) : '—'} | ` +
         `${m?.pendingOperationsMax != null ? `${m.pendingOperationsMax} ops` : '—'}${m?.pendingBytesMax != null ? `, ${humanBytes(m.pendingBytesMax)}` : ''} | ` +
         `${m?.failedOperations ?? '—'} | ${alarms} | ${job} |`,
@@ -125,7 +158,7 @@ export function renderStatusMarkdown(report: StatusReport): string {
   const notes = report.rules.filter((r) => r.reasons.length && r.verdict !== 'healthy');
   if (notes.length) {
     lines.push('');
-    for (const r of notes) lines.push(`- \`${md(r.source)}/${md(r.ruleId)}\`: ${r.reasons.map(md).join('; ')}`);
+    for (const r of notes) lines.push(`- ${codeSpan(`${r.source}/${r.ruleId}`, false)}: ${r.reasons.map((x) => escapeMarkdown(x)).join('; ')}`);
   }
   return lines.join('\n');
 }
