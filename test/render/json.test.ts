@@ -45,7 +45,7 @@ describe('renderPlanJson', () => {
     const shuffled = JSON.parse(JSON.stringify(plan, Object.keys(plan).reverse().concat(...collectKeys(plan)).reverse())) as typeof plan;
     expect(renderPlanJson(shuffled)).toBe(renderPlanJson(plan));
     expect(Object.keys(JSON.parse(renderPlanJson(plan)) as object)).toEqual([
-      'formatVersion', 's3replVersion', 'createdAt', 'mode', 'config', 'account', 'state', 'liveFingerprint', 'summary', 'changes', 'drift', 'iam', 'notices',
+      'formatVersion', 's3replVersion', 'createdAt', 'mode', 'config', 'account', 'state', 'liveFingerprint', 'summary', 'changes', 'drift', 'iam', 'notices', 'cost',
     ]);
     const change = (JSON.parse(renderPlanJson(plan)) as { changes: Array<Record<string, unknown>> }).changes[0] ?? {};
     expect(Object.keys(change)).toEqual(['address', 'kind', 'action', 'id', 'reasons', 'dependsOn', 'changes', 'before', 'after']);

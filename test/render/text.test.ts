@@ -39,7 +39,9 @@ describe('renderPlanText', () => {
     expect(renderPlanText(replacePlan(), { color: plain })).toMatch(/Plan: 4 to add, 2 to change, 4 to destroy\.\n$/);
     expect(renderPlanText(iamBroadeningPlan(), { color: plain })).toMatch(/Plan: 0 to add, 2 to change, 0 to destroy\.\n$/);
     expect(renderPlanText(noopPlan(), { color: plain })).toMatch(/^Notices:\n  ℹ note: replication\.acme-logs: rule audit [^]*\n\nNo changes\. Live infrastructure matches the configuration\.\n$/);
-    expect(renderPlanText(adoptPlan(), { color: plain })).toBe('No changes. Live infrastructure matches the configuration.\n');
+    const adopted = renderPlanText(adoptPlan(), { color: plain });
+    expect(adopted).toMatch(/\n\nNo changes\. Live infrastructure matches the configuration\.\n$/);
+    expect(adopted).not.toMatch(/^ +# /m);
     expect(renderPlanText(hugePlan(), { color: plain })).toMatch(/Plan: 2000 to add, 0 to change, 0 to destroy\.\n$/);
   });
 
@@ -114,7 +116,7 @@ describe('renderPlanText', () => {
 
   it('lists IAM statements one block each on an 80-column terminal, never splitting an action name', () => {
     const text = renderPlanText(createAllPlan(), { color: plain, width: 80 });
-    const section = text.slice(text.indexOf('IAM statement changes'), text.indexOf('Notices:'));
+    const section = text.slice(text.indexOf('IAM statement changes'), text.indexOf('Estimated cost'));
     for (const line of section.split('\n')) expect(visibleLength(line)).toBeLessThanOrEqual(80);
     expect(section).not.toMatch(/^[┌│├└]/m);
     expect(section).toContain('+ role.replication (s3repl-replication)  trust  Allow');
