@@ -14,6 +14,7 @@ import { randomUUID } from 'node:crypto';
 import { UserError } from '../errors.js';
 import { VERSION } from '../version.js';
 import type { Attrs, Json } from '../resources/types.js';
+import { KIND_NAMES } from '../resources/kind-names.js';
 import { STATE_FORMAT_VERSION, type StateDocument, type StateResource } from './types.js';
 
 /** A fresh, empty state: a new lineage, serial 0. */
@@ -90,6 +91,9 @@ export function resourceProblem(address: string, r: unknown): string | undefined
   if (!isPlainObject(r)) return 'is not an object';
   if (r.address !== address) return `has "address" ${JSON.stringify(r.address)}, which differs from its key`;
   if (typeof r.kind !== 'string' || r.kind === '') return 'has no "kind"';
+  if (!(KIND_NAMES as readonly string[]).includes(r.kind)) {
+    return `has unknown kind ${JSON.stringify(r.kind)} (this s3repl knows ${KIND_NAMES.join(', ')})`;
+  }
   if (!isPlainObject(r.id) || !Object.values(r.id).every((v) => typeof v === 'string')) {
     return 'has an "id" that is not an object of strings';
   }

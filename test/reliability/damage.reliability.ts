@@ -28,6 +28,7 @@ const DAMAGED: Array<[string, string, RegExp]> = [
   ['truncated', doc({ 'bucket.rel-logs': GOOD_RESOURCE }).slice(0, 60), /not valid JSON/],
   ['empty', '', /not valid JSON/],
   ['a newer format', doc({}, { formatVersion: 99 }), /formatVersion 99/],
+  ['a resource of an unknown kind', doc({ 'constructor.x': { ...GOOD_RESOURCE, address: 'constructor.x', kind: 'constructor' } }), /unknown kind "constructor"/],
   ['a resource filed under another address', doc({ 'bucket.other': GOOD_RESOURCE }), /differs from its key/],
 ];
 

@@ -78,6 +78,11 @@ describe('parseState refuses what it does not understand', () => {
       'resource "bucket.a" has "address" "bucket.b"',
     ],
     [
+      'a resource of a kind no s3repl has (a prototype property name)',
+      JSON.stringify({ ...doc(), resources: { 'constructor.x': { ...resource('constructor.x'), kind: 'constructor' } } }),
+      'resource "constructor.x" has unknown kind "constructor" (this s3repl knows bucket, versioning',
+    ],
+    [
       'a resource whose id is not strings',
       JSON.stringify({ ...doc(), resources: { 'bucket.a': { ...resource('bucket.a'), id: { n: 1 } } } }),
       '"id"',
