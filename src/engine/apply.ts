@@ -20,8 +20,9 @@ import type { StateSession } from '../state/session.js';
 import type { Plan, ResourceChange } from './types.js';
 import { RetryAbandoned, withRetry, type RetryPolicy } from './retry.js';
 import { runGraph, type GraphStep } from './schedule.js';
+import { NotOwned } from '../resources/ownership.js';
 
-export type StepVerb = 'create' | 'update' | 'delete' | 'record' | 'forget';
+export type StepVerb = 'create' | 'update' | 'adopt' | 'delete' | 'record' | 'forget';
 
 export interface StepEvent {
   /** `log`: a step reports progress (e.g. the id of a Batch Replication job it started). */
@@ -53,6 +54,10 @@ export interface ApplyResult {
   changed: number;
   destroyed: number;
   forgotten: number;
+  /** Resources found in AWS and recorded (action adopt). */
+  adopted: number;
+  /** Deletions not made because what is there is not proven s3repl's (left in AWS, forgotten). */
+  left: Array<{ address: string; message: string }>;
   errors: Array<{ address: string; message: string }>;
   /** Set when the signal aborted the apply. */
   interrupted?: {
@@ -82,7 +87,20 @@ export async function applyPlan(opts: ApplyOptions): Promise<ApplyResult> {
     ...base,
     log: (message) => emit({ type: 'log', address, verb, message }),
   });
-  const result: ApplyResult = { added: 0, changed: 0, destroyed: 0, forgotten: 0, errors: [] };
+  const result: ApplyResult = { added: 0, changed: 0, destroyed: 0, forgotten: 0, adopted: 0, left: [], errors: [] };
+
+  /** Runs a kind's delete; false when it left the resource because it is not proven s3repl's (see NotOwned). */
+  const deleteIfOwned = async (address: string, del: () => Promise<void>): Promise<boolean> => {
+    try {
+      await del();
+      return true;
+    } catch (e) {
+      if (!(e instanceof NotOwned)) throw e;
+      result.left.push({ address, message: e.message });
+      emit({ type: 'log', address, verb: 'delete', message: e.message });
+      return false;
+    }
+  };
 
   // The lineage must be durable before anything in AWS is tagged with it.
   await session.initialize();
@@ -153,13 +171,26 @@ export async function applyPlan(opts: ApplyOptions): Promise<ApplyResult> {
             phase: kind.phase,
             deps: [],
             run: async () => {
-              await kind.delete(ctxFor(c.address, 'delete'), c.address, priorId, c.before ?? {});
-              result.destroyed++;
+              if (await deleteIfOwned(c.address, () => kind.delete(ctxFor(c.address, 'delete'), c.address, priorId, c.before ?? {}))) result.destroyed++;
             },
           });
         }
         break;
       }
+      case 'adopt':
+        // Found in AWS, not proven s3repl's: recorded, and brought to the configuration when it differs.
+        forward.push({
+          address: c.address,
+          verb: 'adopt',
+          phase: kind.phase,
+          deps: c.dependsOn,
+          run: async () => {
+            if (c.changes.length > 0) await kind.update(ctxFor(c.address, 'adopt'), desired, c.before ?? {});
+            record(c);
+            result.adopted++;
+          },
+        });
+        break;
       case 'update':
         forward.push({
           address: c.address,
@@ -180,9 +211,9 @@ export async function applyPlan(opts: ApplyOptions): Promise<ApplyResult> {
           phase: kind.phase,
           deps: [],
           run: async () => {
-            await kind.delete(ctxFor(c.address, 'delete'), c.address, c.id, c.before ?? {});
+            // Deleted, or left in AWS because it is not proven s3repl's: either way no longer managed.
+            if (await deleteIfOwned(c.address, () => kind.delete(ctxFor(c.address, 'delete'), c.address, c.id, c.before ?? {}))) result.destroyed++;
             session.remove(c.address);
-            result.destroyed++;
           },
         });
         break;

@@ -73,7 +73,9 @@ export function makeDriftReport(plan: Plan, state: StateDocument | null): DriftR
   const drifted = new Set(plan.drift.map((d) => d.address));
   const pending: PendingChange[] = [];
   for (const c of plan.changes) {
-    if (c.action === 'no-op') continue;
+    // An adoption that changes nothing is not drift: live already matches the configuration
+    // (apply would only record it). One with changes is pending, as an update would be.
+    if (c.action === 'no-op' || (c.action === 'adopt' && c.changes.length === 0)) continue;
     const config = configChanged(c, state);
     const drift = drifted.has(c.address);
     pending.push({

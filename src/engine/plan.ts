@@ -2,7 +2,10 @@
  * The diff engine: (desired, live, last-applied state) → Plan.
  *
  *   desired & live & state   → update / no-op; drift when live ≠ state
- *   desired & live & !state  → adopt if the kind allows (ownership marks), else an error
+ *   desired & live & !state  → update / no-op when it carries this state's ownership marks
+ *                              (an apply stopped before recording it); else `adopt` if the
+ *                              kind allows it, else an error (a role or alarm not s3repl's)
+ *   a new identity (rename)  → replace, checked like a create when the new name exists
  *   desired & !live          → create (vanished when the state had it)
  *   !desired & state         → delete (forget when gone or never deleted, e.g. buckets)
  *   !desired & !state        → nothing: with no state, no deletions are planned
@@ -81,6 +84,15 @@ export async function makePlan(input: PlanInput): Promise<Plan> {
     // the old one is gone, so that a saved plan re-reads exactly the same things.
     const priorId = prior !== undefined && s ? s.id : undefined;
     if (prior && s) {
+      // The new identity is checked like a create: a resource already there under the
+      // new name must be s3repl's own, or one the kind lets it take over.
+      if (l) {
+        const ok = kindOf(d.kind).adoptable?.(l, state?.lineage ?? lineage) ?? true;
+        if (ok !== true) {
+          ownership.push(`${d.address}: ${ok}`);
+          continue;
+        }
+      }
       // Make the new one, then remove the old.
       changes.push(change(d, 'replace', prior, {
         priorId,
@@ -95,18 +107,31 @@ export async function makePlan(input: PlanInput): Promise<Plan> {
       continue;
     }
     const reasons: string[] = [];
+    let adopt = false;
     if (!s) {
-      const ok = kindOf(d.kind).adoptable?.(l, state?.lineage ?? lineage) ?? true;
+      const kind = kindOf(d.kind);
+      const ok = kind.adoptable?.(l, state?.lineage ?? lineage) ?? true;
       if (ok !== true) {
         ownership.push(`${d.address}: ${ok}`);
         continue;
       }
-      reasons.push('exists already; s3repl will manage it from now on');
+      // Proven s3repl's by the marks it puts on what it creates (a run stopped before
+      // recording it): recorded like any other. Otherwise it is adopted, and the plan says so.
+      if (kind.ownedBy?.(l, state?.lineage ?? lineage)) reasons.push('created by s3repl for this state (its ownership marks say so); recorded now');
+      else {
+        adopt = true;
+        reasons.push('exists in AWS and is not in the state, with no s3repl ownership marks for this state: s3repl will manage it from now on');
+      }
     }
     const diffs = diffAttrs(observable(l, d.attributes), observable(d.attributes, l));
     const k = kindOf(d.kind);
     const forced = diffs.filter((c) => k.requiresReplace?.includes(topLevel(c.path))).map((c) => c.path);
     if (forced.length) {
+      if (adopt) {
+        // Not s3repl's: never deleted to be made again.
+        ownership.push(`${d.address}: ${k.describe(d.id)} exists and is not s3repl's, and ${forced.join(', ')} cannot be changed in place; s3repl will not delete it to create it again`);
+        continue;
+      }
       if (k.neverDelete) {
         throw new UserError(
           `${k.describe(d.id)}: ${forced.join(', ')} cannot be changed once it exists, and s3repl does not replace it (${k.neverDelete})`,
@@ -119,7 +144,7 @@ export async function makePlan(input: PlanInput): Promise<Plan> {
       continue;
     }
     if (diffs.length) reasons.push(...(k.explain?.(l, d.attributes) ?? []));
-    changes.push(change(d, diffs.length ? 'update' : 'no-op', l, { priorId, reasons }));
+    changes.push(change(d, adopt ? 'adopt' : diffs.length ? 'update' : 'no-op', l, { priorId, reasons }));
   }
   if (ownership.length) {
     throw new UserError(`s3repl will not take over resources it does not manage:\n  ${ownership.join('\n  ')}`);
@@ -238,7 +263,7 @@ function topLevel(path: string): string {
 }
 
 function summarize(changes: ResourceChange[]): PlanSummary {
-  const s: PlanSummary = { add: 0, change: 0, destroy: 0, forget: 0, noop: 0 };
+  const s: PlanSummary = { add: 0, change: 0, destroy: 0, forget: 0, adopt: 0, noop: 0 };
   for (const c of changes) {
     if (c.action === 'create') s.add++;
     else if (c.action === 'update') s.change++;
@@ -247,6 +272,7 @@ function summarize(changes: ResourceChange[]): PlanSummary {
       s.destroy++;
     } else if (c.action === 'delete') s.destroy++;
     else if (c.action === 'forget') s.forget++;
+    else if (c.action === 'adopt') s.adopt++;
     else s.noop++;
   }
   return s;

@@ -10,7 +10,12 @@ export type { Notice } from '../resources/types.js';
 
 export const PLAN_FORMAT_VERSION = 1 as const;
 
-export type Action = 'create' | 'update' | 'replace' | 'delete' | 'forget' | 'no-op';
+/**
+ * `adopt`: the resource exists in AWS, is not in the state, and carries no
+ * ownership marks of this state: apply records it (and updates it when
+ * `changes` is not empty), and s3repl manages it from then on.
+ */
+export type Action = 'create' | 'update' | 'replace' | 'adopt' | 'delete' | 'forget' | 'no-op';
 
 /**
  * Why a resource is replaced, as data (Terraform's ActionReason, CDK's ResourceImpact):
@@ -82,6 +87,8 @@ export interface PlanSummary {
   change: number;
   destroy: number;
   forget: number;
+  /** Resources found in AWS that s3repl will manage from now on (action `adopt`). */
+  adopt: number;
   noop: number;
 }
 
@@ -107,5 +114,6 @@ export interface Plan {
 
 export function hasChanges(plan: Plan): boolean {
   const s = plan.summary;
-  return s.add + s.change + s.destroy + s.forget > 0;
+  // A saved plan from before `adopt` existed has no count: none.
+  return s.add + s.change + s.destroy + s.forget + (s.adopt ?? 0) > 0;
 }

@@ -22,6 +22,7 @@ const ACTION_SYMBOL: Record<PendingChange['action'], string> = {
   create: '+',
   update: '~',
   replace: '-/+',
+  adopt: '*',
   delete: '-',
   forget: '!',
 };
@@ -35,7 +36,7 @@ const CAUSE_NOTE: Record<PendingCause, string> = {
 /** Attribute paths a pending change touches, as listed (none for a whole-resource create, delete or forget). */
 const MAX_PATHS = 6;
 function changedPaths(p: PendingChange): string[] {
-  if (p.action !== 'update' && p.action !== 'replace') return [];
+  if (p.action !== 'update' && p.action !== 'replace' && p.action !== 'adopt') return [];
   return p.changes.map((ch) => ch.path);
 }
 
@@ -146,6 +147,7 @@ const ACTION_LABEL: Record<Exclude<Action, 'no-op'>, string> = {
   create: '➕ create',
   update: '🔄 update',
   replace: '♻️ replace',
+  adopt: '🤝 adopt',
   delete: '➖ delete',
   forget: '✋ forget',
 };

@@ -28,7 +28,7 @@ const KEY_ORDER: Record<string, readonly string[]> = {
   ],
   config: ['path', 'sha256'],
   state: ['lineage', 'serial'],
-  summary: ['add', 'change', 'destroy', 'forget', 'noop'],
+  summary: ['add', 'change', 'destroy', 'forget', 'adopt', 'noop'],
   'changes[]': ['address', 'kind', 'action', 'actionReason', 'id', 'priorId', 'reasons', 'replacePaths', 'dependsOn', 'changes', 'before', 'after'],
   'changes[].changes[]': ['path', 'kind', 'before', 'after'],
   'drift[]': ['address', 'kind', 'status', 'changes'],

@@ -29,6 +29,7 @@ const ACTION_LABEL: Record<Action, string> = {
   create: '➕ create',
   update: '🔄 update',
   replace: '♻️ replace',
+  adopt: '🤝 adopt',
   delete: '➖ delete',
   forget: '✋ forget',
   'no-op': 'no change',
@@ -259,6 +260,7 @@ function summaryTable(plan: Plan): string {
     `| 🔄 to change | ${s.change} |`,
     `| ➖ to destroy | ${s.destroy} |`,
     `| ✋ to forget | ${s.forget} |`,
+    ...(s.adopt ? [`| 🤝 to adopt | ${s.adopt} |`] : []),
     `| ✔️ unchanged | ${s.noop} |`,
   ].join('\n');
 }
@@ -271,12 +273,13 @@ const ACTION_NOTE: Record<Action, string> = {
   replace: '',
   delete: '_destroyed_',
   forget: '_left in AWS_',
+  adopt: '_found in AWS_',
   'no-op': '',
 };
 
 function resourceRow(rc: ResourceChange): string {
   let attrs = ACTION_NOTE[rc.action];
-  if (rc.action === 'update' || rc.action === 'replace') {
+  if (rc.action === 'update' || rc.action === 'replace' || (rc.action === 'adopt' && rc.changes.length > 0)) {
     const paths = rc.changes.map((ch) => codeSpan(ch.path));
     attrs = paths.slice(0, MAX_LISTED_PATHS).join(', ');
     if (paths.length > MAX_LISTED_PATHS) attrs += ` and ${paths.length - MAX_LISTED_PATHS} more`;

@@ -29,7 +29,8 @@ export function renderSummaryLine(plan: Plan): string {
   if (!hasChanges(plan)) return 'No changes. Live infrastructure matches the configuration.';
   const s = plan.summary;
   const forget = s.forget > 0 ? `, ${s.forget} to forget` : '';
-  return `Plan: ${s.add} to add, ${s.change} to change, ${s.destroy} to destroy${forget}.`;
+  const adopt = s.adopt > 0 ? `, ${s.adopt} to adopt` : '';
+  return `Plan: ${s.add} to add, ${s.change} to change, ${s.destroy} to destroy${forget}${adopt}.`;
 }
 
 export function renderPlanText(plan: Plan, opts: TextOptions): string {
@@ -112,6 +113,8 @@ function symbolFor(action: Action, c: ChalkInstance): string {
       return `${c.red('-')}/${c.green('+')}`;
     case 'delete':
       return `  ${c.red('-')}`;
+    case 'adopt':
+      return `  ${c.cyan('*')}`;
     case 'forget':
       return `  ${c.dim('!')}`;
     case 'no-op':

@@ -422,6 +422,7 @@ export function resourceChangeLines(rc: ResourceChange, tree: TreeOptions, style
     case 'delete':
       return rc.before ? objectBody(rc.before, '-', 0, tree) : [];
     case 'update':
+    case 'adopt':
       return rc.changes.flatMap((ch) => changeLines(ch, 0, { ...tree, style }));
     case 'replace': {
       // Like Terraform, mark the attributes that force the replacement.
@@ -445,6 +446,7 @@ export const ACTION_PHRASE: Record<Action, string> = {
   create: 'will be created',
   update: 'will be updated in-place',
   replace: 'must be replaced',
+  adopt: 'will be adopted (it exists in AWS; s3repl manages it from now on)',
   delete: 'will be destroyed',
   forget: 'will be forgotten (left in AWS, no longer managed)',
   'no-op': 'is up to date',

@@ -157,6 +157,14 @@ export interface ResourceKind {
    * string is an error explaining how to adopt it.
    */
   adoptable?(live: Attrs, lineage: string | null): true | string;
+  /**
+   * Whether a live resource carries s3repl's ownership marks for this state
+   * (tags naming its lineage, or the kind's own mark): one found without a state
+   * record was made by an apply of this state that stopped before recording it,
+   * and is recorded without being shown as an adoption. Kinds without marks
+   * never prove it: what they find is planned as `adopt`.
+   */
+  ownedBy?(live: Attrs, lineage: string | null): boolean;
   /** Why an update is needed, when its attribute changes alone do not say (a schema upgrade). Shown in the plan. */
   explain?(live: Attrs, desired: Attrs): string[];
   /**

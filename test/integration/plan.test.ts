@@ -71,7 +71,7 @@ describe('plan against an empty account', () => {
     expect(json.code).toBe(0);
     const plan = JSON.parse(json.stdout);
     expect(plan.formatVersion).toBe(1);
-    expect(plan.summary).toEqual({ add: 9, change: 0, destroy: 0, forget: 0, noop: 0 });
+    expect(plan.summary).toEqual({ add: 9, change: 0, destroy: 0, forget: 0, adopt: 0, noop: 0 });
     expect(plan.iam.broadened).toBe(true);
     const schema = JSON.parse(readFileSync(path.join(ROOT, 'schema/plan.schema.json'), 'utf8'));
     const ajv = schema.$schema?.includes('2020-12') ? new Ajv2020({ strict: false }) : new Ajv({ strict: false });
@@ -143,15 +143,35 @@ replications:
     generatedId = got.ReplicationConfiguration!.Rules![0]!.ID!;
   });
 
-  it('shows no changes and exits 0 (generated id, Filter {}, omitted storage class)', async () => {
+  it('a matching setup is shown as adopted, with no attribute changes (generated id, Filter {}, omitted storage class); apply records it without changing AWS', async () => {
     expect(generatedId.length).toBeGreaterThan(0);
     const cwd = workdir(config(generatedId));
     const r = await runCli(['plan', '--detailed-exitcode'], { cwd, endpoint: emu.url });
-    expect(r.stdout).toContain('No changes');
-    expect(r.code).toBe(0);
+    expect(r.code).toBe(2);
+    expect(r.stdout).toContain(`# replication.${src} will be adopted (it exists in AWS; s3repl manages it from now on)`);
+    expect(r.stdout).toContain(`# versioning.${src} will be adopted`);
+    expect(r.stdout).toContain('Plan: 0 to add, 0 to change, 0 to destroy, 3 to adopt.');
+
+    const json = JSON.parse((await runCli(['plan', '--format', 'json'], { cwd, endpoint: emu.url })).stdout);
+    expect(json.summary).toEqual({ add: 0, change: 0, destroy: 0, forget: 0, adopt: 3, noop: 0 });
+    const rep = json.changes.find((c: { address: string }) => c.address === `replication.${src}`);
+    expect(rep.action).toBe('adopt');
+    expect(rep.changes).toEqual([]);
+    const md = await runCli(['plan', '--format', 'markdown'], { cwd, endpoint: emu.url });
+    expect(md.stdout).toContain('🤝 adopt');
+    expect(md.stdout).toContain('will be adopted');
+
+    const before = emu.calls()['s3:PutBucketReplication'] ?? 0;
+    const applied = await runCli(['apply', '--auto-approve'], { cwd, endpoint: emu.url });
+    expect(applied.code, applied.stderr).toBe(0);
+    expect(applied.stderr).toContain('3 adopted');
+    expect(emu.calls()['s3:PutBucketReplication'] ?? 0).toBe(before);
+    const again = await runCli(['plan', '--detailed-exitcode'], { cwd, endpoint: emu.url });
+    expect(again.stdout).toContain('No changes');
+    expect(again.code).toBe(0);
   });
 
-  it('shows an attribute edited in the console as exactly that update', async () => {
+  it('shows an attribute edited in the console as exactly that change, on the adoption', async () => {
     const east = clients(emu.url, 'us-east-1');
     const got = await east.s3.send(new GetBucketReplicationCommand({ Bucket: src }));
     const rules = got.ReplicationConfiguration!.Rules!;
@@ -161,10 +181,11 @@ replications:
     const r = await runCli(['plan', '--detailed-exitcode', '--format', 'json'], { cwd, endpoint: emu.url });
     expect(r.code).toBe(2);
     const plan = JSON.parse(r.stdout);
-    const changed = plan.changes.filter((c: { action: string }) => c.action !== 'no-op');
+    // Not in any state yet: adopted, with the difference shown.
+    const changed = plan.changes.filter((c: { changes: unknown[] }) => c.changes.length > 0);
     expect(changed).toHaveLength(1);
     expect(changed[0].address).toBe(`replication.${src}`);
-    expect(changed[0].action).toBe('update');
+    expect(changed[0].action).toBe('adopt');
     expect(changed[0].changes).toEqual([
       { path: formatPath(['rules', generatedId, 'destination', 'storageClass']), kind: 'changed', before: 'GLACIER', after: null },
     ]);

@@ -33,6 +33,7 @@ export function summarize(changes: readonly ResourceChange[]): PlanSummary {
     change: count('update'),
     destroy: count('delete') + count('replace'),
     forget: count('forget'),
+    adopt: count('adopt'),
     noop: count('no-op'),
   };
 }

@@ -32,6 +32,7 @@ interface ApplyArgs extends GlobalArgs {
 const VERBS: Record<StepEvent['verb'], [string, string]> = {
   create: ['Creating...', 'Creation complete'],
   update: ['Modifying...', 'Modifications complete'],
+  adopt: ['Adopting...', 'Adopted'],
   delete: ['Destroying...', 'Destruction complete'],
   record: ['Recording...', 'Recorded'],
   forget: ['Forgetting...', 'Forgotten'],
@@ -157,11 +158,17 @@ async function execute(ws: Workspace, argv: ApplyArgs, mode: 'apply' | 'destroy'
         return 1;
       }
       const forgotten = result.forgotten ? `, ${result.forgotten} forgotten` : '';
+      const adopted = result.adopted ? `, ${result.adopted} adopted` : '';
+      const left = result.left.length ? `, ${result.left.length} left in AWS` : '';
       o.err(
         o.c.green(
-          `\n${Mode} complete! Resources: ${result.added} added, ${result.changed} changed, ${result.destroyed} destroyed${forgotten}.`,
+          `\n${Mode} complete! Resources: ${result.added} added, ${result.changed} changed, ${result.destroyed} destroyed${forgotten}${adopted}${left}.`,
         ),
       );
+      if (result.left.length) {
+        o.err(o.c.yellow('Not deleted, because they are not proven to be s3repl\'s (they are no longer managed):'));
+        for (const l of result.left) o.err(`  ${l.address}: ${l.message}`);
+      }
       return 0;
     } finally {
       await session.close();

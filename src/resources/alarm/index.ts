@@ -8,6 +8,7 @@ import type { AwsClients } from '../../aws/clients.js';
 import type { ApplyContext, Attrs, DesiredResource, Json, ResourceKind } from '../types.js';
 import { chunks, sortedRecord, tagsToList } from '../util.js';
 import { ALARM_DESCRIPTION_PREFIX, expandAlarms } from './expand.js';
+import { NotOwned } from '../ownership.js';
 
 export { ALARM_DESCRIPTION_PREFIX, alarmAddress } from './expand.js';
 
@@ -70,13 +71,21 @@ export const alarm: ResourceKind = {
     }
     return out;
   },
+  // An alarm s3repl writes says so in its description (CloudWatch alarms carry no tags here).
+  ownedBy: (live) => typeof live.description === 'string' && live.description.startsWith(ALARM_DESCRIPTION_PREFIX),
   adoptable(live) {
-    if (typeof live.description === 'string' && live.description.startsWith(ALARM_DESCRIPTION_PREFIX)) return true;
+    if (alarm.ownedBy!(live, null)) return true;
     return `CloudWatch alarm ${String(live.name)} already exists and was not created by s3repl; rename it, delete it, or change alarms.namePrefix`;
   },
   create: put,
   update: put,
   async delete(ctx: ApplyContext, _address, id) {
+    // Right before deleting: still an alarm s3repl wrote (not one made again by hand under the name)?
+    const [now] = await describeMetricAlarms(ctx.aws, id.region!, [id.alarmName!]);
+    if (!now) return;
+    if (!alarm.ownedBy!(fromAws(now), ctx.lineage)) {
+      throw new NotOwned(`CloudWatch alarm ${id.alarmName} (${id.region})`, 'its description is not one s3repl writes, so it was made or changed by hand; delete it yourself if it is not needed');
+    }
     // Deleting a missing alarm is not an error in CloudWatch.
     await ctx.aws.cloudwatch(id.region!).send(new DeleteAlarmsCommand({ AlarmNames: [id.alarmName!] }));
   },

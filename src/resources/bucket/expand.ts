@@ -40,7 +40,9 @@ export function expandBuckets({ config, accountId }: ExpandContext): DesiredReso
       address: bucketAddress(b.name),
       kind: 'bucket',
       id: { bucket: b.name, region: b.region },
-      attributes: { region: b.region, objectLock: b.objectLock },
+      // What create sets up beside the bucket itself: compared with what is there, so a
+      // bucket left half-made (a run stopped after CreateBucket) is completed by the next apply.
+      attributes: { region: b.region, objectLock: b.objectLock, encrypted: true, publicAccessBlocked: true, tagged: true },
       dependsOn: [],
     });
   }

@@ -1,10 +1,15 @@
 /**
  * A bucket s3repl creates (`create: true`): versioned (through the versioning
- * resource), SSE-S3 default encryption, all public access blocked, tagged.
- * Existence and region are what is tracked; s3repl never deletes a bucket.
+ * resource), SSE-S3 default encryption, all public access blocked, tagged
+ * (with the state's lineage, so a run stopped half-way recognises it). Those
+ * three are read back and compared, so a bucket left half-made is completed;
+ * s3repl never deletes a bucket.
  */
 import {
   CreateBucketCommand,
+  GetBucketEncryptionCommand,
+  GetBucketTaggingCommand,
+  GetPublicAccessBlockCommand,
   HeadBucketCommand,
   PutBucketEncryptionCommand,
   PutBucketTaggingCommand,
@@ -13,8 +18,11 @@ import {
 } from '@aws-sdk/client-s3';
 import { UserError } from '../../errors.js';
 import { bucketRegionFromError, describeAwsError, httpStatus, isAwsError } from '../../aws/errors.js';
-import type { ResourceKind } from '../types.js';
-import { readEach, sortedRecord, tagsToList } from '../util.js';
+import type { AwsClients } from '../../aws/clients.js';
+import type { ApplyContext, ResourceKind } from '../types.js';
+import { readEach, sortedRecord, tagsFromList, tagsToList } from '../util.js';
+import { taggedForLineage } from '../ownership.js';
+import { LINEAGE_TAG, MANAGED_BY_TAG } from '../role/expand.js';
 import { expandBuckets } from './expand.js';
 
 /** A bucket that is not in the region the configuration says. */
@@ -40,27 +48,40 @@ export class BucketRegionError extends UserError {
 export const bucket: ResourceKind = {
   kind: 'bucket',
   phase: 0,
-  doc: { address: '`bucket.NAME`', resource: 'a bucket with `create: true`', notes: 'created versioned, SSE-S3 encrypted, public access blocked, tagged; **never deleted**' },
+  doc: { address: '`bucket.NAME`', resource: 'a bucket with `create: true`', notes: 'created versioned, SSE-S3 encrypted, public access blocked, tagged (a half-made one is completed); **never deleted**' },
   neverDelete: 's3repl never deletes a bucket; it stays as it is',
   describe: (id) => `bucket s3://${id.bucket} (${id.region})`,
   expand: expandBuckets,
   // Object Lock is chosen at creation and HeadBucket does not report it: a live
   // read leaves it out, and the diff only compares attributes a read observed.
+  // `tags` (all of them, as read) is shown, never compared: `tagged` is.
   normalize: (a) => ({
     region: a.region ?? null,
     ...(a.objectLock !== undefined ? { objectLock: a.objectLock } : {}),
+    ...(a.encrypted !== undefined ? { encrypted: a.encrypted } : {}),
+    ...(a.publicAccessBlocked !== undefined ? { publicAccessBlocked: a.publicAccessBlocked } : {}),
+    ...(a.tagged !== undefined ? { tagged: a.tagged } : {}),
+    ...(a.tags !== undefined ? { tags: sortedRecord(a.tags as Record<string, string>) } : {}),
   }),
   readMany(ctx, items) {
     return readEach(items, async (id) => {
+      const s3 = ctx.aws.s3(id.region!);
       try {
-        await ctx.aws.s3(id.region!).send(new HeadBucketCommand({ Bucket: id.bucket }));
-        return { region: id.region! };
+        await s3.send(new HeadBucketCommand({ Bucket: id.bucket }));
       } catch (e) {
         if (isAwsError(e, 'NotFound', 'NoSuchBucket') || httpStatus(e) === 404) return null;
         else throw BucketRegionError.wrap(e, id.bucket!, id.region!);
       }
+      const [encrypted, publicAccessBlocked, tags] = await Promise.all([
+        readEncrypted(ctx.aws, id.bucket!, id.region!),
+        readPublicAccessBlocked(ctx.aws, id.bucket!, id.region!),
+        readBucketTags(ctx.aws, id.bucket!, id.region!),
+      ]);
+      return { region: id.region!, encrypted, publicAccessBlocked, tagged: tags[MANAGED_BY_TAG] === 's3repl', tags };
     });
   },
+  // A bucket made by this state carries its lineage in its tags.
+  ownedBy: (live, lineage) => taggedForLineage(live.tags as Record<string, string> | undefined, lineage, MANAGED_BY_TAG, LINEAGE_TAG),
   async create(ctx, r) {
     const { bucket: name, region } = r.id as { bucket: string; region: string };
     const s3 = ctx.aws.s3(region);
@@ -83,32 +104,76 @@ export const bucket: ResourceKind = {
         throw e;
       }
     }
-    await s3.send(
-      new PutPublicAccessBlockCommand({
-        Bucket: name,
-        PublicAccessBlockConfiguration: {
-          BlockPublicAcls: true,
-          IgnorePublicAcls: true,
-          BlockPublicPolicy: true,
-          RestrictPublicBuckets: true,
-        },
-      }),
-    );
-    await s3.send(
-      new PutBucketEncryptionCommand({
-        Bucket: name,
-        ServerSideEncryptionConfiguration: {
-          Rules: [{ ApplyServerSideEncryptionByDefault: { SSEAlgorithm: 'AES256' }, BucketKeyEnabled: false }],
-        },
-      }),
-    );
-    const tags = sortedRecord({ ...ctx.tags, 'managed-by': 's3repl' });
-    await s3.send(new PutBucketTaggingCommand({ Bucket: name, Tagging: { TagSet: tagsToList(tags) } }));
+    await blockPublicAccess(ctx, name, region);
+    await encrypt(ctx, name, region);
+    await tag(ctx, name, region, {});
   },
-  async update() {
-    // Nothing to update: region and Object Lock are fixed at creation.
+  async update(ctx, r, live) {
+    // Region and Object Lock are fixed at creation; what create sets up after
+    // CreateBucket is completed when missing (a run stopped half-way, or removed by hand).
+    const { bucket: name, region } = r.id as { bucket: string; region: string };
+    if (live.publicAccessBlocked === false) await blockPublicAccess(ctx, name, region);
+    if (live.encrypted === false) await encrypt(ctx, name, region);
+    if (live.tagged === false) await tag(ctx, name, region, (live.tags ?? {}) as Record<string, string>);
   },
   async delete() {
     // Never deleted by s3repl.
   },
 };
+
+async function blockPublicAccess(ctx: ApplyContext, name: string, region: string): Promise<void> {
+  await ctx.aws.s3(region).send(
+    new PutPublicAccessBlockCommand({
+      Bucket: name,
+      PublicAccessBlockConfiguration: { BlockPublicAcls: true, IgnorePublicAcls: true, BlockPublicPolicy: true, RestrictPublicBuckets: true },
+    }),
+  );
+}
+
+async function encrypt(ctx: ApplyContext, name: string, region: string): Promise<void> {
+  await ctx.aws.s3(region).send(
+    new PutBucketEncryptionCommand({
+      Bucket: name,
+      ServerSideEncryptionConfiguration: { Rules: [{ ApplyServerSideEncryptionByDefault: { SSEAlgorithm: 'AES256' }, BucketKeyEnabled: false }] },
+    }),
+  );
+}
+
+/** Puts s3repl's tags (defaults.tags, managed-by, the lineage), keeping the other tags the bucket has. */
+async function tag(ctx: ApplyContext, name: string, region: string, existing: Record<string, string>): Promise<void> {
+  const tags = sortedRecord({ ...existing, ...ctx.tags, [MANAGED_BY_TAG]: 's3repl', [LINEAGE_TAG]: ctx.lineage });
+  await ctx.aws.s3(region).send(new PutBucketTaggingCommand({ Bucket: name, Tagging: { TagSet: tagsToList(tags) } }));
+}
+
+/** Whether the bucket has default encryption (every bucket made since January 2023 has SSE-S3). */
+async function readEncrypted(aws: AwsClients, name: string, region: string): Promise<boolean> {
+  try {
+    const r = await aws.s3(region).send(new GetBucketEncryptionCommand({ Bucket: name }));
+    return (r.ServerSideEncryptionConfiguration?.Rules ?? []).some((rule) => rule.ApplyServerSideEncryptionByDefault?.SSEAlgorithm);
+  } catch (e) {
+    if (isAwsError(e, 'ServerSideEncryptionConfigurationNotFoundError')) return false;
+    throw e;
+  }
+}
+
+/** Whether all four Block Public Access settings are on. */
+async function readPublicAccessBlocked(aws: AwsClients, name: string, region: string): Promise<boolean> {
+  try {
+    const r = await aws.s3(region).send(new GetPublicAccessBlockCommand({ Bucket: name }));
+    const c = r.PublicAccessBlockConfiguration;
+    return Boolean(c?.BlockPublicAcls && c.IgnorePublicAcls && c.BlockPublicPolicy && c.RestrictPublicBuckets);
+  } catch (e) {
+    if (isAwsError(e, 'NoSuchPublicAccessBlockConfiguration')) return false;
+    throw e;
+  }
+}
+
+async function readBucketTags(aws: AwsClients, name: string, region: string): Promise<Record<string, string>> {
+  try {
+    const r = await aws.s3(region).send(new GetBucketTaggingCommand({ Bucket: name }));
+    return tagsFromList(r.TagSet);
+  } catch (e) {
+    if (isAwsError(e, 'NoSuchTagSet')) return {};
+    throw e;
+  }
+}

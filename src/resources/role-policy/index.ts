@@ -1,12 +1,13 @@
 /** The inline policy s3repl generates for a managed role (least privilege, from the rules that use it). */
 import { DeleteRolePolicyCommand, PutRolePolicyCommand } from '@aws-sdk/client-iam';
 import { isAwsError } from '../../aws/errors.js';
-import { readEach } from '../util.js';
+import { readEach, tagsFromList } from '../util.js';
 import type { ApplyContext, DesiredResource, Json, ResourceKind } from '../types.js';
 import { normalizePolicy } from '../policy-doc.js';
 import { expandRolePolicies } from './expand.js';
 import { roleAddress } from '../role/expand.js';
-import { readInlinePolicy } from '../role/index.js';
+import { LINEAGE_TAG, MANAGED_BY_TAG, readInlinePolicy, readRoleDocument } from '../role/index.js';
+import { NotOwned, taggedForLineage } from '../ownership.js';
 import type { PolicyDocument } from '../policy-doc.js';
 
 export { POLICY_NAME, INLINE_POLICY_LIMIT, rolePolicyAddress } from './expand.js';
@@ -43,6 +44,12 @@ export const rolePolicy: ResourceKind = {
   create: put,
   update: put,
   async delete(ctx: ApplyContext, _address, id) {
+    // The policy is s3repl's when its role is: a role made again by hand keeps its policies.
+    const owner = await readRoleDocument(ctx.aws, id.roleName!);
+    if (!owner) return;
+    if (!taggedForLineage(tagsFromList(owner.Tags), ctx.lineage, MANAGED_BY_TAG, LINEAGE_TAG)) {
+      throw new NotOwned(`inline policy ${id.policyName} of IAM role ${id.roleName}`, 'its role has no s3repl ownership tags for this state, so the role and its policies are not proven s3repl\'s');
+    }
     try {
       await ctx.aws.iam().send(new DeleteRolePolicyCommand({ RoleName: id.roleName, PolicyName: id.policyName }));
     } catch (e) {

@@ -24,6 +24,7 @@ import { decodePolicy, normalizePolicy } from '../policy-doc.js';
 import { readEach, sortedRecord, tagsFromList, tagsToList } from '../util.js';
 
 import { expandRoles, LINEAGE_TAG, MANAGED_BY_TAG } from './expand.js';
+import { NotOwned, taggedForLineage } from '../ownership.js';
 import type { PolicyDocument } from '../policy-doc.js';
 
 export { LINEAGE_TAG, MANAGED_BY_TAG, roleAddress, roleArnFor } from './expand.js';
@@ -65,9 +66,10 @@ export const role: ResourceKind = {
   },
   // import adopts a role only with --adopt-role, and then reports the changes itself.
   importCheck: ({ live, known }) => (live && known ? { verdict: 'record' } : { verdict: 'unexpected' }),
+  ownedBy: (live, lineage) => taggedForLineage(live.tags as Record<string, string> | undefined, lineage, MANAGED_BY_TAG, LINEAGE_TAG),
   adoptable(live, lineage) {
     const tags = (live.tags ?? {}) as Record<string, string>;
-    if (tags[MANAGED_BY_TAG] === 's3repl' && lineage !== null && tags[LINEAGE_TAG] === lineage) return true;
+    if (role.ownedBy!(live, lineage)) return true;
     const whose =
       tags[MANAGED_BY_TAG] === 's3repl'
         ? `it is managed by another s3repl state (lineage ${tags[LINEAGE_TAG] ?? 'unknown'})`
@@ -119,6 +121,12 @@ export const role: ResourceKind = {
   },
   async delete(ctx: ApplyContext, _address, id) {
     const iam = ctx.aws.iam();
+    // Right before deleting: still the role s3repl made (not one made again by hand under the name)?
+    const now = await readRoleDocument(ctx.aws, id.roleName!);
+    if (!now) return;
+    if (!taggedForLineage(tagsFromList(now.Tags), ctx.lineage, MANAGED_BY_TAG, LINEAGE_TAG)) {
+      throw new NotOwned(`IAM role ${id.roleName}`, `it has no s3repl ownership tags for this state (${MANAGED_BY_TAG}=s3repl, ${LINEAGE_TAG}=${ctx.lineage}), so it was not made by s3repl or was made again by hand; delete it yourself if it is not needed`);
+    }
     try {
       // Inline policies s3repl did not write would block the delete (DeleteConflict):
       // they belong to this role only, so they go with it.
