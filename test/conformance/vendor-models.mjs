@@ -21,7 +21,7 @@ export const OPERATIONS = {
     ops: [
       'CreateBucket', 'HeadBucket', 'GetBucketLocation', 'GetBucketVersioning', 'PutBucketVersioning', 'GetBucketReplication',
       'PutBucketReplication', 'DeleteBucketReplication', 'PutBucketEncryption', 'GetBucketEncryption', 'PutPublicAccessBlock',
-      'PutBucketTagging', 'GetObjectLockConfiguration', 'PutObject', 'GetObject', 'HeadObject', 'DeleteObject',
+      'PutBucketTagging', 'GetBucketTagging', 'GetPublicAccessBlock', 'GetObjectLockConfiguration', 'PutObject', 'GetObject', 'HeadObject', 'DeleteObject',
     ],
   },
   's3-control': { path: 's3-control/service/2018-08-20/s3-control-2018-08-20.json', ops: ['CreateJob', 'DescribeJob', 'ListJobs', 'UpdateJobStatus'] },
