@@ -120,7 +120,7 @@ export async function makePlan(input: PlanInput): Promise<Plan> {
       if (kind.ownedBy?.(l, state?.lineage ?? lineage)) reasons.push('created by s3repl for this state (its ownership marks say so); recorded now');
       else {
         adopt = true;
-        reasons.push('exists in AWS and is not in the state, with no s3repl ownership marks for this state: s3repl will manage it from now on');
+        reasons.push('it exists in AWS, is not in the state and carries no s3repl ownership marks for this state');
       }
     }
     const diffs = diffAttrs(observable(l, d.attributes), observable(d.attributes, l));

@@ -446,7 +446,7 @@ export const ACTION_PHRASE: Record<Action, string> = {
   create: 'will be created',
   update: 'will be updated in-place',
   replace: 'must be replaced',
-  adopt: 'will be adopted (it exists in AWS; s3repl manages it from now on)',
+  adopt: 'will be adopted (s3repl manages it from now on)',
   delete: 'will be destroyed',
   forget: 'will be forgotten (left in AWS, no longer managed)',
   'no-op': 'is up to date',

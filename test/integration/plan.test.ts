@@ -148,7 +148,7 @@ replications:
     const cwd = workdir(config(generatedId));
     const r = await runCli(['plan', '--detailed-exitcode'], { cwd, endpoint: emu.url });
     expect(r.code).toBe(2);
-    expect(r.stdout).toContain(`# replication.${src} will be adopted (it exists in AWS; s3repl manages it from now on)`);
+    expect(r.stdout).toContain(`# replication.${src} will be adopted (s3repl manages it from now on)`);
     expect(r.stdout).toContain(`# versioning.${src} will be adopted`);
     expect(r.stdout).toContain('Plan: 0 to add, 0 to change, 0 to destroy, 3 to adopt.');
 

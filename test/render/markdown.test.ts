@@ -42,7 +42,7 @@ describe('renderPlanMarkdown', () => {
   });
 
   it('titles the comment with the summary and a badge when IAM broadens', () => {
-    expect(renderPlanMarkdown(createAllPlan()).split('\n')[0]).toBe('## s3repl plan: 13 to add, 1 to change, 0 to destroy ⚠️ IAM permissions broadened');
+    expect(renderPlanMarkdown(createAllPlan()).split('\n')[0]).toBe('## s3repl plan: 13 to add, 0 to change, 0 to destroy, 1 to adopt ⚠️ IAM permissions broadened');
     expect(renderPlanMarkdown(updateRulePlan()).split('\n')[0]).toBe('## s3repl plan: 0 to add, 2 to change, 0 to destroy');
     expect(renderPlanMarkdown(replacePlan()).split('\n')[0]).toBe('## s3repl plan: 4 to add, 2 to change, 4 to destroy');
     expect(renderPlanMarkdown(noopPlan()).split('\n')[0]).toBe('## s3repl plan: no changes');

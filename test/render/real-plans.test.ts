@@ -196,15 +196,15 @@ describe('real plans for the renderer tests', () => {
   it('hold every kind and every action, replace for each of its reasons, and an adoption', () => {
     const changes = Object.keys(REAL_PLANS).flatMap((n) => (JSON.parse(made[n]!) as Plan).changes);
     expect(new Set(changes.map((c) => c.kind))).toEqual(new Set(allKinds().map((k) => k.kind)));
-    expect(new Set(changes.map((c) => c.action))).toEqual(new Set(['create', 'update', 'replace', 'delete', 'forget', 'no-op']));
+    expect(new Set(changes.map((c) => c.action))).toEqual(new Set(['create', 'update', 'replace', 'adopt', 'delete', 'forget', 'no-op']));
     expect(new Set(changes.map((c) => c.actionReason).filter(Boolean))).toEqual(
       new Set(['replace-because-id-changed', 'replace-because-cannot-update', 'replace-because-dependency-replaced']),
     );
     const adopted = (JSON.parse(made.adopt!) as Plan).changes;
     expect(adopted.map((c) => [c.address, c.action, c.reasons])).toEqual([
-      ['versioning.hand-dst', 'no-op', ['exists already; s3repl will manage it from now on']],
-      ['versioning.hand-src', 'no-op', ['exists already; s3repl will manage it from now on']],
-      ['replication.hand-src', 'no-op', ['exists already; s3repl will manage it from now on']],
+      ['versioning.hand-dst', 'adopt', ['it exists in AWS, is not in the state and carries no s3repl ownership marks for this state']],
+      ['versioning.hand-src', 'adopt', ['it exists in AWS, is not in the state and carries no s3repl ownership marks for this state']],
+      ['replication.hand-src', 'adopt', ['it exists in AWS, is not in the state and carries no s3repl ownership marks for this state']],
     ]);
     const drift = JSON.parse(made.drift!) as Plan;
     expect(drift.drift.map((d) => `${d.status} ${d.address}`)).toEqual([

@@ -33,15 +33,13 @@ describe('renderPlanText', () => {
   });
 
   it('ends with the summary counts', () => {
-    expect(renderPlanText(createAllPlan(), { color: plain }).trimEnd().split('\n').pop()).toBe('Plan: 13 to add, 1 to change, 0 to destroy.');
+    expect(renderPlanText(createAllPlan(), { color: plain }).trimEnd().split('\n').pop()).toBe('Plan: 13 to add, 0 to change, 0 to destroy, 1 to adopt.');
     expect(renderPlanText(updateRulePlan(), { color: plain })).toMatch(/Plan: 0 to add, 2 to change, 0 to destroy\.\n$/);
     expect(renderPlanText(deletePlan(), { color: plain })).toMatch(/Plan: 0 to add, 3 to change, 2 to destroy, 3 to forget\.\n$/);
     expect(renderPlanText(replacePlan(), { color: plain })).toMatch(/Plan: 4 to add, 2 to change, 4 to destroy\.\n$/);
     expect(renderPlanText(iamBroadeningPlan(), { color: plain })).toMatch(/Plan: 0 to add, 2 to change, 0 to destroy\.\n$/);
     expect(renderPlanText(noopPlan(), { color: plain })).toMatch(/^Notices:\n  ℹ note: replication\.acme-logs: rule audit [^]*\n\nNo changes\. Live infrastructure matches the configuration\.\n$/);
-    const adopted = renderPlanText(adoptPlan(), { color: plain });
-    expect(adopted).toMatch(/\n\nNo changes\. Live infrastructure matches the configuration\.\n$/);
-    expect(adopted).not.toMatch(/^ +# /m);
+    expect(renderPlanText(adoptPlan(), { color: plain })).toMatch(/Plan: 0 to add, 0 to change, 0 to destroy, 3 to adopt\.\n$/);
     expect(renderPlanText(hugePlan(), { color: plain })).toMatch(/Plan: 2000 to add, 0 to change, 0 to destroy\.\n$/);
   });
 
@@ -89,7 +87,7 @@ describe('renderPlanText', () => {
 
   it('shows reasons and notices beside their resource, and the rest at the end', () => {
     const text = renderPlanText(createAllPlan(), { color: plain });
-    expect(text).toContain('  # versioning.acme-events-archive will be updated in-place\n  # (exists already; s3repl will manage it from now on)\n');
+    expect(text).toContain('  # versioning.acme-events-archive will be adopted (s3repl manages it from now on)\n  # (it exists in AWS, is not in the state and carries no s3repl ownership marks for this state)\n');
     expect(text).toMatch(/\n {4}\}\n {4}ℹ note: rule audit replicates to acme-ledger-audit in account 444455556666/);
     expect(text).toContain('                  "Sid": "S3replReplicateObjects",');
     expect(text).not.toContain('Notices:');
