@@ -323,6 +323,7 @@ export function hasDetails(rc: ResourceChange): boolean {
       return rc.before !== null && rc.before !== undefined && Object.values(rc.before).some((v) => v !== undefined);
     case 'update':
     case 'replace':
+    case 'adopt':
       return rc.changes.length > 0;
     case 'forget':
     case 'no-op':
