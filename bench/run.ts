@@ -26,7 +26,7 @@
  *   npm run bench -- --skip-cold   no cold-start measurements
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
@@ -301,6 +301,8 @@ async function main(): Promise<void> {
     print(applyRows, planRows, renderRows, cold);
   } finally {
     child.kill();
+    // States and saved plans of 10,000 sources are hundreds of megabytes.
+    rmSync(work, { recursive: true, force: true });
   }
 }
 
