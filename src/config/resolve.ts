@@ -4,11 +4,14 @@
  * state path). Pure; the AWS-rule checks run on its result.
  */
 import { dirname, resolve as resolvePath } from 'node:path';
+import { withMeshes } from './mesh.js';
 import type {
   AlarmThresholds,
   BucketConfig,
   BucketUsageConfig,
   Config,
+  MeshConfig,
+  MultiRegionAccessPointConfig,
   ReplicationConfig,
   RoleConfig,
   RuleConfig,
@@ -27,6 +30,24 @@ export interface RawConfig {
   jobs?: { reportBucket?: string; reportPrefix?: string; priority?: number };
   replications?: RawReplication[];
   cost?: { priceTable?: string };
+  multiRegionAccessPoints?: Record<string, RawMultiRegionAccessPoint | undefined>;
+}
+
+export interface RawMultiRegionAccessPoint {
+  buckets: string[];
+  role?: string;
+  mesh?: boolean | RawMesh;
+  policy?: Record<string, unknown>;
+  publicAccessBlock?: { blockPublicAcls?: boolean; ignorePublicAcls?: boolean; blockPublicPolicy?: boolean; restrictPublicBuckets?: boolean };
+  routes?: { active: string[] };
+}
+
+export interface RawMesh {
+  replicaModifications?: boolean;
+  deleteMarkers?: boolean;
+  rtc?: boolean;
+  metrics?: boolean;
+  alarms?: AlarmThresholds & { notify?: string[] };
 }
 
 export interface RawBucket {
@@ -109,6 +130,11 @@ export function resolveConfig(raw: RawConfig, file: string): Config {
     rules: rep.rules.map((rule, index) => resolveRule(rule, index, buckets, notify)),
   }));
 
+  const multiRegionAccessPoints: Record<string, MultiRegionAccessPointConfig> = {};
+  for (const [name, ap] of Object.entries(raw.multiRegionAccessPoints ?? {})) {
+    if (ap) multiRegionAccessPoints[name] = resolveAccessPoint(name, ap, notify);
+  }
+
   const jobs: Config['jobs'] = {
     reportPrefix: raw.jobs?.reportPrefix ?? DEFAULT_REPORT_PREFIX,
     priority: raw.jobs?.priority ?? DEFAULT_JOB_PRIORITY,
@@ -127,9 +153,43 @@ export function resolveConfig(raw: RawConfig, file: string): Config {
       evaluationPeriods: raw.alarms?.evaluationPeriods ?? DEFAULT_EVALUATION_PERIODS,
     },
     jobs,
-    replications,
+    replications: withMeshes(replications, multiRegionAccessPoints, buckets),
+    multiRegionAccessPoints,
     cost: raw.cost?.priceTable !== undefined ? { priceTable: resolvePath(dirname(file), raw.cost.priceTable) } : {},
   };
+}
+
+function resolveAccessPoint(name: string, raw: RawMultiRegionAccessPoint, notify: string[]): MultiRegionAccessPointConfig {
+  const pab = raw.publicAccessBlock ?? {};
+  const ap: MultiRegionAccessPointConfig = {
+    name,
+    buckets: [...raw.buckets],
+    publicAccessBlock: {
+      blockPublicAcls: pab.blockPublicAcls ?? true,
+      ignorePublicAcls: pab.ignorePublicAcls ?? true,
+      blockPublicPolicy: pab.blockPublicPolicy ?? true,
+      restrictPublicBuckets: pab.restrictPublicBuckets ?? true,
+    },
+  };
+  if (raw.role !== undefined) ap.role = raw.role;
+  if (raw.policy !== undefined) ap.policy = raw.policy;
+  if (raw.routes !== undefined) ap.routes = { active: [...raw.routes.active] };
+  if (raw.mesh !== undefined && raw.mesh !== false) {
+    const m = raw.mesh === true ? {} : raw.mesh;
+    const rtc = m.rtc ?? true;
+    const mesh: MeshConfig = {
+      replicaModifications: m.replicaModifications ?? true,
+      deleteMarkers: m.deleteMarkers ?? true,
+      rtc,
+      metrics: m.metrics ?? true,
+    };
+    if (m.alarms) {
+      const { notify: own, ...thresholds } = m.alarms;
+      mesh.alarms = { ...thresholds, notify: [...(own ?? notify)] };
+    }
+    ap.mesh = mesh;
+  }
+  return ap;
 }
 
 function resolveState(state: RawConfig['state'], file: string): StateConfig {
