@@ -36,6 +36,16 @@ export const commands: CommandEntry[] = [
     load: async () => (await import('./apply.js')).applyCommand,
   },
   {
+    command: 'show <planfile>',
+    describe: 'Show a saved plan (plan --out) as text, JSON or Markdown, without calling AWS',
+    load: async () => (await import('./show.js')).showCommand,
+  },
+  {
+    command: 'graph [planfile]',
+    describe: "Print the resources' dependency graph (the order apply follows) as Graphviz DOT or Mermaid",
+    load: async () => (await import('./graph.js')).graphCommand,
+  },
+  {
     command: 'destroy',
     describe: 'Remove everything s3repl manages (replication configurations, alarms, roles it created); never buckets',
     load: async () => (await import('./apply.js')).destroyCommand,
