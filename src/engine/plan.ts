@@ -40,6 +40,8 @@ export interface PlanInput {
    * reported as a notice and planned as missing (drift, which must report it).
    */
   missingBuckets?: 'error' | 'report';
+  /** Receives the live values read (so `--target` can fingerprint the subset it keeps). */
+  onLive?: (live: ReadonlyMap<string, LiveValue>) => void;
 }
 
 const PRIOR = PRIOR_SUFFIX;
@@ -62,6 +64,7 @@ export async function makePlan(input: PlanInput): Promise<Plan> {
     else if (JSON.stringify(canonical(d.id)) !== JSON.stringify(canonical(s.id))) items.push({ key: addr + PRIOR, kind: s.kind, id: s.id });
   }
   const live = await readLive(aws, accountId, items);
+  input.onLive?.(live);
 
   const notices = mode === 'destroy' ? [] : [...expanded.notices];
   if (mode === 'apply') {

@@ -110,6 +110,8 @@ export interface Plan {
   summary: PlanSummary;
   /** Estimated replication cost (absent with `plan --no-cost`, and in apply and drift). */
   cost?: Cost;
+  /** With --target: the addresses the plan was narrowed to (with their dependencies). */
+  targets?: string[];
 }
 
 export function hasChanges(plan: Plan): boolean {

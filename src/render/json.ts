@@ -25,6 +25,7 @@ const KEY_ORDER: Record<string, readonly string[]> = {
     'iam',
     'notices',
     'cost',
+    'targets',
   ],
   config: ['path', 'sha256'],
   state: ['lineage', 'serial'],

@@ -19,7 +19,8 @@ import { newStateLineage, openWorkspace, type Workspace } from '../workspace.js'
 import { DEFAULT_GRACE_MS, interruptible } from '../interrupt.js';
 import { openLockedSession } from '../locking.js';
 import { lockTimeoutOption, parseDuration } from '../duration.js';
-import { debugCalls, planWorkspace, renderPlan } from './plan.js';
+import { debugCalls, planWorkspace, renderPlan, targetOption } from './plan.js';
+import { TARGET_APPLY_WARNING } from '../target.js';
 import type { CommandModule } from './types.js';
 
 interface ApplyArgs extends GlobalArgs {
@@ -27,6 +28,16 @@ interface ApplyArgs extends GlobalArgs {
   'auto-approve': boolean;
   'allow-foreign-state': boolean;
   'lock-timeout': string;
+  format: 'text' | 'json';
+  target?: string[];
+}
+
+/** Version of the `apply --format json` event stream (docs/apply-events.md). */
+export const APPLY_EVENTS_VERSION = 1;
+
+/** One `apply --format json` event: a line of JSON on stdout. */
+function emit(o: Output, event: Record<string, unknown>): void {
+  o.out(JSON.stringify({ type: event.type, time: new Date().toISOString(), ...event }));
 }
 
 const VERBS: Record<StepEvent['verb'], [string, string]> = {
@@ -89,6 +100,7 @@ async function execute(ws: Workspace, argv: ApplyArgs, mode: 'apply' | 'destroy'
   const scope = interruptible({
     firstMessage: `starting no new steps; the steps in flight finish (at most ${DEFAULT_GRACE_MS / 1000}s), then state is written and the lock released.`,
   });
+  const json = argv.format === 'json';
   try {
     const session = await openLockedSession(ws.backend, o, {
       operation: mode,
@@ -107,8 +119,8 @@ async function execute(ws: Workspace, argv: ApplyArgs, mode: 'apply' | 'destroy'
         o.err(`Applying the saved plan ${argv.planfile} (${plan.summary.add} to add, ${plan.summary.change} to change, ${plan.summary.destroy} to destroy).`);
       } else {
         if (!state) session.doc.lineage = await newStateLineage(ws);
-        plan = await planWorkspace(ws, mode, { state, lineage: session.lineage });
-        o.out(renderPlan(plan, 'text', o));
+        plan = await planWorkspace(ws, mode, { state, lineage: session.lineage }, argv.target ?? []);
+        if (!json) o.out(renderPlan(plan, 'text', o));
         refuseForeignState(ws, plan, state, argv);
         if (hasChanges(plan) && !argv['auto-approve'] && !scope.received) {
           if (!o.interactive) {
@@ -131,7 +143,18 @@ async function execute(ws: Workspace, argv: ApplyArgs, mode: 'apply' | 'destroy'
         o.err(o.c.yellow(`\n${Mode} interrupted before it started: nothing was changed; the state lock is released.`));
         return scope.exitCode;
       }
-      const progress = progressPrinter(o);
+      if (json) {
+        emit(o, {
+          type: 'plan',
+          formatVersion: APPLY_EVENTS_VERSION,
+          mode,
+          planfile: argv.planfile ?? null,
+          summary: plan.summary,
+          iamBroadened: plan.iam.broadened,
+          ...(plan.targets ? { targets: plan.targets } : {}),
+        });
+      }
+      const progress = json ? { onEvent: (e: StepEvent) => emit(o, { ...e }), stop: () => undefined } : progressPrinter(o);
       const finished: string[] = [];
       const result = await applyPlan({
         plan,
@@ -146,6 +169,11 @@ async function execute(ws: Workspace, argv: ApplyArgs, mode: 'apply' | 'destroy'
         },
       }).finally(progress.stop);
       debugCalls(ws);
+      if (json) {
+        const { added, changed, destroyed, forgotten, errors } = result;
+        emit(o, { type: 'result', ok: errors.length === 0 && !result.interrupted, added, changed, destroyed, forgotten, errors });
+      }
+      if (plan.targets) o.err(`\n${o.c.yellow(TARGET_APPLY_WARNING)}`);
       if (result.interrupted && scope.exitCode !== undefined) {
         await session.close();
         reportInterrupted(o, Mode, finished, result, session.backend.describe());
@@ -212,6 +240,13 @@ function refuseForeignState(ws: Workspace, plan: Plan, state: StateDocument | nu
   );
 }
 
+/** The event stream has no room for a question: it needs a saved plan or --auto-approve. */
+function checkJsonApply(argv: ApplyArgs): void {
+  if (argv.format === 'json' && !argv.planfile && !argv['auto-approve']) {
+    throw new UserError('--format json does not ask for confirmation', 'apply a reviewed plan file (`s3repl apply plan.json --format json`) or pass --auto-approve');
+  }
+}
+
 async function refuseIfStale(ws: Workspace, plan: Plan, state: Parameters<typeof staleReasons>[1]['state']): Promise<void> {
   const account = await ws.aws.accountId();
   const live = await readLive(ws.aws, account, readsOf(plan));
@@ -232,19 +267,29 @@ const common = (y: Argv) =>
       type: 'boolean',
       default: false,
       describe: 'Apply even when the state records only resources the configuration does not name (another configuration\'s state) and the plan deletes them',
+    })
+    .option('format', {
+      choices: ['text', 'json'] as const,
+      default: 'text' as const,
+      describe: 'json: no plan text; one JSON event per line on stdout (plan, start, done, retry, log, error, result), see docs/apply-events.md',
     });
 
 export const applyCommand: CommandModule = {
   command: 'apply [planfile]',
   describe: 'Make AWS match the configuration (or execute a saved plan exactly)',
   builder: (y: Argv) =>
-    common(y)
+    targetOption(common(y))
       .positional('planfile', { type: 'string', describe: 'A plan saved by `s3repl plan --out`; refused when stale' })
       .example('$0 apply', 'Plan, show the plan, ask for yes, apply')
       .example('$0 plan --out plan.json && $0 apply plan.json', 'Apply exactly the reviewed plan')
-      .example('$0 apply --auto-approve', 'In CI, with no terminal'),
+      .example('$0 apply --auto-approve', 'In CI, with no terminal')
+      .example('$0 apply plan.json --format json | jq -c \'select(.type == "error")\'', 'Machine-readable progress: one JSON event per line'),
   async run(raw) {
     const argv = raw as unknown as ApplyArgs;
+    checkJsonApply(argv);
+    if (argv.planfile && argv.target?.length) {
+      throw new UserError('--target applies to a new plan, not a saved one', 'make the plan with `s3repl plan --target ADDRESS --out FILE` and apply that file');
+    }
     return execute(await openWorkspace(argv), argv, 'apply');
   },
 };
@@ -256,6 +301,7 @@ export const destroyCommand: CommandModule = {
   async run(raw) {
     const argv = raw as unknown as ApplyArgs;
     if (argv.planfile) throw new UserError('destroy takes no plan file; use `s3repl plan --destroy --out FILE` and `s3repl apply FILE`');
+    checkJsonApply(argv);
     return execute(await openWorkspace(argv), argv, 'destroy');
   },
 };

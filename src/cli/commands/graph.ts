@@ -4,7 +4,7 @@
  * from a saved plan, whose nodes then say their action.
  */
 import type { Argv } from 'yargs';
-import { compile } from '../../engine/compile.js';
+import { desiredResources } from '../../engine/desired.js';
 import { readPlanFile } from '../../engine/saved.js';
 import { loadConfig } from '../../config/load.js';
 import { UserError } from '../../errors.js';
@@ -49,7 +49,7 @@ export const graphCommand: CommandModule = {
         for (const d of errors) o.err(formatDiagnostic(d, o));
         throw new UserError(`${argv.config} is not valid`, `fix it (s3repl validate -c ${argv.config}) and run graph again`);
       }
-      nodes = compile(load.config, { accountId: NO_ACCOUNT, lineage: 'graph' }).resources.map((r) => ({ address: r.address, dependsOn: r.dependsOn }));
+      nodes = desiredResources(load.config, { accountId: NO_ACCOUNT, lineage: 'graph' }).resources.map((r) => ({ address: r.address, dependsOn: r.dependsOn }));
     }
     o.out(argv.format === 'mermaid' ? renderGraphMermaid(nodes) : renderGraphDot(nodes));
     return 0;

@@ -14,6 +14,8 @@ import type { StateDocument } from '../../state/types.js';
 import { newStateLineage, openWorkspace, type Workspace } from '../workspace.js';
 import type { Output } from '../output.js';
 import type { CommandModule } from './types.js';
+import type { LiveValue } from '../../resources/types.js';
+import { TARGET_WARNING, targetPlan } from '../target.js';
 
 export type PlanFormat = 'text' | 'json' | 'markdown';
 
@@ -37,9 +39,11 @@ export async function planWorkspace(
   ws: Workspace,
   mode: 'apply' | 'destroy' = 'apply',
   from?: { state: StateDocument | null; lineage: string },
+  targets: readonly string[] = [],
 ): Promise<Plan> {
   const state = from ? from.state : await ws.backend.read();
-  return makePlan({
+  let live: ReadonlyMap<string, LiveValue> = new Map();
+  const plan = await makePlan({
     config: ws.config,
     configPath: ws.configPath,
     configSha256: ws.load.sha256,
@@ -48,6 +52,20 @@ export async function planWorkspace(
     mode,
     // Before any state exists, the lineage a first apply would create: the same on every run.
     lineage: from?.lineage ?? (state ? undefined : await newStateLineage(ws)),
+    onLive: (l) => (live = l),
+  });
+  if (targets.length === 0) return plan;
+  ws.o.err(`${ws.o.c.yellow(TARGET_WARNING)}\n`);
+  return targetPlan(plan, targets, live);
+}
+
+/** The --target option of plan and apply. */
+export function targetOption(y: Argv): Argv {
+  return y.option('target', {
+    type: 'string',
+    array: true,
+    requiresArg: true,
+    describe: 'Plan only this resource address (and what it depends on); repeat for several. alarm.SOURCE targets all its alarms. For exceptional cases only',
   });
 }
 
@@ -64,13 +82,14 @@ interface PlanArgs extends GlobalArgs {
   destroy: boolean;
   cost: boolean;
   'price-table'?: string;
+  target?: string[];
 }
 
 export const planCommand: CommandModule = {
   command: 'plan',
   describe: 'Show what apply would change: reads live AWS state and the state file, diffs with the configuration',
   builder: (y: Argv) =>
-    y
+    targetOption(y)
       .option('format', { choices: ['text', 'json', 'markdown'] as const, default: 'text' as const, describe: 'Output format (json is formatVersion 1, see docs/plan-format.md)' })
       .option('out', { type: 'string', describe: 'Save the plan to this file, for `s3repl apply FILE` after approval' })
       .option('detailed-exitcode', { type: 'boolean', default: false, describe: 'Exit 0 when there are no changes, 2 when there are, 1 on error' })
@@ -84,7 +103,8 @@ export const planCommand: CommandModule = {
       .example('$0 plan', 'Show the plan in the terminal')
       .example('$0 plan --format markdown > plan.md', 'A pull-request comment')
       .example('$0 plan --out plan.json --detailed-exitcode', 'Save the plan for apply; exit 2 when it has changes')
-      .example('$0 plan --no-cost', 'Skip the cost estimate and its CloudWatch reads'),
+      .example('$0 plan --no-cost', 'Skip the cost estimate and its CloudWatch reads')
+      .example('$0 plan --target replication.acme-orders --out fix.json', 'Only the replication of acme-orders and what it depends on'),
   async run(raw) {
     const argv = raw as unknown as PlanArgs;
     const ws = await openWorkspace(argv);
@@ -94,7 +114,7 @@ export const planCommand: CommandModule = {
       const state = await ws.backend.read();
       // The cost's reads (price table, CloudWatch storage metrics) run beside the plan's.
       const [plan, costInputs] = await Promise.all([
-        planWorkspace(ws, argv.destroy ? 'destroy' : 'apply', { state, lineage: state?.lineage ?? (await newStateLineage(ws)) }),
+        planWorkspace(ws, argv.destroy ? 'destroy' : 'apply', { state, lineage: state?.lineage ?? (await newStateLineage(ws)) }, argv.target ?? []),
         argv.cost ? readCostInputs(ws.aws, ws.config, argv['price-table']) : undefined,
       ]);
       if (costInputs) plan.cost = costOfPlan(plan, ws.config, costInputs);
