@@ -105,13 +105,18 @@ export function starterConfig(a: InitAnswers, schema: string): string {
 
 async function ask(questions: Array<{ key: keyof InitAnswers; text: string; fallback?: string; yesNo?: boolean }>, got: Partial<InitAnswers>) {
   const rl = createInterface({ input: process.stdin, output: process.stderr });
+  // Lines typed ahead of a question are queued by the iterator, not lost.
+  const lines = rl[Symbol.asyncIterator]();
   try {
     for (const q of questions) {
       if (got[q.key] !== undefined) continue;
       const fallback = q.key === 'destinationRegion' ? got.region : q.fallback;
       for (;;) {
         const hint = q.yesNo ? ' [y/N]' : fallback ? ` [${fallback}]` : '';
-        const answer = (await rl.question(`${q.text}${hint}: `)).trim();
+        process.stderr.write(`${q.text}${hint}: `);
+        const next = await lines.next();
+        if (next.done) throw new UserError('init: the terminal closed before every question was answered');
+        const answer = String(next.value).trim();
         if (q.yesNo) {
           (got as Record<string, unknown>)[q.key] = /^y(es)?$/i.test(answer);
           break;
