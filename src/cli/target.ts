@@ -5,9 +5,9 @@
  * as Terraform's is printed.
  */
 import { iamChanges } from '../engine/iam.js';
-import { fingerprint } from '../engine/plan.js';
+import { fingerprint, summarize } from '../engine/plan.js';
 import { PRIOR_SUFFIX } from '../engine/saved.js';
-import type { Plan, PlanSummary, ResourceChange } from '../engine/types.js';
+import type { Plan, ResourceChange } from '../engine/types.js';
 import type { LiveValue } from '../resources/types.js';
 import { UserError } from '../errors.js';
 import { closest } from '../config/suggest.js';
@@ -56,21 +56,6 @@ export function selectTargets(changes: readonly ResourceChange[], targets: reado
     for (const d of by.get(a)?.dependsOn ?? []) if (by.has(d)) queue.push(d);
   }
   return selected;
-}
-
-function summarize(changes: readonly ResourceChange[]): PlanSummary {
-  const s: PlanSummary = { add: 0, change: 0, destroy: 0, forget: 0, noop: 0 };
-  for (const c of changes) {
-    if (c.action === 'create') s.add++;
-    else if (c.action === 'update') s.change++;
-    else if (c.action === 'replace') {
-      s.add++;
-      s.destroy++;
-    } else if (c.action === 'delete') s.destroy++;
-    else if (c.action === 'forget') s.forget++;
-    else s.noop++;
-  }
-  return s;
 }
 
 /**

@@ -265,7 +265,7 @@ function topLevel(path: string): string {
   return /^[^.[]*/.exec(path)![0];
 }
 
-function summarize(changes: ResourceChange[]): PlanSummary {
+export function summarize(changes: ResourceChange[]): PlanSummary {
   const s: PlanSummary = { add: 0, change: 0, destroy: 0, forget: 0, adopt: 0, noop: 0 };
   for (const c of changes) {
     if (c.action === 'create') s.add++;

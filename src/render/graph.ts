@@ -18,6 +18,7 @@ const SYMBOL: Record<Action, string> = {
   replace: '-/+ replace',
   delete: '- delete',
   forget: '✋ forget',
+  adopt: '↪ adopt',
   'no-op': 'no change',
 };
 
@@ -27,6 +28,7 @@ const DOT_COLOR: Partial<Record<Action, string>> = {
   replace: 'purple',
   delete: 'red3',
   forget: 'gray40',
+  adopt: 'steelblue',
 };
 
 /** Edges whose both ends are in the graph, sorted, without duplicates. */
@@ -76,6 +78,7 @@ export function renderGraphMermaid(nodes: readonly GraphNode[]): string {
       '  classDef replace stroke:#8250df,color:#8250df',
       '  classDef delete stroke:#cf222e,color:#cf222e',
       '  classDef forget stroke:#6e7781,color:#6e7781',
+      '  classDef adopt stroke:#0969da,color:#0969da',
       '  classDef noop stroke-dasharray:4 4',
     );
   }

@@ -88,7 +88,7 @@ describe('--target', () => {
       'versioning.logs-archive-tgt',
       'versioning.logs-tgt',
     ]);
-    expect(plan.summary).toEqual({ add: 7, change: 0, destroy: 0, forget: 0, noop: 0 });
+    expect(plan.summary).toEqual({ add: 7, change: 0, destroy: 0, forget: 0, adopt: 0, noop: 0 });
 
     const a = await run(['apply', 'plan.json'], cwd);
     expect(a.code, a.stderr).toBe(0);
