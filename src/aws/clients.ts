@@ -13,7 +13,7 @@ import { IAMClient } from '@aws-sdk/client-iam';
 import { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
 import { S3ControlClient } from '@aws-sdk/client-s3-control';
 import { STSClient, GetCallerIdentityCommand } from '@aws-sdk/client-sts';
-import { fromIni } from '@aws-sdk/credential-providers';
+import { fromIni, fromTemporaryCredentials } from '@aws-sdk/credential-providers';
 import pLimit, { type LimitFunction } from 'p-limit';
 import { attachCallContext } from './errors.js';
 
@@ -30,6 +30,30 @@ export interface AwsOptions {
   /** Environment to read AWS_ENDPOINT_URL* from (default process.env). */
   env?: NodeJS.ProcessEnv;
 }
+
+/**
+ * How to reach one account (replication.yaml's `accounts:`): a named profile,
+ * or a role assumed with the default credentials (STS AssumeRole, sent to
+ * --endpoint-url / AWS_ENDPOINT_URL_STS when set).
+ */
+export interface AccountAccess {
+  profile?: string;
+  roleArn?: string;
+  externalId?: string;
+  /** RoleSessionName (default `s3repl`). */
+  sessionName?: string;
+}
+
+export const DEFAULT_SESSION_NAME = 's3repl';
+
+/** The SDK's credential shape and provider (declared here: they come from a package we do not depend on directly). */
+interface AwsCredentialIdentity {
+  accessKeyId: string;
+  secretAccessKey: string;
+  sessionToken?: string;
+  expiration?: Date;
+}
+type AwsCredentialIdentityProvider = () => Promise<AwsCredentialIdentity>;
 
 type ServiceKey = 's3' | 'iam' | 'cloudwatch' | 's3control' | 'sts';
 
@@ -56,15 +80,51 @@ export interface CallRecord {
 
 export class AwsClients {
   readonly options: Required<Pick<AwsOptions, 'maxAttempts' | 'parallelism'>> & AwsOptions;
-  /** Bounds concurrent AWS calls across every client (see instrument). */
+  /** Bounds concurrent AWS calls across every client (see instrument); shared with the clients of other accounts. */
   private readonly limit: LimitFunction;
-  readonly calls = new Map<string, number>();
+  readonly calls: Map<string, number> = new Map();
   private readonly cache = new Map<string, unknown>();
   private accountPromise?: Promise<string>;
+  /** Credentials for every client of this set; undefined: --profile or the SDK's default chain. */
+  private readonly credentials?: AwsCredentialIdentityProvider;
+  private readonly accounts = new Map<string, AwsClients>();
 
-  constructor(options: AwsOptions = {}) {
+  constructor(options: AwsOptions = {}, shared?: { limit: LimitFunction; calls: Map<string, number>; credentials: AwsCredentialIdentityProvider }) {
     this.options = { maxAttempts: 8, parallelism: 16, ...options };
-    this.limit = pLimit(this.options.parallelism);
+    this.limit = shared?.limit ?? pLimit(this.options.parallelism);
+    if (shared) {
+      this.calls = shared.calls;
+      this.credentials = shared.credentials;
+    }
+  }
+
+  /**
+   * The clients for another account, reached as `access` says. They share this
+   * set's concurrency limit and call counts; the assumed role's credentials are
+   * fetched once and renewed before they expire. Memoised per account id.
+   */
+  forAccount(accountId: string, access: AccountAccess): AwsClients {
+    let c = this.accounts.get(accountId);
+    if (!c) {
+      const credentials = access.profile !== undefined ? fromIni({ profile: access.profile }) : this.assumeRole(access);
+      c = new AwsClients({ ...this.options, profile: undefined }, { limit: this.limit, calls: this.calls, credentials: renewing(credentials) });
+      this.accounts.set(accountId, c);
+    }
+    return c;
+  }
+
+  private assumeRole(access: AccountAccess): AwsCredentialIdentityProvider {
+    const endpoint = this.endpointFor('sts');
+    return fromTemporaryCredentials({
+      params: {
+        RoleArn: access.roleArn,
+        RoleSessionName: access.sessionName ?? DEFAULT_SESSION_NAME,
+        ...(access.externalId !== undefined ? { ExternalId: access.externalId } : {}),
+      },
+      // The caller's own credentials: this set's, --profile's, or the default chain's.
+      ...(this.credentials ? { masterCredentials: this.credentials } : this.options.profile ? { masterCredentials: fromIni({ profile: this.options.profile }) } : {}),
+      clientConfig: { region: this.defaultRegion, maxAttempts: this.options.maxAttempts, ...(endpoint ? { endpoint } : {}) },
+    });
   }
 
   get defaultRegion(): string {
@@ -84,7 +144,11 @@ export class AwsClients {
       region,
       maxAttempts: this.options.maxAttempts,
       ...(endpoint ? { endpoint } : {}),
-      ...(this.options.profile ? { credentials: fromIni({ profile: this.options.profile }) } : {}),
+      ...(this.credentials
+        ? { credentials: this.credentials }
+        : this.options.profile
+          ? { credentials: fromIni({ profile: this.options.profile }) }
+          : {}),
     };
   }
 
@@ -177,7 +241,24 @@ export class AwsClients {
   destroy(): void {
     for (const c of this.cache.values()) (c as { destroy?: () => void }).destroy?.();
     this.cache.clear();
+    for (const a of this.accounts.values()) a.destroy();
+    this.accounts.clear();
   }
+}
+
+/** Shares one credentials fetch between clients, and fetches again five minutes before they expire. */
+function renewing(provider: AwsCredentialIdentityProvider): AwsCredentialIdentityProvider {
+  let current: Promise<AwsCredentialIdentity> | undefined;
+  return () => {
+    const fresh = (c: AwsCredentialIdentity) => c.expiration === undefined || c.expiration.getTime() - Date.now() > 5 * 60_000;
+    const load = () => {
+      current = provider();
+      current.catch(() => (current = undefined));
+      return current;
+    };
+    if (!current) return load();
+    return current.then((c) => (fresh(c) ? c : load()));
+  };
 }
 
 // The SDK's middleware types are generic over input/output; this is the part we use.

@@ -6,6 +6,7 @@
 import { dirname, resolve as resolvePath } from 'node:path';
 import { withMeshes } from './mesh.js';
 import type {
+  AccountConfig,
   AlarmThresholds,
   BucketConfig,
   BucketUsageConfig,
@@ -24,6 +25,7 @@ export interface RawConfig {
   version: 1;
   state?: { backend?: 'local' | 's3'; path?: string; bucket?: string; key?: string; region?: string };
   defaults?: { region?: string; tags?: Record<string, string>; allowUnknownRegions?: boolean };
+  accounts?: Record<string, RawAccount | undefined>;
   buckets?: Record<string, RawBucket | undefined>;
   roles?: Record<string, RawRole | undefined>;
   alarms?: { notify?: string[]; namePrefix?: string; evaluationPeriods?: number };
@@ -48,6 +50,13 @@ export interface RawMesh {
   rtc?: boolean;
   metrics?: boolean;
   alarms?: AlarmThresholds & { notify?: string[] };
+}
+
+export interface RawAccount {
+  profile?: string;
+  roleArn?: string;
+  externalId?: string;
+  sessionName?: string;
 }
 
 export interface RawBucket {
@@ -112,6 +121,16 @@ export function resolveConfig(raw: RawConfig, file: string): Config {
     buckets[name] = bucket;
   }
 
+  const accounts: Record<string, AccountConfig> = {};
+  for (const [id, a] of Object.entries(raw.accounts ?? {})) {
+    const account: AccountConfig = { id };
+    if (a?.profile !== undefined) account.profile = a.profile;
+    if (a?.roleArn !== undefined) account.roleArn = a.roleArn;
+    if (a?.externalId !== undefined) account.externalId = a.externalId;
+    if (a?.sessionName !== undefined) account.sessionName = a.sessionName;
+    accounts[id] = account;
+  }
+
   const roles: Record<string, RoleConfig> = {};
   for (const [key, r] of Object.entries(raw.roles ?? {})) {
     if (r?.arn !== undefined) {
@@ -145,6 +164,7 @@ export function resolveConfig(raw: RawConfig, file: string): Config {
     version: 1,
     state: resolveState(raw.state, file),
     defaults: { region: defaultRegion, tags: { ...(raw.defaults?.tags ?? {}) }, allowUnknownRegions: raw.defaults?.allowUnknownRegions ?? false },
+    accounts,
     buckets,
     roles,
     alarms: {

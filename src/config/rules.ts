@@ -32,7 +32,10 @@ export const RULES = {
   'alarms-without-metrics': 'alarms on a rule that publishes no metrics',
   'owner-override-without-account': 'owner override without a destination account',
   'destination-account-mismatch': "a destination account that differs from the destination bucket's account",
-  'create-in-other-account': 's3repl asked to create a bucket in an account other than the source bucket\'s',
+  'create-in-other-account': 's3repl asked to create a bucket in an account other than the source bucket\'s that accounts: gives no credentials for',
+  'account-role-mismatch': 'accounts.<id>.roleArn names a role in another account',
+  'account-not-used': 'an accounts: entry no bucket belongs to (warning)',
+  'account-without-credentials': 'a destination in another account that accounts: gives no credentials for: s3repl only prints what its owners must apply (warning)',
   'sse-kms-without-key': 'SSE-KMS replication without a replica KMS key',
   'kms-key-not-arn': 'a KMS key given as an alias, alias ARN or bare key id instead of a key ARN',
   'replica-key-without-sse-kms': 'KMS keys given but SSE-KMS objects not replicated (warning)',
@@ -100,6 +103,8 @@ export function checkRules(config: Config): Finding[] {
     if (bucket.region !== config.defaults.region) regionAt(['buckets', name, 'region'], bucket.region);
   }
   if (config.state.backend === 's3') regionAt(['state', 'region'], config.state.region);
+
+  checkAccounts(config, report, warn);
 
   const unknownBucket = (path: Path, name: string): void =>
     report('unknown-bucket', path, `unknown bucket "${name}"${didYouMean(name, bucketNames)}`, `declare it under buckets: (the key is the bucket name)`);
@@ -183,6 +188,37 @@ export function checkRules(config: Config): Finding[] {
 type Report = (rule: RuleId, path: Path, message: string, hint?: string, extra?: Partial<Finding>) => void;
 type Warn = (rule: RuleId, path: Path, message: string, hint?: string) => void;
 
+/** `accounts:` entries: a role to assume must be in the account it is listed under, and someone must use the entry. */
+function checkAccounts(config: Config, report: Report, warn: Warn): void {
+  const used = new Set(Object.values(config.buckets).map((b) => b.account).filter((a): a is string => a !== undefined));
+  for (const [id, account] of Object.entries(config.accounts)) {
+    const roleAccount = account.roleArn ? /^arn:aws[a-z-]*:iam::(\d{12}):/.exec(account.roleArn)?.[1] : undefined;
+    if (roleAccount !== undefined && roleAccount !== id) {
+      report('account-role-mismatch', ['accounts', id, 'roleArn'], `roleArn is a role in account ${roleAccount}, but it is listed under account ${id}: its credentials would act in ${roleAccount}`, `use a role in account ${id}`);
+    }
+    if (!used.has(id) && !config.replications.some((rep) => rep.rules.some((r) => r.destination.account === id))) {
+      report('account-not-used', ['accounts', id], `no bucket names account ${id}, so these credentials are never used`, `set account: "${id}" on the buckets that belong to it, or remove the entry`, { severity: 'warning', anchor: 'key' });
+    }
+  }
+  // Once per account: a destination in another account that s3repl cannot reach.
+  const warned = new Set<string>();
+  config.replications.forEach((rep, i) => {
+    const src = config.buckets[rep.source];
+    rep.rules.forEach((rule, j) => {
+      const target = config.buckets[rule.destination.bucket];
+      const account = target?.account;
+      if (!target || (target.create && src?.account !== undefined) || account === undefined || account === src?.account || config.accounts[account] || warned.has(account)) return;
+      warned.add(account);
+      warn(
+        'account-without-credentials',
+        ['replications', i, 'rules', j, 'destination', 'bucket'],
+        `bucket "${target.name}" is in account ${account}, which accounts: gives no credentials for: s3repl will only print the bucket policy that account's owners must apply (and cannot check its versioning)`,
+        `add accounts."${account}" with a profile or roleArn to manage both sides in one apply`,
+      );
+    });
+  });
+}
+
 function checkRule(config: Config, at: Located, report: Report, warn: Warn): void {
   const { rule, path, source } = at;
   const dest = rule.destination;
@@ -214,8 +250,9 @@ function checkRule(config: Config, at: Located, report: Report, warn: Warn): voi
   if (target?.account !== undefined && dest.account !== undefined && dest.account !== target.account) {
     report('destination-account-mismatch', [...destPath, 'account'], `destination account ${dest.account} differs from the account of bucket "${dest.bucket}" (${target.account})`, 'remove destination.account (it defaults to the bucket\'s) or correct one of them');
   }
-  if (target?.create && target.account !== undefined && src?.account !== undefined && target.account !== src.account) {
-    report('create-in-other-account', [...destPath, 'bucket'], `bucket "${dest.bucket}" is in account ${target.account} but has create: true; s3repl creates buckets only in the account it runs in (${src.account}, the source's)`, 'create the destination bucket in its own account and set create: false');
+  const otherAccount = target?.account !== undefined && target.account !== src?.account && !config.accounts[target.account];
+  if (target?.create && otherAccount && src?.account !== undefined) {
+    report('create-in-other-account', [...destPath, 'bucket'], `bucket "${dest.bucket}" is in account ${target.account} but has create: true; s3repl has no credentials for that account (the source's is ${src.account})`, `add accounts."${target.account}" with a profile or roleArn, or create the bucket in its own account and set create: false`);
   }
 
   const enc = rule.encryption;

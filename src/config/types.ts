@@ -52,6 +52,20 @@ export interface BucketUsageConfig {
   monthlyWrites?: number;
 }
 
+/**
+ * How s3repl reaches an account named by `buckets.<name>.account`: a named
+ * profile, or a role it assumes with the default credentials.
+ */
+export interface AccountConfig {
+  /** The 12-digit account id (the key under `accounts:`). */
+  id: string;
+  profile?: string;
+  roleArn?: string;
+  externalId?: string;
+  /** RoleSessionName for AssumeRole (default `s3repl`). */
+  sessionName?: string;
+}
+
 export type RoleConfig =
   | { key: string; managed: true; name: string; path: string; permissionsBoundary?: string }
   | { key: string; managed: false; arn: string; name: string };
@@ -162,6 +176,8 @@ export interface Config {
     /** Region names the installed SDK does not list are accepted (with a warning). */
     allowUnknownRegions: boolean;
   };
+  /** Credentials per account id; an account not listed uses the default credentials. */
+  accounts: Record<string, AccountConfig>;
   buckets: Record<string, BucketConfig>;
   roles: Record<string, RoleConfig>;
   alarms: {

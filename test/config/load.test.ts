@@ -206,6 +206,7 @@ describe('defaults', () => {
     expect(c.version).toBe(1);
     expect(c.state).toEqual({ backend: 'local', path: '/work/.s3repl/state.json' });
     expect(c.defaults).toEqual({ region: 'us-east-1', tags: {}, allowUnknownRegions: false });
+    expect(c.accounts).toEqual({});
     expect(c.buckets['src-bucket']).toEqual({ name: 'src-bucket', region: 'us-east-1', create: false, objectLock: false });
     expect(c.buckets['dst-bucket']!.region).toBe('us-west-2');
     expect(c.roles.r).toEqual({ key: 'r', managed: true, name: 'repl', path: '/' });
@@ -255,8 +256,11 @@ replications:
         filter: { prefix: c/ }
         destination: { bucket: dst, account: "444455556666" }
         metrics: true
+accounts:
+  "444455556666": { roleArn: "arn:aws:iam::444455556666:role/deployer", externalId: ext-1 }
 `);
     expect(r.diagnostics).toEqual([]);
+    expect(r.config!.accounts).toEqual({ '444455556666': { id: '444455556666', roleArn: 'arn:aws:iam::444455556666:role/deployer', externalId: 'ext-1' } });
     const c = r.config!;
     expect(c.state).toEqual({ backend: 's3', bucket: 'state-bucket', key: 's3repl.json', region: 'eu-west-1' });
     expect(c.roles.mine).toEqual({ key: 'mine', managed: false, arn: 'arn:aws:iam::111122223333:role/service/replicator', name: 'replicator' });

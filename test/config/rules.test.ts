@@ -179,12 +179,15 @@ describe('alarms-without-metrics', () => {
   });
 });
 
+/** A top-level `accounts:` entry appended after the rule lines (line numbers above it stay put). */
+const reach = (id: string, entry = '{ profile: audit }') => `accounts: { "${id}": ${entry} }\n`;
+
 describe('owner-override-without-account', () => {
   it('is reported at ownerOverride', () => {
     expect(brief(load(`${RBASE}          ownerOverride: true\n`))).toEqual(['15:26 error[owner-override-without-account]']);
   });
   it("accepts the destination bucket's account", () => {
-    ok(withLine(5, '  dst-bucket: { region: us-west-2, account: "444455556666" }', `${RBASE}          ownerOverride: true\n`));
+    ok(withLine(5, '  dst-bucket: { region: us-west-2, account: "444455556666" }', `${RBASE}          ownerOverride: true\n${reach('444455556666')}`));
     ok(`${RBASE}          ownerOverride: true\n          account: "444455556666"\n`);
   });
 });
@@ -192,9 +195,9 @@ describe('owner-override-without-account', () => {
 describe('destination-account-mismatch', () => {
   const base = withLine(5, '  dst-bucket: { region: us-west-2, account: "444455556666" }');
   it("is reported at the destination account", () => {
-    expect(brief(load(`${base}          account: "777788889999"\n`))).toEqual(['15:20 error[destination-account-mismatch]']);
+    expect(brief(load(`${base}          account: "777788889999"\n${reach('444455556666')}`))).toEqual(['15:20 error[destination-account-mismatch]']);
   });
-  it('accepts the same account', () => ok(`${base}          account: "444455556666"\n`));
+  it('accepts the same account', () => ok(`${base}          account: "444455556666"\n${reach('444455556666')}`));
 });
 
 describe('create-in-other-account', () => {
@@ -203,9 +206,45 @@ describe('create-in-other-account', () => {
     const text = withLine(5, '  dst-bucket: { region: us-west-2, account: "444455556666", create: true }', base);
     expect(brief(load(text))).toEqual(['14:19 error[create-in-other-account]']);
   });
-  it('accepts creating in the same account, or not creating', () => {
+  it('accepts creating in the same account, or in an account accounts: reaches, or not creating', () => {
     ok(withLine(5, '  dst-bucket: { region: us-west-2, account: "111122223333", create: true }', base));
-    ok(withLine(5, '  dst-bucket: { region: us-west-2, account: "444455556666" }', base));
+    ok(withLine(5, '  dst-bucket: { region: us-west-2, account: "444455556666", create: true }', `${base}${reach('444455556666')}`));
+    ok(withLine(5, '  dst-bucket: { region: us-west-2, account: "444455556666" }', `${base}${reach('444455556666')}`));
+  });
+});
+
+describe('account-without-credentials (warning)', () => {
+  const other = withLine(5, '  dst-bucket: { region: us-west-2, account: "444455556666" }');
+  it('is reported once per account, at the first rule replicating there, and does not fail', () => {
+    const text = `${other}      - id: two\n        destination: { bucket: dst-bucket }\n`;
+    const r = load(text);
+    expect(brief(r)).toEqual(['14:19 warning[account-without-credentials]']);
+    expect(r.diagnostics[0]!.message).toContain('account 444455556666');
+    expect(r.diagnostics[0]!.hint).toBe('add accounts."444455556666" with a profile or roleArn to manage both sides in one apply');
+    expect(r.config).toBeDefined();
+  });
+  it('is not reported when accounts: reaches it, or when the destination is in the source account', () => {
+    ok(`${other}${reach('444455556666')}`);
+    ok(withLine(4, '  src-bucket: { account: "444455556666" }', other));
+  });
+});
+
+describe('accounts:', () => {
+  const other = withLine(5, '  dst-bucket: { region: us-west-2, account: "444455556666" }');
+  it('account-role-mismatch: a role to assume must be in the account it is listed under', () => {
+    const r = load(`${other}${reach('444455556666', '{ roleArn: "arn:aws:iam::777788889999:role/deployer" }')}`);
+    expect(brief(r)).toEqual(['15:40 error[account-role-mismatch]']);
+    ok(`${other}${reach('444455556666', '{ roleArn: "arn:aws:iam::444455556666:role/deployer", externalId: ext-1, sessionName: ci }')}`);
+  });
+  it('account-not-used (warning): an entry no bucket belongs to', () => {
+    const r = load(`${RBASE}${reach('999988887777')}`);
+    expect(brief(r)).toEqual(['15:13 warning[account-not-used]']);
+  });
+  it('the schema wants a 12-digit key and exactly one of profile or roleArn', () => {
+    expect(brief(load(`${RBASE}accounts: { "12345": { profile: p } }\n`))[0]).toMatch(/error\[schema\]/);
+    expect(brief(load(`${other}${reach('444455556666', '{ profile: p, roleArn: "arn:aws:iam::444455556666:role/x" }')}`))[0]).toMatch(/error\[schema\]/);
+    expect(brief(load(`${other}${reach('444455556666', '{ profile: p, externalId: abc }')}`))[0]).toMatch(/error\[schema\]/);
+    expect(brief(load(`${other}${reach('444455556666', '{}')}`))[0]).toMatch(/error\[schema\]/);
   });
 });
 
