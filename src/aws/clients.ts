@@ -88,6 +88,7 @@ export class AwsClients {
   /** Credentials for every client of this set; undefined: --profile or the SDK's default chain. */
   private readonly credentials?: AwsCredentialIdentityProvider;
   private readonly accounts = new Map<string, AwsClients>();
+  private access = new Map<string, AccountAccess>();
 
   constructor(options: AwsOptions = {}, shared?: { limit: LimitFunction; calls: Map<string, number>; credentials: AwsCredentialIdentityProvider }) {
     this.options = { maxAttempts: 8, parallelism: 16, ...options };
@@ -96,6 +97,25 @@ export class AwsClients {
       this.calls = shared.calls;
       this.credentials = shared.credentials;
     }
+  }
+
+  /** How to reach each account that replication.yaml's `accounts:` lists (set once the configuration is loaded). */
+  setAccountAccess(accounts: Readonly<Record<string, AccountAccess>>): void {
+    this.access = new Map(Object.entries(accounts));
+  }
+
+  /** Whether `accounts:` says how to reach this account. */
+  reaches(accountId: string): boolean {
+    return this.access.has(accountId);
+  }
+
+  /**
+   * The clients for the account a resource belongs to: those `accounts:` gives
+   * for it, else these (the default credentials), e.g. for `undefined`.
+   */
+  in(accountId: string | undefined): AwsClients {
+    const access = accountId === undefined ? undefined : this.access.get(accountId);
+    return access ? this.forAccount(accountId!, access) : this;
   }
 
   /**

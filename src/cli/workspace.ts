@@ -39,6 +39,7 @@ export async function openWorkspace(argv: GlobalArgs): Promise<Workspace> {
     );
   }
   const aws = awsFor(argv, { allowUnknownRegions: load.config.defaults.allowUnknownRegions });
+  aws.setAccountAccess(load.config.accounts);
   const backend = backendFor(load.config.state, {
     configDir: path.dirname(path.resolve(configPath)),
     aws,

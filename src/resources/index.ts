@@ -8,6 +8,7 @@ import { bucket } from './bucket/index.js';
 import { versioning } from './versioning/index.js';
 import { role } from './role/index.js';
 import { rolePolicy } from './role-policy/index.js';
+import { bucketPolicy } from './bucket-policy/index.js';
 import { replication } from './replication/index.js';
 import { alarm } from './alarm/index.js';
 import { job } from './job/index.js';
@@ -17,6 +18,7 @@ const registry: readonly ResourceKind[] = [
   versioning,
   role,
   rolePolicy,
+  bucketPolicy,
   replication,
   alarm,
   job,

@@ -50,7 +50,7 @@ export const bucket: ResourceKind = {
   phase: 0,
   doc: { address: '`bucket.NAME`', resource: 'a bucket with `create: true`', notes: 'created versioned, SSE-S3 encrypted, public access blocked, tagged (a half-made one is completed); **never deleted**' },
   neverDelete: 's3repl never deletes a bucket; it stays as it is',
-  describe: (id) => `bucket s3://${id.bucket} (${id.region})`,
+  describe: (id) => `bucket s3://${id.bucket} (${id.region}${id.account ? `, account ${id.account}` : ''})`,
   expand: expandBuckets,
   // Object Lock is chosen at creation and HeadBucket does not report it: a live
   // read leaves it out, and the diff only compares attributes a read observed.
@@ -65,7 +65,9 @@ export const bucket: ResourceKind = {
   }),
   readMany(ctx, items) {
     return readEach(items, async (id) => {
-      const s3 = ctx.aws.s3(id.region!);
+      // A bucket in another account is read with that account's credentials (accounts:).
+      const aws = ctx.aws.in(id.account);
+      const s3 = aws.s3(id.region!);
       try {
         await s3.send(new HeadBucketCommand({ Bucket: id.bucket }));
       } catch (e) {
@@ -73,9 +75,9 @@ export const bucket: ResourceKind = {
         else throw BucketRegionError.wrap(e, id.bucket!, id.region!);
       }
       const [encrypted, publicAccessBlocked, tags] = await Promise.all([
-        readEncrypted(ctx.aws, id.bucket!, id.region!),
-        readPublicAccessBlocked(ctx.aws, id.bucket!, id.region!),
-        readBucketTags(ctx.aws, id.bucket!, id.region!),
+        readEncrypted(aws, id.bucket!, id.region!),
+        readPublicAccessBlocked(aws, id.bucket!, id.region!),
+        readBucketTags(aws, id.bucket!, id.region!),
       ]);
       return { region: id.region!, encrypted, publicAccessBlocked, tagged: tags[MANAGED_BY_TAG] === 's3repl', tags };
     });
@@ -83,13 +85,17 @@ export const bucket: ResourceKind = {
   // A bucket made by this state carries its lineage in its tags.
   ownedBy: (live, lineage) => taggedForLineage(live.tags as Record<string, string> | undefined, lineage, MANAGED_BY_TAG, LINEAGE_TAG),
   async create(ctx, r) {
-    const { bucket: name, region } = r.id as { bucket: string; region: string };
-    const s3 = ctx.aws.s3(region);
+    const { bucket: name, region, account } = r.id as { bucket: string; region: string; account?: string };
+    // A bucket in another account is created with that account's credentials (accounts:).
+    const s3 = ctx.aws.in(account).s3(region);
     try {
       await s3.send(
         new CreateBucketCommand({
           Bucket: name,
           ObjectLockEnabledForBucket: r.attributes.objectLock === true || undefined,
+          // A destination in another account owns every replica, ACLs disabled: the
+          // replicas are the destination account's whatever the source's ACLs say.
+          ...(account !== undefined ? { ObjectOwnership: 'BucketOwnerEnforced' as const } : {}),
           ...(region === 'us-east-1'
             ? {}
             : { CreateBucketConfiguration: { LocationConstraint: region as BucketLocationConstraint } }),
@@ -104,25 +110,25 @@ export const bucket: ResourceKind = {
         throw e;
       }
     }
-    await blockPublicAccess(ctx, name, region);
-    await encrypt(ctx, name, region);
-    await tag(ctx, name, region, {});
+    await blockPublicAccess(ctx, name, region, account);
+    await encrypt(ctx, name, region, account);
+    await tag(ctx, name, region, {}, account);
   },
   async update(ctx, r, live) {
     // Region and Object Lock are fixed at creation; what create sets up after
     // CreateBucket is completed when missing (a run stopped half-way, or removed by hand).
-    const { bucket: name, region } = r.id as { bucket: string; region: string };
-    if (live.publicAccessBlocked === false) await blockPublicAccess(ctx, name, region);
-    if (live.encrypted === false) await encrypt(ctx, name, region);
-    if (live.tagged === false) await tag(ctx, name, region, (live.tags ?? {}) as Record<string, string>);
+    const { bucket: name, region, account } = r.id as { bucket: string; region: string; account?: string };
+    if (live.publicAccessBlocked === false) await blockPublicAccess(ctx, name, region, account);
+    if (live.encrypted === false) await encrypt(ctx, name, region, account);
+    if (live.tagged === false) await tag(ctx, name, region, (live.tags ?? {}) as Record<string, string>, account);
   },
   async delete() {
     // Never deleted by s3repl.
   },
 };
 
-async function blockPublicAccess(ctx: ApplyContext, name: string, region: string): Promise<void> {
-  await ctx.aws.s3(region).send(
+async function blockPublicAccess(ctx: ApplyContext, name: string, region: string, account?: string): Promise<void> {
+  await ctx.aws.in(account).s3(region).send(
     new PutPublicAccessBlockCommand({
       Bucket: name,
       PublicAccessBlockConfiguration: { BlockPublicAcls: true, IgnorePublicAcls: true, BlockPublicPolicy: true, RestrictPublicBuckets: true },
@@ -130,8 +136,8 @@ async function blockPublicAccess(ctx: ApplyContext, name: string, region: string
   );
 }
 
-async function encrypt(ctx: ApplyContext, name: string, region: string): Promise<void> {
-  await ctx.aws.s3(region).send(
+async function encrypt(ctx: ApplyContext, name: string, region: string, account?: string): Promise<void> {
+  await ctx.aws.in(account).s3(region).send(
     new PutBucketEncryptionCommand({
       Bucket: name,
       ServerSideEncryptionConfiguration: { Rules: [{ ApplyServerSideEncryptionByDefault: { SSEAlgorithm: 'AES256' }, BucketKeyEnabled: false }] },
@@ -140,9 +146,9 @@ async function encrypt(ctx: ApplyContext, name: string, region: string): Promise
 }
 
 /** Puts s3repl's tags (defaults.tags, managed-by, the lineage), keeping the other tags the bucket has. */
-async function tag(ctx: ApplyContext, name: string, region: string, existing: Record<string, string>): Promise<void> {
+async function tag(ctx: ApplyContext, name: string, region: string, existing: Record<string, string>, account?: string): Promise<void> {
   const tags = sortedRecord({ ...existing, ...ctx.tags, [MANAGED_BY_TAG]: 's3repl', [LINEAGE_TAG]: ctx.lineage });
-  await ctx.aws.s3(region).send(new PutBucketTaggingCommand({ Bucket: name, Tagging: { TagSet: tagsToList(tags) } }));
+  await ctx.aws.in(account).s3(region).send(new PutBucketTaggingCommand({ Bucket: name, Tagging: { TagSet: tagsToList(tags) } }));
 }
 
 /** Whether the bucket has default encryption (every bucket made since January 2023 has SSE-S3). */

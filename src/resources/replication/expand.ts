@@ -1,8 +1,10 @@
 /** One replication configuration per source bucket, from its rules. */
 import type { BucketConfig, Config, RuleConfig } from '../../config/types.js';
 import { bucketArn } from '../arn.js';
+import { destinationGrants } from '../bucket-policy/expand.js';
 import type { Attrs, DesiredResource, ExpandContext, Notice } from '../types.js';
-import { inAccount } from '../bucket/expand.js';
+import { managed, otherAccount } from '../bucket/expand.js';
+import { bucketPolicyAddress } from '../bucket-policy/expand.js';
 import { versioningAddress } from '../versioning/expand.js';
 import { roleAddress, roleArnFor } from '../role/expand.js';
 import { rolePolicyAddress } from '../role-policy/expand.js';
@@ -23,7 +25,9 @@ export function expandReplications(ctx: ExpandContext): DesiredResource[] {
     // The role's inline policy exists only when the role has grants; it always does once a rule uses it.
     const deps = [
       versioningAddress(rep.source),
-      ...rep.rules.filter((r) => inAccount(config.buckets[r.destination.bucket]!, accountId)).map((r) => versioningAddress(r.destination.bucket)),
+      ...rep.rules.filter((r) => managed(config, config.buckets[r.destination.bucket]!, accountId)).map((r) => versioningAddress(r.destination.bucket)),
+      // The grant in a destination account's bucket policy comes first, so the first objects replicate.
+      ...rep.rules.filter((r) => otherAccount(config, config.buckets[r.destination.bucket]!, accountId)).map((r) => bucketPolicyAddress(r.destination.bucket)),
       ...(managedRole ? [roleAddress(rep.role), rolePolicyAddress(rep.role)] : []),
     ];
     const address = replicationAddress(rep.source);
@@ -36,7 +40,7 @@ export function expandReplications(ctx: ExpandContext): DesiredResource[] {
     });
     for (const rule of rep.rules) {
       const dest = config.buckets[rule.destination.bucket]!;
-      if (!inAccount(dest, accountId)) ctx.notice(crossAccountNotice(rule, dest, role, address));
+      if (!managed(config, dest, accountId)) ctx.notice(crossAccountNotice(rule, dest, role, address));
     }
   }
   return out;
@@ -65,34 +69,11 @@ function normalRule(rule: RuleConfig, config: Config): NormalRule {
 
 /** What the destination account must grant, shown in the plan for its owners to apply. */
 function crossAccountNotice(rule: RuleConfig, dest: BucketConfig, role: string, addr: string): Notice {
-  const policy = {
-    Version: '2012-10-17',
-    Statement: [
-      {
-        Sid: 'S3replReplicateObjects',
-        Effect: 'Allow',
-        Principal: { AWS: role },
-        Action: [
-          's3:ReplicateObject',
-          's3:ReplicateDelete',
-          's3:ReplicateTags',
-          ...(rule.destination.ownerOverride ? ['s3:ObjectOwnerOverrideToBucketOwner'] : []),
-        ],
-        Resource: `${bucketArn(dest.name)}/*`,
-      },
-      {
-        Sid: 'S3replBucketVersioning',
-        Effect: 'Allow',
-        Principal: { AWS: role },
-        Action: ['s3:List*', 's3:GetBucketVersioning', 's3:PutBucketVersioning'],
-        Resource: bucketArn(dest.name),
-      },
-    ],
-  };
+  const policy = { Version: '2012-10-17', Statement: destinationGrants(dest.name, role, rule.destination.ownerOverride) };
   return {
-    level: 'info',
+    level: 'warning',
     address: addr,
-    message: `rule ${rule.id} replicates to ${dest.name} in account ${dest.account}: s3repl does not manage that bucket; its owners must keep versioning enabled and grant the role this bucket policy`,
+    message: `rule ${rule.id} replicates to ${dest.name} in account ${dest.account}, which s3repl has no credentials for: that account must keep versioning enabled on ${dest.name} and grant the role this bucket policy (or add accounts."${dest.account}" so s3repl applies it)`,
     detail: JSON.stringify(policy, null, 2),
   };
 }

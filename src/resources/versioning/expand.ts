@@ -1,13 +1,13 @@
-/** Versioning of every bucket in the caller's account that takes part in replication. */
+/** Versioning of every bucket that takes part in replication, in the caller's account or one `accounts:` reaches. */
 import type { DesiredResource, ExpandContext } from '../types.js';
-import { bucketAddress, bucketsInUse, inAccount } from '../bucket/expand.js';
+import { bucketAddress, bucketId, bucketsInUse, managed } from '../bucket/expand.js';
 
 export const versioningAddress = (bucket: string): string => `versioning.${bucket}`;
 
 export function expandVersioning({ config, accountId, expect }: ExpandContext): DesiredResource[] {
   const out: DesiredResource[] = [];
   for (const b of bucketsInUse(config)) {
-    if (!inAccount(b, accountId)) continue;
+    if (!managed(config, b, accountId)) continue;
     const address = versioningAddress(b.name);
     // A bucket s3repl does not create must exist: its versioning reads as null when it does not.
     if (!b.create) {
@@ -20,7 +20,7 @@ export function expandVersioning({ config, accountId, expect }: ExpandContext): 
     out.push({
       address,
       kind: 'versioning',
-      id: { bucket: b.name, region: b.region },
+      id: bucketId(config, b, accountId),
       attributes: { status: 'Enabled' },
       dependsOn: b.create ? [bucketAddress(b.name)] : [],
     });
