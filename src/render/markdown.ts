@@ -11,6 +11,7 @@
  * cut in half.
  */
 import { hasChanges, type Action, type DriftItem, type Notice, type Plan, type ResourceChange } from '../engine/types.js';
+import { byAccount } from './accounts.js';
 import { costMarkdownParts } from './cost.js';
 import { iamMarkdownParts } from './iam.js';
 import { renderSummaryLine } from './text.js';
@@ -118,14 +119,26 @@ export function renderPlanMarkdown(plan: Plan, opts: MarkdownOptions = {}): stri
   const drift = plan.drift.length > 0 ? driftSection(plan.drift, width) : undefined;
   if (drift) sections.push(drift);
 
+  // A plan that spans accounts (accounts: in replication.yaml) lists its changes by account, in an Account column.
+  const groups = byAccount(plan, actionable);
+  const multi = groups.length > 1;
+  const ordered = groups.flatMap((g) => g.changes.map((rc) => ({ rc, account: multi ? g.account : undefined })));
   let row = 0;
   const rows =
     actionable.length > 0
-      ? section(`### Changed resources\n\n| | Address | Kind | Changed attributes |\n|---|---|---|---|`, {
-          items: buildUnits(actionable.length, () => resourceRow(actionable[row++]!), '\n', maxLength),
-          total: actionable.length,
-          label: 'rows of the changed resources table',
-        })
+      ? section(
+          multi
+            ? `### Changed resources\n\n| | Account | Address | Kind | Changed attributes |\n|---|---|---|---|---|`
+            : `### Changed resources\n\n| | Address | Kind | Changed attributes |\n|---|---|---|---|`,
+          {
+            items: buildUnits(ordered.length, () => {
+              const o = ordered[row++]!;
+              return resourceRow(o.rc, o.account);
+            }, '\n', maxLength),
+            total: ordered.length,
+            label: 'rows of the changed resources table',
+          },
+        )
       : undefined;
   if (rows) sections.push(rows);
 
@@ -277,14 +290,15 @@ const ACTION_NOTE: Record<Action, string> = {
   'no-op': '',
 };
 
-function resourceRow(rc: ResourceChange): string {
+function resourceRow(rc: ResourceChange, account?: string): string {
   let attrs = ACTION_NOTE[rc.action];
   if (rc.action === 'update' || rc.action === 'replace' || (rc.action === 'adopt' && rc.changes.length > 0)) {
     const paths = rc.changes.map((ch) => codeSpan(ch.path));
     attrs = paths.slice(0, MAX_LISTED_PATHS).join(', ');
     if (paths.length > MAX_LISTED_PATHS) attrs += ` and ${paths.length - MAX_LISTED_PATHS} more`;
   }
-  return `| ${ACTION_LABEL[rc.action]} | ${codeSpan(rc.address)} | ${escapeMarkdown(rc.kind)} | ${attrs} |`;
+  const accountCell = account !== undefined ? ` ${account} |` : '';
+  return `| ${ACTION_LABEL[rc.action]} |${accountCell} ${codeSpan(rc.address)} | ${escapeMarkdown(rc.kind)} | ${attrs} |`;
 }
 
 /** Lines of a ```diff block: the sign in column 0, nesting as indentation after it. */

@@ -6,6 +6,7 @@
  */
 import type { ChalkInstance } from 'chalk';
 import { hasChanges, type Action, type DriftItem, type Notice, type Plan, type ResourceChange } from '../engine/types.js';
+import { byAccount } from './accounts.js';
 import { renderCostText } from './cost.js';
 import { renderIamText } from './iam.js';
 import { ACTION_PHRASE, changeLines, resourceChangeLines, wrapWords, type DiffLine, type Sign } from './values.js';
@@ -53,7 +54,12 @@ export function renderPlanText(plan: Plan, opts: TextOptions): string {
   }
 
   if (actionable.length > 0) {
-    const blocks = actionable.map((rc) => renderResourceText(rc, c, width, noticesByAddress.get(rc.address) ?? []));
+    const groups = byAccount(plan, actionable);
+    const blocks = groups.flatMap((g) => [
+      // Grouped only when the plan spans accounts (accounts: in replication.yaml).
+      ...(groups.length > 1 ? [c.bold(`  Account ${g.account}${g.account === plan.account ? ' (default credentials)' : ''}:`)] : []),
+      ...g.changes.map((rc) => renderResourceText(rc, c, width, noticesByAddress.get(rc.address) ?? [])),
+    ]);
     sections.push([c.bold('s3repl will perform the following actions:'), ...blocks].join('\n\n'));
   }
 

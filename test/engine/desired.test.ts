@@ -185,6 +185,48 @@ replications:
   });
 });
 
+describe('a destination in an account accounts: reaches', () => {
+  const yaml = (extra = '') => `${base.replace('dst-bucket: { region: us-west-2 }', 'dst-bucket: { region: us-west-2, account: "222222222222", create: true }')}
+accounts:
+  "222222222222": { roleArn: "arn:aws:iam::222222222222:role/deployer" }
+replications:
+  - source: src-bucket
+    role: repl
+    rules:
+      - id: x
+        destination: { bucket: dst-bucket, ownerOverride: true }
+${extra}`;
+
+  it('manages its bucket and versioning in that account, and grants the role in its bucket policy', () => {
+    const out = desiredResources(config(yaml()), { accountId: ACCOUNT, lineage: 'L1' });
+    const by = new Map(out.resources.map((r) => [r.address, r]));
+    expect(by.get('bucket.dst-bucket')!.id).toEqual({ bucket: 'dst-bucket', region: 'us-west-2', account: '222222222222' });
+    expect(by.get('versioning.dst-bucket')!.id).toEqual({ bucket: 'dst-bucket', region: 'us-west-2', account: '222222222222' });
+    expect(by.get('versioning.src-bucket')!.id).toEqual({ bucket: 'src-bucket', region: 'us-east-1' });
+    const policy = by.get('bucket-policy.dst-bucket')!;
+    expect(policy.id).toEqual({ bucket: 'dst-bucket', region: 'us-west-2', account: '222222222222' });
+    expect(policy.dependsOn.sort()).toEqual(['bucket.dst-bucket', 'role.repl']);
+    const statements = policy.attributes.statements as Array<{ Sid: string; Principal: { AWS: string[] }; Action: string[]; Resource: string[] }>;
+    expect(statements.every((st) => st.Sid.startsWith('S3repl') && st.Principal.AWS[0] === 'arn:aws:iam::111111111111:role/s3repl-repl')).toBe(true);
+    expect(statements.flatMap((st) => st.Action)).toEqual(
+      expect.arrayContaining(['s3:ReplicateObject', 's3:ReplicateDelete', 's3:ReplicateTags', 's3:ObjectOwnerOverrideToBucketOwner', 's3:List*', 's3:GetBucketVersioning', 's3:PutBucketVersioning']),
+    );
+    expect(by.get('replication.src-bucket')!.dependsOn).toContain('bucket-policy.dst-bucket');
+    expect(out.notices).toEqual([]);
+  });
+
+  it('warns with the key policy statement when the replica key is in another account', () => {
+    const key = 'arn:aws:kms:us-west-2:222222222222:key/1234abcd-12ab-34cd-56ef-1234567890ab';
+    const out = desiredResources(config(yaml(`        encryption: { sseKms: true, replicaKmsKey: "${key}" }\n`)), { accountId: ACCOUNT, lineage: 'L1' });
+    expect(out.notices).toHaveLength(1);
+    expect(out.notices[0]!.level).toBe('warning');
+    expect(out.notices[0]!.message).toContain(`${key} in account 222222222222`);
+    const statement = JSON.parse(out.notices[0]!.detail!);
+    expect(statement.Principal).toEqual({ AWS: 'arn:aws:iam::111111111111:role/s3repl-repl' });
+    expect(statement.Action).toContain('kms:Encrypt');
+  });
+});
+
 describe('IAM limits', () => {
   it('refuses at plan time a generated policy over the 10,240-character inline quota, naming the role', () => {
     const buckets = Array.from({ length: 200 }, (_, i) => `  src-${i}: {}\n  dst-${i}: { region: us-west-2 }`).join('\n');

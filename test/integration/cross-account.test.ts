@@ -79,6 +79,10 @@ describe('examples/cross-account.yaml', () => {
       'versioning.acme-ledger-audit',
     ]);
 
+    const text = await run(['plan']);
+    expect(text.stdout).toContain(`Account ${A} (default credentials):`);
+    expect(text.stdout.indexOf(`Account ${B}:`)).toBeGreaterThan(text.stdout.indexOf('bucket.acme-ledger '));
+
     const apply = await run(['apply', '--auto-approve']);
     expect(apply.code, apply.stderr + apply.stdout).toBe(0);
     expect(emu.calls()['sts:AssumeRole']).toBeGreaterThanOrEqual(1);

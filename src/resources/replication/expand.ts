@@ -41,6 +41,9 @@ export function expandReplications(ctx: ExpandContext): DesiredResource[] {
     for (const rule of rep.rules) {
       const dest = config.buckets[rule.destination.bucket]!;
       if (!managed(config, dest, accountId)) ctx.notice(crossAccountNotice(rule, dest, role, address));
+      const key = rule.encryption?.sseKms ? rule.encryption.replicaKmsKey : undefined;
+      const keyAccount = key ? /^arn:aws[a-z-]*:kms:[^:]*:(\d{12}):/.exec(key)?.[1] : undefined;
+      if (key && keyAccount && keyAccount !== accountId) ctx.notice(replicaKeyNotice(rule, key, keyAccount, role, address));
     }
   }
   return out;
@@ -64,6 +67,27 @@ function normalRule(rule: RuleConfig, config: Config): NormalRule {
     sseKmsEncryptedObjects: rule.encryption?.sseKms ?? false,
     rtc: rule.rtc,
     metrics: rule.metrics,
+  };
+}
+
+/**
+ * A replica key in another account: its key policy must let the role encrypt
+ * replicas with it. s3repl does not manage KMS key policies, so the plan
+ * prints the statement for the key's owners (and warns).
+ */
+function replicaKeyNotice(rule: RuleConfig, key: string, keyAccount: string, role: string, addr: string): Notice {
+  const statement = {
+    Sid: 'S3replReplicaEncryption',
+    Effect: 'Allow',
+    Principal: { AWS: role },
+    Action: ['kms:Encrypt', 'kms:GenerateDataKey*', 'kms:Decrypt'],
+    Resource: '*',
+  };
+  return {
+    level: 'warning',
+    address: addr,
+    message: `rule ${rule.id} encrypts replicas with ${key} in account ${keyAccount}: s3repl does not change KMS key policies; that account must add this statement to the key's policy, or SSE-KMS objects fail to replicate`,
+    detail: JSON.stringify(statement, null, 2),
   };
 }
 
