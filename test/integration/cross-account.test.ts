@@ -67,7 +67,15 @@ describe('examples/cross-account.yaml', () => {
   it('plans both accounts, then one apply configures both sides', async () => {
     const plan = await run(['plan', '--format', 'json']);
     expect(plan.code, plan.stderr).toBe(0);
-    const changes = (JSON.parse(plan.stdout) as { changes: Array<{ address: string; action: string }> }).changes;
+    const planned = JSON.parse(plan.stdout) as {
+      changes: Array<{ address: string; action: string; id: Record<string, string> }>;
+      iam: { broadened: boolean; statements: Array<{ address: string; actions: string[] }> };
+    };
+    const changes = planned.changes;
+    expect(changes.find((c) => c.address === 'bucket-policy.acme-ledger-audit')!.id.account).toBe(B);
+    // The widening analysis covers the bucket policy too.
+    expect(planned.iam.broadened).toBe(true);
+    expect(planned.iam.statements.filter((st) => st.address === 'bucket-policy.acme-ledger-audit').flatMap((st) => st.actions)).toContain('s3:ObjectOwnerOverrideToBucketOwner');
     expect(changes.map((c) => c.address).sort()).toEqual([
       'bucket-policy.acme-ledger-audit',
       'bucket.acme-ledger',
