@@ -13,6 +13,7 @@ import { IAMClient } from '@aws-sdk/client-iam';
 import { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
 import { S3ControlClient } from '@aws-sdk/client-s3-control';
 import { STSClient, GetCallerIdentityCommand } from '@aws-sdk/client-sts';
+import { KMSClient } from '@aws-sdk/client-kms';
 import { fromIni, fromTemporaryCredentials } from '@aws-sdk/credential-providers';
 import pLimit, { type LimitFunction } from 'p-limit';
 import { attachCallContext } from './errors.js';
@@ -55,7 +56,7 @@ interface AwsCredentialIdentity {
 }
 type AwsCredentialIdentityProvider = () => Promise<AwsCredentialIdentity>;
 
-type ServiceKey = 's3' | 'iam' | 'cloudwatch' | 's3control' | 'sts';
+type ServiceKey = 's3' | 'iam' | 'cloudwatch' | 's3control' | 'sts' | 'kms';
 
 const ENV_SUFFIX: Record<ServiceKey, string> = {
   s3: 'S3',
@@ -63,6 +64,7 @@ const ENV_SUFFIX: Record<ServiceKey, string> = {
   cloudwatch: 'CLOUDWATCH',
   s3control: 'S3_CONTROL',
   sts: 'STS',
+  kms: 'KMS',
 };
 
 const SERVICE_NAME: Record<ServiceKey, string> = {
@@ -237,6 +239,10 @@ export class AwsClients {
         ...(endpoint ? { endpointProvider: () => ({ url: new URL(endpoint) }) } : {}),
       });
     });
+  }
+
+  kms(region: string): KMSClient {
+    return this.memo(`kms:${region}`, () => new KMSClient(this.common('kms', region)));
   }
 
   sts(): STSClient {

@@ -9,6 +9,7 @@ import { versioning } from './versioning/index.js';
 import { role } from './role/index.js';
 import { rolePolicy } from './role-policy/index.js';
 import { bucketPolicy } from './bucket-policy/index.js';
+import { keyPolicy } from './key-policy/index.js';
 import { replication } from './replication/index.js';
 import { alarm } from './alarm/index.js';
 import { job } from './job/index.js';
@@ -19,6 +20,7 @@ const registry: readonly ResourceKind[] = [
   role,
   rolePolicy,
   bucketPolicy,
+  keyPolicy,
   replication,
   alarm,
   job,

@@ -215,12 +215,27 @@ ${extra}`;
     expect(out.notices).toEqual([]);
   });
 
-  it('warns with the key policy statement when the replica key is in another account', () => {
+  it("grants the role in the policy of a replica key in that account, before the replication configuration", () => {
     const key = 'arn:aws:kms:us-west-2:222222222222:key/1234abcd-12ab-34cd-56ef-1234567890ab';
     const out = desiredResources(config(yaml(`        encryption: { sseKms: true, replicaKmsKey: "${key}" }\n`)), { accountId: ACCOUNT, lineage: 'L1' });
+    expect(out.notices).toEqual([]);
+    const by = new Map(out.resources.map((r) => [r.address, r]));
+    const kp = by.get('key-policy.1234abcd-12ab-34cd-56ef-1234567890ab')!;
+    expect(kp.id).toEqual({ keyArn: key, region: 'us-west-2', account: '222222222222' });
+    expect(kp.dependsOn).toEqual(['role.repl']);
+    const [statement] = kp.attributes.statements as Array<{ Principal: { AWS: string[] }; Action: string[] }>;
+    expect(statement!.Principal).toEqual({ AWS: ['arn:aws:iam::111111111111:role/s3repl-repl'] });
+    expect(statement!.Action).toEqual(expect.arrayContaining(['kms:Encrypt', 'kms:GenerateDataKey*']));
+    expect(by.get('replication.src-bucket')!.dependsOn).toContain(kp.address);
+  });
+
+  it('warns with the key policy statement when the replica key is in an account s3repl cannot reach', () => {
+    const key = 'arn:aws:kms:us-west-2:333333333333:key/1234abcd-12ab-34cd-56ef-1234567890ab';
+    const out = desiredResources(config(yaml(`        encryption: { sseKms: true, replicaKmsKey: "${key}" }\n`)), { accountId: ACCOUNT, lineage: 'L1' });
+    expect(out.resources.map((r) => r.kind)).not.toContain('key-policy');
     expect(out.notices).toHaveLength(1);
     expect(out.notices[0]!.level).toBe('warning');
-    expect(out.notices[0]!.message).toContain(`${key} in account 222222222222`);
+    expect(out.notices[0]!.message).toContain(`${key} in account 333333333333`);
     const statement = JSON.parse(out.notices[0]!.detail!);
     expect(statement.Principal).toEqual({ AWS: 'arn:aws:iam::111111111111:role/s3repl-repl' });
     expect(statement.Action).toContain('kms:Encrypt');

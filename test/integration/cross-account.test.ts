@@ -1,9 +1,10 @@
 /**
  * examples/cross-account.yaml end to end, both sides: one apply configures the
- * source in account A and the destination (bucket, versioning, bucket policy)
- * in account B through an assumed role; objects replicate; removing the grant
- * by hand shows as drift, and replication FAILS (status reports it); destroy
- * removes s3repl's statements and keeps everyone else's.
+ * source in account A and the destination (bucket, versioning, bucket policy,
+ * the replica key's policy) in account B through an assumed role; objects
+ * (SSE-S3 and SSE-KMS) replicate; removing a grant by hand shows as drift, and
+ * replication FAILS (status reports it); destroy removes s3repl's statements
+ * and keeps everyone else's.
  */
 import { readFileSync } from 'node:fs';
 import * as path from 'node:path';
@@ -18,6 +19,7 @@ import {
   PutObjectCommand,
 } from '@aws-sdk/client-s3';
 import { CreateRoleCommand } from '@aws-sdk/client-iam';
+import { CreateKeyCommand, GetKeyPolicyCommand, KMSClient, PutKeyPolicyCommand } from '@aws-sdk/client-kms';
 import { startEmulator, type Emulator } from '../emulator/server.js';
 import { clients } from '../helpers/aws.js';
 import { ROOT, runCli, workdir } from '../helpers/cli.js';
@@ -28,6 +30,12 @@ const EXAMPLE = readFileSync(path.join(ROOT, 'examples/cross-account.yaml'), 'ut
 
 let emu: Emulator;
 let cwd: string;
+let replicaKey: string;
+let sourceKey: string;
+const kms = (account: string, region: string) =>
+  new KMSClient({ region, endpoint: emu.url, credentials: { accessKeyId: account, secretAccessKey: 'emulator' }, maxAttempts: 1 });
+const keyPolicyOf = async () =>
+  JSON.parse((await kms(B, 'us-east-2').send(new GetKeyPolicyCommand({ KeyId: replicaKey, PolicyName: 'default' }))).Policy!) as Policy;
 const run = (args: string[]) => runCli(args, { cwd, endpoint: emu.url, account: A });
 const inA = () => clients(emu.url, 'us-east-1', A);
 const inB = () => clients(emu.url, 'us-east-2', B);
@@ -59,7 +67,12 @@ beforeAll(async () => {
       }),
     }),
   );
-  cwd = workdir(EXAMPLE);
+  // The audit account's replica key exists already (s3repl does not create keys); so does the source's.
+  replicaKey = (await kms(B, 'us-east-2').send(new CreateKeyCommand({ Description: 'audit replicas' }))).KeyMetadata!.Arn!;
+  sourceKey = (await kms(A, 'us-east-1').send(new CreateKeyCommand({ Description: 'ledger' }))).KeyMetadata!.Arn!;
+  const example = EXAMPLE.replace(/arn:aws:kms:us-east-2:444455556666:key\/[0-9a-f-]+/, replicaKey);
+  expect(example).toContain(replicaKey);
+  cwd = workdir(example);
 });
 afterAll(async () => emu.stop());
 
@@ -80,6 +93,7 @@ describe('examples/cross-account.yaml', () => {
       'bucket-policy.acme-ledger-audit',
       'bucket.acme-ledger',
       'bucket.acme-ledger-audit',
+      `key-policy.${replicaKey.split('/')[1]}`,
       'replication.acme-ledger',
       'role-policy.audit',
       'role.audit',
@@ -106,6 +120,10 @@ describe('examples/cross-account.yaml', () => {
     const actions = policy.Statement.flatMap((s) => (Array.isArray(s.Action) ? s.Action : [s.Action]));
     expect(actions).toEqual(expect.arrayContaining(['s3:ReplicateObject', 's3:ReplicateDelete', 's3:ObjectOwnerOverrideToBucketOwner', 's3:GetBucketVersioning']));
     expect(policy.Statement.every((s) => s.Sid?.startsWith('S3repl'))).toBe(true);
+    // Account B: the replica key's policy lets the role encrypt, beside the key's own statements.
+    const keyPolicy = await keyPolicyOf();
+    expect(keyPolicy.Statement.map((st) => st.Sid)).toEqual(['Enable IAM User Permissions', expect.stringMatching(/^S3replReplicaEncryption/)]);
+    expect(keyPolicy.Statement[1]!.Principal).toEqual({ AWS: [`arn:aws:iam::${A}:role/s3repl-ledger-audit`] });
 
     const again = await run(['plan', '--detailed-exitcode']);
     expect(again.stdout + again.stderr).toContain('No changes');
@@ -119,6 +137,28 @@ describe('examples/cross-account.yaml', () => {
     const replica = await inB().s3.send(new HeadObjectCommand({ Bucket: 'acme-ledger-audit', Key: '2030/01/ledger.csv' }));
     expect(replica.ReplicationStatus).toBe('REPLICA');
     expect(replica.StorageClass).toBe('GLACIER_IR');
+
+    await inA().s3.send(new PutObjectCommand({ Bucket: 'acme-ledger', Key: '2030/01/secret.csv', Body: 'k', ServerSideEncryption: 'aws:kms', SSEKMSKeyId: sourceKey }));
+    await emu.settled();
+    expect((await inA().s3.send(new HeadObjectCommand({ Bucket: 'acme-ledger', Key: '2030/01/secret.csv' }))).ReplicationStatus).toBe('COMPLETED');
+    expect((await inB().s3.send(new HeadObjectCommand({ Bucket: 'acme-ledger-audit', Key: '2030/01/secret.csv' }))).SSEKMSKeyId).toBe(replicaKey);
+  });
+
+  it("removing the key grant by hand shows as drift, and SSE-KMS objects FAIL to replicate", async () => {
+    const keyPolicy = await keyPolicyOf();
+    await kms(B, 'us-east-2').send(
+      new PutKeyPolicyCommand({ KeyId: replicaKey, PolicyName: 'default', Policy: JSON.stringify({ ...keyPolicy, Statement: keyPolicy.Statement.slice(0, 1) }) }),
+    );
+    const drift = await run(['drift']);
+    expect(drift.code, drift.stderr).toBe(2);
+    expect(drift.stdout).toContain(`key-policy.${replicaKey.split('/')[1]}`);
+    await inA().s3.send(new PutObjectCommand({ Bucket: 'acme-ledger', Key: '2030/01/secret2.csv', Body: 'k', ServerSideEncryption: 'aws:kms', SSEKMSKeyId: sourceKey }));
+    await emu.settled();
+    expect(emu.services.s3.state.buckets['acme-ledger']!.objects['2030/01/secret2.csv']![0]!.failureReason).toBe('DstPutObjectNotPermitted');
+    // apply puts it back.
+    const apply = await run(['apply', '--auto-approve']);
+    expect(apply.code, apply.stderr).toBe(0);
+    expect((await keyPolicyOf()).Statement).toHaveLength(2);
   });
 
   it('keeps statements it does not own when it merges its own', async () => {
@@ -155,5 +195,6 @@ describe('examples/cross-account.yaml', () => {
     const destroy = await run(['destroy', '--auto-approve']);
     expect(destroy.code, destroy.stderr + destroy.stdout).toBe(0);
     expect((await policyOf()).Statement.map((s) => s.Sid)).toEqual(['AuditorsRead']);
+    expect((await keyPolicyOf()).Statement.map((s) => s.Sid)).toEqual(['Enable IAM User Permissions']);
   });
 });

@@ -5,6 +5,7 @@ import { destinationGrants } from '../bucket-policy/expand.js';
 import type { Attrs, DesiredResource, ExpandContext, Notice } from '../types.js';
 import { managed, otherAccount } from '../bucket/expand.js';
 import { bucketPolicyAddress } from '../bucket-policy/expand.js';
+import { foreignReplicaKey, keyPolicyAddress, reaches, replicaKeyGrant } from '../key-policy/expand.js';
 import { versioningAddress } from '../versioning/expand.js';
 import { roleAddress, roleArnFor } from '../role/expand.js';
 import { rolePolicyAddress } from '../role-policy/expand.js';
@@ -28,6 +29,11 @@ export function expandReplications(ctx: ExpandContext): DesiredResource[] {
       ...rep.rules.filter((r) => managed(config, config.buckets[r.destination.bucket]!, accountId)).map((r) => versioningAddress(r.destination.bucket)),
       // The grant in a destination account's bucket policy comes first, so the first objects replicate.
       ...rep.rules.filter((r) => otherAccount(config, config.buckets[r.destination.bucket]!, accountId)).map((r) => bucketPolicyAddress(r.destination.bucket)),
+      // And the grant in a replica key's policy, when s3repl manages it.
+      ...rep.rules.flatMap((r) => {
+        const key = foreignReplicaKey(r, accountId);
+        return key && reaches(config, key.account) ? [keyPolicyAddress(key.arn)] : [];
+      }),
       ...(managedRole ? [roleAddress(rep.role), rolePolicyAddress(rep.role)] : []),
     ];
     const address = replicationAddress(rep.source);
@@ -41,9 +47,8 @@ export function expandReplications(ctx: ExpandContext): DesiredResource[] {
     for (const rule of rep.rules) {
       const dest = config.buckets[rule.destination.bucket]!;
       if (!managed(config, dest, accountId)) ctx.notice(crossAccountNotice(rule, dest, role, address));
-      const key = rule.encryption?.sseKms ? rule.encryption.replicaKmsKey : undefined;
-      const keyAccount = key ? /^arn:aws[a-z-]*:kms:[^:]*:(\d{12}):/.exec(key)?.[1] : undefined;
-      if (key && keyAccount && keyAccount !== accountId) ctx.notice(replicaKeyNotice(rule, key, keyAccount, role, address));
+      const key = foreignReplicaKey(rule, accountId);
+      if (key && !reaches(config, key.account)) ctx.notice(replicaKeyNotice(rule, key.arn, key.account, role, address));
     }
   }
   return out;
@@ -71,22 +76,16 @@ function normalRule(rule: RuleConfig, config: Config): NormalRule {
 }
 
 /**
- * A replica key in another account: its key policy must let the role encrypt
- * replicas with it. s3repl does not manage KMS key policies, so the plan
- * prints the statement for the key's owners (and warns).
+ * A replica key in another account that s3repl cannot reach: its key policy
+ * must let the role encrypt replicas with it, so the plan prints the
+ * statement for the key's owners (and warns).
  */
 function replicaKeyNotice(rule: RuleConfig, key: string, keyAccount: string, role: string, addr: string): Notice {
-  const statement = {
-    Sid: 'S3replReplicaEncryption',
-    Effect: 'Allow',
-    Principal: { AWS: role },
-    Action: ['kms:Encrypt', 'kms:GenerateDataKey*', 'kms:Decrypt'],
-    Resource: '*',
-  };
+  const statement = replicaKeyGrant(role);
   return {
     level: 'warning',
     address: addr,
-    message: `rule ${rule.id} encrypts replicas with ${key} in account ${keyAccount}: s3repl does not change KMS key policies; that account must add this statement to the key's policy, or SSE-KMS objects fail to replicate`,
+    message: `rule ${rule.id} encrypts replicas with ${key} in account ${keyAccount}, which s3repl has no credentials for: that account must add this statement to the key's policy (or add accounts."${keyAccount}" so s3repl applies it), or SSE-KMS objects fail to replicate`,
     detail: JSON.stringify(statement, null, 2),
   };
 }
