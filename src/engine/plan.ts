@@ -14,6 +14,7 @@ import { createHash, randomUUID } from 'node:crypto';
 import type { AwsClients } from '../aws/clients.js';
 import type { Config } from '../config/types.js';
 import { UserError } from '../errors.js';
+import { describeAwsError } from '../aws/errors.js';
 import { kindOf } from '../resources/index.js';
 import type { DesiredResource, Expectation, LiveValue } from '../resources/types.js';
 import { canonical } from '../resources/util.js';
@@ -46,6 +47,35 @@ export interface PlanInput {
 
 const PRIOR = PRIOR_SUFFIX;
 
+/**
+ * Resources in other accounts are read and changed with the credentials
+ * `accounts:` gives for them; those must belong to that account (a profile
+ * for the wrong account would read and change the wrong buckets).
+ */
+async function checkOtherAccounts(aws: AwsClients, accountId: string, items: readonly ReadItem[]): Promise<void> {
+  const others = [...new Set(items.map((i) => i.id.account).filter((a): a is string => a !== undefined && a !== accountId))].sort();
+  for (const account of others) {
+    if (!aws.reaches(account)) {
+      throw new UserError(
+        `s3repl manages resources in account ${account} (see the state), but accounts: gives no credentials for it`,
+        `add accounts."${account}" with a profile or roleArn`,
+      );
+    }
+    let actual: string;
+    try {
+      actual = await aws.in(account).accountId();
+    } catch (e) {
+      throw new UserError(
+        `s3repl cannot reach account ${account} with the credentials accounts: gives for it: ${describeAwsError(e)}`,
+        `check accounts."${account}": a roleArn must trust your credentials' account (and take the externalId given); a profile must exist`,
+      );
+    }
+    if (actual !== account) {
+      throw new UserError(`the credentials accounts."${account}" gives are for account ${actual}`, `fix accounts."${account}" (a profile or role of account ${account})`);
+    }
+  }
+}
+
 export async function makePlan(input: PlanInput): Promise<Plan> {
   const { config, aws, state } = input;
   const mode = input.mode ?? 'apply';
@@ -63,6 +93,7 @@ export async function makePlan(input: PlanInput): Promise<Plan> {
     if (!d) items.push({ key: addr, kind: s.kind, id: s.id });
     else if (JSON.stringify(canonical(d.id)) !== JSON.stringify(canonical(s.id))) items.push({ key: addr + PRIOR, kind: s.kind, id: s.id });
   }
+  await checkOtherAccounts(aws, accountId, items);
   const live = await readLive(aws, accountId, items);
   input.onLive?.(live);
 

@@ -6,7 +6,7 @@
  * replication FAILS (status reports it); destroy removes s3repl's statements
  * and keeps everyone else's.
  */
-import { readFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
@@ -196,5 +196,23 @@ describe('examples/cross-account.yaml', () => {
     expect(destroy.code, destroy.stderr + destroy.stdout).toBe(0);
     expect((await policyOf()).Statement.map((s) => s.Sid)).toEqual(['AuditorsRead']);
     expect((await keyPolicyOf()).Statement.map((s) => s.Sid)).toEqual(['Enable IAM User Permissions']);
+  });
+});
+
+describe('accounts: credentials that do not reach the account', () => {
+  it('plan fails naming the account when the role does not trust the caller (wrong externalId)', async () => {
+    const dir = workdir(EXAMPLE.replace('externalId: acme-ledger-audit', 'externalId: wrong-id'));
+    const r = await runCli(['plan'], { cwd: dir, endpoint: emu.url, account: A });
+    expect(r.code).toBe(1);
+    expect(r.stderr).toContain(`s3repl cannot reach account ${B} with the credentials accounts: gives for it`);
+    expect(r.stderr).toContain('is not authorized to perform: sts:AssumeRole');
+  });
+
+  it('plan fails when a profile belongs to another account', async () => {
+    const dir = workdir(EXAMPLE.replace(/roleArn: .*\n\s*externalId: .*\n/, 'profile: audit\n'));
+    writeFileSync(path.join(dir, 'credentials'), `[audit]\naws_access_key_id = ${A}\naws_secret_access_key = x\n`);
+    const r = await runCli(['plan'], { cwd: dir, endpoint: emu.url, account: A, env: { AWS_SHARED_CREDENTIALS_FILE: path.join(dir, 'credentials') } });
+    expect(r.code, r.stdout).toBe(1);
+    expect(r.stderr).toContain(`the credentials accounts."${B}" gives are for account ${A}`);
   });
 });
