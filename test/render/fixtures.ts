@@ -14,7 +14,7 @@ import { BUILT_IN_PRICES } from '../../src/cost/prices.js';
  * Plans made by s3repl itself against the emulator (test/render/real-plans.test.ts
  * makes them and keeps them current): the renderer tests read these.
  */
-const REAL_PLAN_NAMES = ['createAll', 'noop', 'updateRule', 'replace', 'iamBroadening', 'delete', 'drift', 'adopt'] as const;
+const REAL_PLAN_NAMES = ['createAll', 'noop', 'updateRule', 'replace', 'iamBroadening', 'delete', 'drift', 'adopt', 'crossAccount'] as const;
 export type RealPlanName = (typeof REAL_PLAN_NAMES)[number];
 export const REAL_PLANS = Object.fromEntries(
   REAL_PLAN_NAMES.map((name) => [name, (): Plan => JSON.parse(readFileSync(new URL(`plans/${name}.json`, import.meta.url), 'utf8')) as Plan]),

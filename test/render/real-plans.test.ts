@@ -14,7 +14,7 @@ import { writeFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { CreateBucketCommand, PutBucketReplicationCommand, PutBucketVersioningCommand } from '@aws-sdk/client-s3';
 import { DeleteAlarmsCommand, PutMetricAlarmCommand } from '@aws-sdk/client-cloudwatch';
-import { PutRolePolicyCommand } from '@aws-sdk/client-iam';
+import { CreateRoleCommand, PutRolePolicyCommand } from '@aws-sdk/client-iam';
 import { startEmulator, type Emulator } from '../emulator/server.js';
 import { clients } from '../helpers/aws.js';
 import { runCli, workdir } from '../helpers/cli.js';
@@ -185,6 +185,53 @@ replications:
   );
   cwd = adoptDir;
   await plan('adopt');
+
+  // Both sides of a cross-account replication: accounts: reaches the audit account
+  // through a deployer role, so its bucket, bucket policy and replica key's policy are planned too.
+  const B = '444455556666';
+  await clients(emu.url, 'us-east-1', B).iam.send(
+    new CreateRoleCommand({
+      RoleName: 's3repl-deployer',
+      AssumeRolePolicyDocument: JSON.stringify({ Version: '2012-10-17', Statement: [{ Effect: 'Allow', Principal: { AWS: `arn:aws:iam::${ACCOUNT}:root` }, Action: 'sts:AssumeRole' }] }),
+    }),
+  );
+  // The replica key gets a fixed id (CreateKey picks a random one), so the plan is the same on every run.
+  const keyId = '0c4f2d1e-7a3b-4e5f-8a9b-1c2d3e4f5a6b';
+  const keys = (emu.services.kms.snapshot() as { keys: unknown[] }).keys;
+  emu.services.kms.restore({
+    keys: [
+      ...keys,
+      {
+        keyId,
+        arn: `arn:aws:kms:us-east-2:${B}:key/${keyId}`,
+        accountId: B,
+        region: 'us-east-2',
+        description: 'audit replicas',
+        policy: JSON.stringify({ Version: '2012-10-17', Statement: [{ Sid: 'Root', Effect: 'Allow', Principal: { AWS: `arn:aws:iam::${B}:root` }, Action: 'kms:*', Resource: '*' }] }),
+        creationDate: 0,
+        enabled: true,
+      },
+    ],
+  });
+  cwd = workdir(`
+version: 1
+defaults: { region: us-east-1 }
+accounts:
+  "${B}": { roleArn: "arn:aws:iam::${B}:role/s3repl-deployer" }
+buckets:
+  acme-ledger: { create: true }
+  acme-ledger-copy: { region: us-east-2, account: "${B}", create: true }
+roles:
+  audit: { name: s3repl-audit }
+replications:
+  - source: acme-ledger
+    role: audit
+    rules:
+      - id: copy
+        destination: { bucket: acme-ledger-copy, ownerOverride: true }
+        encryption: { sseKms: true, replicaKmsKey: "arn:aws:kms:us-east-2:${B}:key/${keyId}" }
+`);
+  await plan('crossAccount');
 }, 120_000);
 afterAll(() => emu.stop());
 

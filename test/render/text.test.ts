@@ -38,7 +38,7 @@ describe('renderPlanText', () => {
     expect(renderPlanText(deletePlan(), { color: plain })).toMatch(/Plan: 0 to add, 3 to change, 2 to destroy, 3 to forget\.\n$/);
     expect(renderPlanText(replacePlan(), { color: plain })).toMatch(/Plan: 4 to add, 2 to change, 4 to destroy\.\n$/);
     expect(renderPlanText(iamBroadeningPlan(), { color: plain })).toMatch(/Plan: 0 to add, 2 to change, 0 to destroy\.\n$/);
-    expect(renderPlanText(noopPlan(), { color: plain })).toMatch(/^Notices:\n  ℹ note: replication\.acme-logs: rule audit [^]*\n\nNo changes\. Live infrastructure matches the configuration\.\n$/);
+    expect(renderPlanText(noopPlan(), { color: plain })).toMatch(/^Notices:\n  ⚠ warning: replication\.acme-logs: rule audit [^]*\n\nNo changes\. Live infrastructure matches the configuration\.\n$/);
     expect(renderPlanText(adoptPlan(), { color: plain })).toMatch(/Plan: 0 to add, 0 to change, 0 to destroy, 3 to adopt\.\n$/);
     expect(renderPlanText(hugePlan(), { color: plain })).toMatch(/Plan: 2000 to add, 0 to change, 0 to destroy\.\n$/);
   });
@@ -88,8 +88,8 @@ describe('renderPlanText', () => {
   it('shows reasons and notices beside their resource, and the rest at the end', () => {
     const text = renderPlanText(createAllPlan(), { color: plain });
     expect(text).toContain('  # versioning.acme-events-archive will be adopted (s3repl manages it from now on)\n  # (it exists in AWS, is not in the state and carries no s3repl ownership marks for this state)\n');
-    expect(text).toMatch(/\n {4}\}\n {4}ℹ note: rule audit replicates to acme-ledger-audit in account 444455556666/);
-    expect(text).toContain('                  "Sid": "S3replReplicateObjects",');
+    expect(text).toMatch(/\n {4}\}\n {4}⚠ warning: rule audit replicates to acme-ledger-audit in account 444455556666/);
+    expect(text).toContain('                  "Sid": "S3replReplicateObjectsb361abbe821b",');
     expect(text).not.toContain('Notices:');
     // A notice about no resource in the plan goes at the end.
     const loose = makePlan({ changes: [], notices: [{ level: 'warning', message: 'role arn:aws:iam::222222222222:role/x is in account 222222222222' }] });
