@@ -22,6 +22,7 @@ export const OPERATIONS = {
       'CreateBucket', 'HeadBucket', 'GetBucketLocation', 'GetBucketVersioning', 'PutBucketVersioning', 'GetBucketReplication',
       'PutBucketReplication', 'DeleteBucketReplication', 'PutBucketEncryption', 'GetBucketEncryption', 'PutPublicAccessBlock',
       'PutBucketTagging', 'GetBucketTagging', 'GetPublicAccessBlock', 'GetObjectLockConfiguration', 'PutObject', 'GetObject', 'HeadObject', 'DeleteObject',
+      'GetBucketPolicy', 'PutBucketPolicy', 'DeleteBucketPolicy',
     ],
   },
   's3-control': { path: 's3-control/service/2018-08-20/s3-control-2018-08-20.json', ops: ['CreateJob', 'DescribeJob', 'ListJobs', 'UpdateJobStatus'] },
@@ -33,7 +34,8 @@ export const OPERATIONS = {
     ],
   },
   cloudwatch: { path: 'cloudwatch/service/2010-08-01/cloudwatch-2010-08-01.json', ops: ['PutMetricAlarm', 'DescribeAlarms', 'DeleteAlarms', 'GetMetricData'] },
-  sts: { path: 'sts/service/2011-06-15/sts-2011-06-15.json', ops: ['GetCallerIdentity'] },
+  sts: { path: 'sts/service/2011-06-15/sts-2011-06-15.json', ops: ['GetCallerIdentity', 'AssumeRole'] },
+  kms: { path: 'kms/service/2014-11-01/kms-2014-11-01.json', ops: ['GetKeyPolicy', 'PutKeyPolicy'] },
 };
 
 const KEEP_MEMBER_TRAITS = ['smithy.api#required', 'smithy.api#default', 'smithy.api#idempotencyToken'];
