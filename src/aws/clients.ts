@@ -73,6 +73,7 @@ const SERVICE_NAME: Record<ServiceKey, string> = {
   cloudwatch: 'CloudWatch',
   s3control: 'S3 Control',
   sts: 'STS',
+  kms: 'KMS',
 };
 
 export interface CallRecord {
