@@ -32,7 +32,7 @@ function plan(changes: ResourceChange[]): Plan {
     drift: [],
     iam: { broadened: false, statements: [] },
     notices: [],
-    summary: { add: changes.length, change: 0, destroy: 0, forget: 0, noop: 0 },
+    summary: { add: changes.length, change: 0, destroy: 0, forget: 0, noop: 0, adopt: 0 },
   };
 }
 
