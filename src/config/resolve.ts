@@ -65,6 +65,7 @@ export interface RawBucket {
   create?: boolean;
   objectLock?: boolean;
   usage?: BucketUsageConfig;
+  bucketKey?: boolean;
 }
 
 export interface RawRole {
@@ -115,6 +116,7 @@ export function resolveConfig(raw: RawConfig, file: string): Config {
       region: b?.region ?? defaultRegion,
       create: b?.create ?? false,
       objectLock: b?.objectLock ?? false,
+      bucketKey: b?.bucketKey ?? false,
     };
     if (b?.account !== undefined) bucket.account = b.account;
     if (b?.usage !== undefined) bucket.usage = { ...b.usage };

@@ -10,6 +10,7 @@
 import { describePath, type Finding } from './findings.js';
 import { isKnownRegion, knownRegions } from './regions.js';
 import { checkAccessPoints, MRAP_RULES } from './mrap-rules.js';
+import { INLINE_POLICY_LIMIT, rolePolicy, rolesUses } from '../resources/role/policy.js';
 import { didYouMean } from './suggest.js';
 import { REPLICATION_STORAGE_CLASSES, type Config, type RuleConfig } from './types.js';
 
@@ -38,6 +39,7 @@ export const RULES = {
   'account-without-credentials': 'a destination in another account that accounts: gives no credentials for: s3repl only prints what its owners must apply (warning)',
   'sse-kms-without-key': 'SSE-KMS replication without a replica KMS key',
   'kms-key-not-arn': 'a KMS key given as an alias, alias ARN or bare key id instead of a key ARN',
+  'policy-too-large': "a managed role's generated policy over IAM's inline limit even with whole-bucket grants",
   'replica-key-without-sse-kms': 'KMS keys given but SSE-KMS objects not replicated (warning)',
   'kms-key-region-mismatch': "a replica KMS key outside the destination bucket's region",
   'source-kms-key-region-mismatch': "a source KMS key outside the source bucket's region",
@@ -175,6 +177,7 @@ export function checkRules(config: Config): Finding[] {
 
   checkTopology(bySource, warn);
   checkAccessPoints(config, report);
+  if (out.every((f) => f.severity !== 'error')) checkPolicySizes(config, report);
   // A mesh's generated rules share one location: say each problem once there.
   const seen = new Set<string>();
   return out.filter((f) => {
@@ -183,6 +186,30 @@ export function checkRules(config: Config): Finding[] {
     seen.add(key);
     return true;
   });
+}
+
+/**
+ * The generated role policy must fit IAM's limit for a role's inline policies
+ * (docs/aws-behaviour.md, "IAM: policy size"). s3repl first widens per-prefix
+ * object grants to whole buckets (the plan says so); only a policy that is still
+ * too large is an error, found here rather than halfway through an apply.
+ */
+function checkPolicySizes(config: Config, report: Report): void {
+  const uses = rolesUses(config);
+  for (const [key, role] of Object.entries(config.roles)) {
+    if (!role.managed) continue;
+    const roleUses = uses.get(key) ?? [];
+    const p = rolePolicy(roleUses, config);
+    if (p.size <= INLINE_POLICY_LIMIT) continue;
+    const sources = new Set(roleUses.map((u) => u.source.name));
+    report(
+      'policy-too-large',
+      ['roles', key],
+      `the policy s3repl generates for role ${key} (${role.name}) is ${p.size} characters even with whole-bucket grants, over IAM's ${INLINE_POLICY_LIMIT}-character limit for a role's inline policies (${roleUses.length} rules of ${sources.size} source buckets use it)`,
+      'split the replications across several roles under roles: (e.g. one per team or per group of buckets)',
+      { anchor: 'key' },
+    );
+  }
 }
 
 type Report = (rule: RuleId, path: Path, message: string, hint?: string, extra?: Partial<Finding>) => void;

@@ -41,6 +41,8 @@ export interface BucketConfig {
   create: boolean;
   /** The bucket has (or, with create, gets) S3 Object Lock. */
   objectLock: boolean;
+  /** Its SSE-KMS encryption uses an S3 Bucket Key: the KMS encryption context is the bucket ARN. */
+  bucketKey: boolean;
   /** Usage given by hand for the cost estimate (wins over CloudWatch). */
   usage?: BucketUsageConfig;
 }

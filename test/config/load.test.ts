@@ -207,7 +207,7 @@ describe('defaults', () => {
     expect(c.state).toEqual({ backend: 'local', path: '/work/.s3repl/state.json' });
     expect(c.defaults).toEqual({ region: 'us-east-1', tags: {}, allowUnknownRegions: false });
     expect(c.accounts).toEqual({});
-    expect(c.buckets['src-bucket']).toEqual({ name: 'src-bucket', region: 'us-east-1', create: false, objectLock: false });
+    expect(c.buckets['src-bucket']).toEqual({ name: 'src-bucket', region: 'us-east-1', create: false, objectLock: false, bucketKey: false });
     expect(c.buckets['dst-bucket']!.region).toBe('us-west-2');
     expect(c.roles.r).toEqual({ key: 'r', managed: true, name: 'repl', path: '/' });
     expect(c.alarms).toEqual({ notify: [], namePrefix: 's3repl', evaluationPeriods: 5 });

@@ -445,6 +445,21 @@ describe('kms-key-not-arn', () => {
   it('accepts key ARNs', () => ok(enc('arn:aws:kms:us-west-2:111122223333:key/1234abcd-12ab-34cd-56ef-1234567890ab')));
 });
 
+describe('policy-too-large', () => {
+  it('is reported at the role when even whole-bucket grants do not fit IAM\'s inline limit', () => {
+    const n = 120;
+    const buckets = Array.from({ length: n }, (_, i) => `  src-${i}: {}\n  dst-${i}: {}`).join('\n');
+    const reps = Array.from({ length: n }, (_, i) => `  - source: src-${i}\n    role: r\n    rules:\n      - id: all\n        destination: { bucket: dst-${i} }`).join('\n');
+    const r = load(`version: 1\ndefaults: { region: us-east-1 }\nbuckets:\n${buckets}\nroles:\n  r: { name: repl }\nreplications:\n${reps}\n`);
+    expect(brief(r)).toEqual([`${2 * n + 5}:3 error[policy-too-large]`]);
+    expect(r.diagnostics[0]!.message).toMatch(/even with whole-bucket grants, over IAM's 10240-character limit/);
+  });
+  it('a role with many prefixed rules fits once its grants are widened: no error', () => {
+    const rules = Array.from({ length: 160 }, (_, i) => `      - { id: r${i}, priority: ${i + 1}, filter: { prefix: team-${i}/data/ }, destination: { bucket: dst-bucket } }`).join('\n');
+    ok(`${RBASE.split('    rules:')[0]}    rules:\n${rules}\n`);
+  });
+});
+
 describe('unknown-region', () => {
   it('is reported with a did-you-mean for a typo', () => {
     const r = load(withLine(5, '  dst-bucket: { region: eu-wset-1 }'));

@@ -1,5 +1,7 @@
 import { describe, expect, it } from 'vitest';
+import { parse } from 'yaml';
 import { loadConfigText } from '../../src/config/load.js';
+import { resolveConfig, type RawConfig } from '../../src/config/resolve.js';
 import type { Config } from '../../src/config/types.js';
 import { desiredResources } from '../../src/engine/desired.js';
 import type { PolicyDocument } from '../../src/resources/policy-doc.js';
@@ -90,7 +92,7 @@ replications:
     expect(role.attributes.tags).toEqual({ 'managed-by': 's3repl', 's3repl:lineage': 'L1', team: 'platform' });
   });
 
-  it('generates a least-privilege policy scoped to the rule prefix, with batch grants only when backfilling', () => {
+  it('generates a least-privilege policy scoped to the rule prefix, with the Batch Replication grants retry-failed needs', () => {
     const res = byAddress(
       config(`${base}
 replications:
@@ -106,19 +108,21 @@ replications:
     const grants = doc.Statement.map((s) => ({ actions: s.Action, resources: s.Resource }));
     expect(grants).toEqual(
       expect.arrayContaining([
-        { actions: ['s3:GetReplicationConfiguration', 's3:ListBucket'], resources: ['arn:aws:s3:::src-bucket'] },
+        { actions: ['s3:GetReplicationConfiguration', 's3:ListBucket', 's3:PutInventoryConfiguration'], resources: ['arn:aws:s3:::src-bucket'] },
         {
-          actions: ['s3:GetObjectVersionAcl', 's3:GetObjectVersionForReplication', 's3:GetObjectVersionTagging'],
+          actions: ['s3:GetObjectVersionAcl', 's3:GetObjectVersionForReplication', 's3:GetObjectVersionTagging', 's3:InitiateReplication'],
           resources: ['arn:aws:s3:::src-bucket/logs/*'],
         },
         { actions: ['s3:ReplicateDelete', 's3:ReplicateObject', 's3:ReplicateTags'], resources: ['arn:aws:s3:::dst-bucket/logs/*'] },
       ]),
     );
-    expect(doc.Statement).toHaveLength(3);
-    expect(JSON.stringify(doc)).not.toContain('InitiateReplication');
+    // Plus the Batch Replication grants every managed role gets (retry-failed), on the rule's prefix.
+    expect(grants.filter((g) => g.actions?.includes('s3:InitiateReplication')).map((g) => g.resources)).toEqual([['arn:aws:s3:::src-bucket/logs/*']]);
+    expect(grants.filter((g) => g.actions?.includes('s3:PutObject')).map((g) => g.resources)).toEqual([['arn:aws:s3:::src-bucket/s3repl/batch-reports/*']]);
     const trust = res.get('role.repl')!.attributes.trustPolicy as unknown as PolicyDocument;
-    expect(trust.Statement[0]!.Principal).toEqual({ Service: ['s3.amazonaws.com'] });
-    expect(trust.Statement[0]!.Condition).toEqual({ StringEquals: { 'aws:SourceAccount': [ACCOUNT] } });
+    // As AWS documents it: both service principals, no condition.
+    expect(trust.Statement[0]!.Principal).toEqual({ Service: ['batchoperations.s3.amazonaws.com', 's3.amazonaws.com'] });
+    expect(trust.Statement[0]!.Condition).toBeUndefined();
   });
 
   it('adds KMS grants conditioned on S3 in each region, owner override, and Batch Operations trust', () => {
@@ -141,12 +145,11 @@ replications:
     const decrypt = doc.Statement.find((s) => s.Action?.includes('kms:Decrypt'))!;
     expect(decrypt.Resource).toEqual(['arn:aws:kms:us-east-1:111111111111:key/src']);
     expect(decrypt.Condition).toEqual({
-      StringEquals: { 'kms:ViaService': ['s3.us-east-1.amazonaws.com'] },
-      StringLike: { 'kms:EncryptionContext:aws:s3:arn': ['arn:aws:s3:::src-bucket/*'] },
+      StringLike: { 'kms:EncryptionContext:aws:s3:arn': ['arn:aws:s3:::src-bucket/*'], 'kms:ViaService': ['s3.us-east-1.amazonaws.com'] },
     });
     const encrypt = doc.Statement.find((s) => s.Action?.includes('kms:Encrypt'))!;
-    expect(encrypt.Action).toEqual(['kms:Encrypt', 'kms:GenerateDataKey']);
-    expect(encrypt.Condition?.StringEquals).toEqual({ 'kms:ViaService': ['s3.us-west-2.amazonaws.com'] });
+    expect(encrypt.Action).toEqual(['kms:Encrypt']);
+    expect(encrypt.Condition?.StringLike?.['kms:ViaService']).toEqual(['s3.us-west-2.amazonaws.com']);
     const dest = doc.Statement.find((s) => s.Action?.includes('s3:ReplicateObject'))!;
     expect(dest.Action).toContain('s3:ObjectOwnerOverrideToBucketOwner');
     expect(JSON.stringify(doc)).toContain('s3:InitiateReplication');
@@ -243,13 +246,23 @@ ${extra}`;
 });
 
 describe('IAM limits', () => {
-  it('refuses at plan time a generated policy over the 10,240-character inline quota, naming the role', () => {
+  it('refuses a generated policy over the 10,240-character inline quota even with whole-bucket grants, naming the role (validate reports it first)', () => {
     const buckets = Array.from({ length: 200 }, (_, i) => `  src-${i}: {}\n  dst-${i}: { region: us-west-2 }`).join('\n');
     const reps = Array.from(
       { length: 200 },
       (_, i) => `  - source: src-${i}\n    role: repl\n    rules:\n      - id: r\n        destination: { bucket: dst-${i} }`,
     ).join('\n');
-    const c = config(`version: 1\ndefaults: { region: us-east-1 }\nroles:\n  repl: { name: big-role }\nbuckets:\n${buckets}\nreplications:\n${reps}\n`);
-    expect(() => desiredResources(c, { accountId: ACCOUNT, lineage: 'L1' })).toThrow(/role repl \(big-role\) is \d+ characters, over IAM's 10240-character limit/);
+    const text = `version: 1\ndefaults: { region: us-east-1 }\nroles:\n  repl: { name: big-role }\nbuckets:\n${buckets}\nreplications:\n${reps}\n`;
+    expect(loadConfigText(text, 'test.yaml').diagnostics.map((d) => d.rule)).toEqual(['policy-too-large']);
+    const c = resolveConfig(parse(text) as RawConfig, 'test.yaml');
+    expect(() => desiredResources(c, { accountId: ACCOUNT, lineage: 'L1' })).toThrow(/role repl \(big-role\) is \d+ characters even with whole-bucket grants, over IAM's 10240-character limit/);
+  });
+  it('widens object grants to whole buckets when per-prefix grants would not fit, and says so in the plan', () => {
+    const rules = Array.from({ length: 160 }, (_, i) => `      - { id: r${i}, priority: ${i + 1}, filter: { prefix: team-${i}/data/ }, destination: { bucket: dst-bucket } }`).join('\n');
+    const c = config(`${base}\nreplications:\n  - source: src-bucket\n    role: repl\n    rules:\n${rules}\n`);
+    const out = desiredResources(c, { accountId: ACCOUNT, lineage: 'L1' });
+    const doc = out.resources.find((r) => r.address === 'role-policy.repl')!.attributes.document as unknown as PolicyDocument;
+    expect(doc.Statement.find((s) => s.Action?.includes('s3:ReplicateObject'))!.Resource).toEqual(['arn:aws:s3:::dst-bucket/*']);
+    expect(out.notices.find((n) => n.address === 'role-policy.repl')?.message).toMatch(/object grants on dst-bucket cover the whole bucket instead of each rule's prefix/);
   });
 });

@@ -1,42 +1,48 @@
 /** The least-privilege inline policy of each managed role, from the rules that use it. */
 import { UserError } from '../../errors.js';
 import type { DesiredResource, ExpandContext, Json } from '../types.js';
-import { permissionsPolicy, rolesUses } from '../role/policy.js';
+import { INLINE_POLICY_LIMIT, rolePolicy, rolesUses } from '../role/policy.js';
 import { roleAddress } from '../role/expand.js';
+
+export { INLINE_POLICY_LIMIT };
 
 export const POLICY_NAME = 's3repl-replication';
 
 export const rolePolicyAddress = (key: string): string => `role-policy.${key}`;
 
-/** IAM's quota for a role's inline policies together, counted without white space. */
-export const INLINE_POLICY_LIMIT = 10_240;
-
-export function expandRolePolicies({ config }: ExpandContext): DesiredResource[] {
+export function expandRolePolicies({ config, notice }: ExpandContext): DesiredResource[] {
   const out: DesiredResource[] = [];
   const uses = rolesUses(config);
   for (const [key, role] of Object.entries(config.roles)) {
     if (!role.managed) continue;
     const roleUses = uses.get(key) ?? [];
-    const doc = permissionsPolicy(roleUses, config);
-    if (!doc) continue;
-    checkPolicySize(key, role.name, doc, roleUses.length);
+    const p = rolePolicy(roleUses, config);
+    if (!p.document) continue;
+    // validate reports this (policy-too-large); kept for a Config built without it.
+    if (p.size > INLINE_POLICY_LIMIT) {
+      throw new UserError(
+        `the policy s3repl generates for role ${key} (${role.name}) is ${p.size} characters even with whole-bucket grants, over IAM's ${INLINE_POLICY_LIMIT}-character limit for a role's inline policies`,
+        'split the replications across several roles under roles: (e.g. one per team or per group of buckets)',
+      );
+    }
+    if (p.widened.length > 0) {
+      // docs/aws-behaviour.md, "IAM: policy size".
+      notice({
+        level: 'warning',
+        address: rolePolicyAddress(key),
+        message:
+          `one grant per rule prefix would make role ${role.name}'s policy larger than IAM's ${INLINE_POLICY_LIMIT}-character limit for a role's inline policies, ` +
+          `so its object grants on ${p.widened.join(', ')} cover the whole bucket instead of each rule's prefix (${p.size} characters now); ` +
+          'to keep per-prefix grants, split the replications across several roles under roles:',
+      });
+    }
     out.push({
       address: rolePolicyAddress(key),
       kind: 'role-policy',
       id: { roleName: role.name, policyName: POLICY_NAME },
-      attributes: { document: doc as unknown as Json },
+      attributes: { document: p.document as unknown as Json },
       dependsOn: [roleAddress(key)],
     });
   }
   return out;
-}
-
-/** Caught at plan time rather than as LimitExceeded halfway through an apply. */
-function checkPolicySize(key: string, name: string, doc: unknown, rules: number): void {
-  const size = JSON.stringify(doc).replace(/\s+/g, '').length;
-  if (size <= INLINE_POLICY_LIMIT) return;
-  throw new UserError(
-    `the policy s3repl generates for role ${key} (${name}) is ${size} characters, over IAM's ${INLINE_POLICY_LIMIT}-character limit for a role's inline policies (${rules} rules use it)`,
-    'split the replications across several roles under roles: (e.g. one per team or per group of buckets)',
-  );
 }

@@ -1,15 +1,23 @@
 /**
  * Least-privilege IAM documents for a managed replication role, generated from
- * the rules that use it (see ../shared/AWS-FACTS.md, IAM):
+ * the rules that use it (docs/aws-behaviour.md, "IAM: the replication role"):
+ * - trust: s3.amazonaws.com and batchoperations.s3.amazonaws.com, with no
+ *   condition, as AWS documents both ("IAM: trust policy");
  * - source buckets: read the replication configuration, list;
  * - source objects (scoped to each rule's prefix): read versions for replication;
  * - destination objects (same prefix): replicate objects, deletes and tags, and
  *   take ownership when the rule overrides the owner;
- * - SSE-KMS: decrypt with the source keys and encrypt with the replica key, each
- *   conditioned on S3 in that region and on the bucket (and prefix) as context;
- * - Batch Replication (existingObjects: replicate): initiate replication, put the
- *   inventory configuration, write the completion report.
- * Statements with the same effect, actions and conditions are merged.
+ * - SSE-KMS ("KMS: replication grants"): kms:Decrypt on the source keys and
+ *   kms:Encrypt on the replica key, each conditioned on S3 in that region and on
+ *   the encryption context S3 uses: the object ARN, or the bucket ARN when the
+ *   bucket has an S3 Bucket Key;
+ * - Batch Replication ("Batch Replication: permissions"), for backfills and
+ *   `retry-failed` alike: initiate replication on the objects the source's rules
+ *   cover (what any job on that bucket can contain), put the inventory
+ *   configuration, write the completion report.
+ * Statements with the same effect, actions and conditions are merged. When the
+ * result is over IAM's inline limit for a role, object grants are widened to
+ * whole buckets, bucket by bucket, and the plan says so ("IAM: policy size").
  */
 import type { BucketConfig, Config, RuleConfig } from '../../config/types.js';
 import { bucketArn, objectsArn } from '../arn.js';
@@ -38,20 +46,17 @@ export function rolesUses(config: Config): Map<string, RoleUse[]> {
 export const S3_PRINCIPAL = 's3.amazonaws.com';
 export const BATCH_PRINCIPAL = 'batchoperations.s3.amazonaws.com';
 
-export function trustPolicy(uses: RoleUse[], accountId: string): PolicyDocument {
-  const services = [S3_PRINCIPAL];
-  if (uses.some((u) => u.rule.existingObjects === 'replicate')) services.push(BATCH_PRINCIPAL);
+/**
+ * The trust policy AWS documents for a replication role and for a Batch
+ * Operations role, in one statement: no condition (docs/aws-behaviour.md, "IAM:
+ * trust policy"; no AWS page documents aws:SourceAccount for these principals).
+ * Batch Operations is always trusted, so `retry-failed` works with every role
+ * s3repl manages.
+ */
+export function trustPolicy(_uses: RoleUse[], _accountId: string): PolicyDocument {
   return normalizePolicy({
     Version: '2012-10-17',
-    Statement: [
-      {
-        Effect: 'Allow',
-        Principal: { Service: services },
-        Action: 'sts:AssumeRole',
-        // Confused-deputy protection: only S3 acting for this account may assume it.
-        Condition: { StringEquals: { 'aws:SourceAccount': accountId } },
-      },
-    ],
+    Statement: [{ Effect: 'Allow', Principal: { Service: [S3_PRINCIPAL, BATCH_PRINCIPAL] }, Action: 'sts:AssumeRole' }],
   });
 }
 
@@ -61,10 +66,55 @@ interface Grant {
   condition?: Record<string, Record<string, string[]>>;
 }
 
-export function permissionsPolicy(uses: RoleUse[], config: Config): PolicyDocument | null {
+/** IAM's quota for all inline policies of a role together, counted without white space ("IAM: policy size"). */
+export const INLINE_POLICY_LIMIT = 10_240;
+
+export function policySize(doc: unknown): number {
+  return JSON.stringify(doc).replace(/\s+/g, '').length;
+}
+
+export interface RolePolicy {
+  document: PolicyDocument | null;
+  size: number;
+  /** Buckets whose object grants were widened from rule prefixes to the whole bucket, to fit the limit. */
+  widened: string[];
+}
+
+/**
+ * The role's policy, made to fit IAM's inline limit when it can: first with one
+ * grant per rule prefix; if that is too large, with whole-bucket object grants
+ * for the buckets with the most prefixes first, until it fits (or every bucket
+ * is widened and it still does not: `validate` reports that as policy-too-large).
+ */
+export function rolePolicy(uses: RoleUse[], config: Config): RolePolicy {
+  const widened = new Set<string>();
+  let document = permissionsPolicy(uses, config, widened);
+  let size = document ? policySize(document) : 0;
+  if (size <= INLINE_POLICY_LIMIT) return { document, size, widened: [] };
+  // Buckets by how many distinct prefixes they are granted under, most first.
+  const prefixes = new Map<string, Set<string>>();
+  for (const { source, rule, destination } of uses) {
+    for (const b of [source.name, destination.name]) {
+      const set = prefixes.get(b) ?? new Set<string>();
+      set.add(rule.filter.prefix ?? '');
+      prefixes.set(b, set);
+    }
+  }
+  const order = [...prefixes].filter(([, p]) => p.size > 1 || !p.has('')).sort((a, b) => b[1].size - a[1].size || a[0].localeCompare(b[0]));
+  for (const [bucket] of order) {
+    widened.add(bucket);
+    document = permissionsPolicy(uses, config, widened);
+    size = document ? policySize(document) : 0;
+    if (size <= INLINE_POLICY_LIMIT) break;
+  }
+  return { document, size, widened: [...widened].sort() };
+}
+
+export function permissionsPolicy(uses: RoleUse[], config: Config, wholeBuckets: ReadonlySet<string> = new Set()): PolicyDocument | null {
   const grants: Grant[] = [];
   const add = (actions: string[], resource: string, condition?: Grant['condition']) =>
     grants.push({ actions, resource, ...(condition ? { condition } : {}) });
+  const objects = (bucket: string, prefix: string) => objectsArn(bucket, wholeBuckets.has(bucket) ? '' : prefix);
 
   for (const { source, rule, destination } of uses) {
     const prefix = rule.filter.prefix ?? '';
@@ -76,7 +126,7 @@ export function permissionsPolicy(uses: RoleUse[], config: Config): PolicyDocume
         's3:GetObjectVersionTagging',
         ...(source.objectLock ? ['s3:GetObjectRetention', 's3:GetObjectLegalHold'] : []),
       ],
-      objectsArn(source.name, prefix),
+      objects(source.name, prefix),
     );
     add(
       [
@@ -85,33 +135,49 @@ export function permissionsPolicy(uses: RoleUse[], config: Config): PolicyDocume
         's3:ReplicateTags',
         ...(rule.destination.ownerOverride ? ['s3:ObjectOwnerOverrideToBucketOwner'] : []),
       ],
-      objectsArn(destination.name, prefix),
+      objects(destination.name, prefix),
     );
     const enc = rule.encryption;
     if (enc?.sseKms) {
+      // "KMS: replication grants": kms:Decrypt on the keys of the source objects,
+      // kms:Encrypt on the replica key; conditions as the KMS replication page writes them.
       const decryptOn = enc.sourceKmsKeys.length ? enc.sourceKmsKeys : ['*'];
       for (const key of decryptOn) {
         add(['kms:Decrypt'], key, {
-          StringEquals: { 'kms:ViaService': [`s3.${source.region}.amazonaws.com`] },
-          StringLike: { 'kms:EncryptionContext:aws:s3:arn': [objectsArn(source.name, prefix)] },
+          StringLike: {
+            'kms:ViaService': [`s3.${source.region}.amazonaws.com`],
+            'kms:EncryptionContext:aws:s3:arn': encryptionContext(source, objects(source.name, prefix)),
+          },
+        });
+      }
+      if (enc.replicaKmsKey) {
+        add(['kms:Encrypt'], enc.replicaKmsKey, {
+          StringLike: {
+            'kms:ViaService': [`s3.${destination.region}.amazonaws.com`],
+            'kms:EncryptionContext:aws:s3:arn': encryptionContext(destination, objects(destination.name, prefix)),
+          },
         });
       }
     }
-    if (enc?.replicaKmsKey) {
-      add(['kms:Encrypt', 'kms:GenerateDataKey'], enc.replicaKmsKey, {
-        StringEquals: { 'kms:ViaService': [`s3.${destination.region}.amazonaws.com`] },
-        StringLike: { 'kms:EncryptionContext:aws:s3:arn': [objectsArn(destination.name, prefix)] },
-      });
-    }
-    if (rule.existingObjects === 'replicate') {
-      add(['s3:InitiateReplication'], objectsArn(source.name, prefix));
-      add(['s3:GetReplicationConfiguration', 's3:PutInventoryConfiguration'], bucketArn(source.name));
-      const report = config.jobs.reportBucket ?? source.name;
-      add(['s3:PutObject'], objectsArn(report, `${config.jobs.reportPrefix.replace(/\/+$/, '')}/`));
-    }
+    // Batch Replication: any job on this bucket (a backfill, or retry-failed) covers the
+    // objects of the bucket's whole replication configuration, so each rule's prefix.
+    add(['s3:InitiateReplication'], objects(source.name, prefix));
+    add(['s3:GetReplicationConfiguration', 's3:PutInventoryConfiguration'], bucketArn(source.name));
+    const report = config.jobs.reportBucket ?? source.name;
+    add(['s3:PutObject'], objectsArn(report, `${config.jobs.reportPrefix.replace(/\/+$/, '')}/`));
   }
   if (grants.length === 0) return null;
   return normalizePolicy({ Version: '2012-10-17', Statement: merge(grants) });
+}
+
+/**
+ * The `kms:EncryptionContext:aws:s3:arn` values S3 uses for a bucket's objects:
+ * the object ARN, or with an S3 Bucket Key the bucket ARN ("KMS: S3 Bucket Key
+ * encryption context"). With a Bucket Key both are allowed: objects written
+ * before the Bucket Key was turned on keep their object-ARN context (unconfirmed).
+ */
+function encryptionContext(bucket: BucketConfig, objects: string): string[] {
+  return bucket.bucketKey ? [bucketArn(bucket.name), objects] : [objects];
 }
 
 /**
