@@ -195,13 +195,8 @@ export function retryTargets(config: Config, accountId: string, wanted: string[]
       skipped.push(`${rep.source} is in account ${bucket.account}: start its job with that account's credentials`);
       continue;
     }
-    const role = config.roles[rep.role]!;
-    if (role.managed && !rep.rules.some((r) => r.existingObjects === 'replicate')) {
-      throw new UserError(
-        `the role s3repl manages for ${rep.source} (${role.name}) cannot run Batch Replication: s3repl grants it s3:InitiateReplication and trust in batchoperations.s3.amazonaws.com only for rules with existingObjects: replicate`,
-        `set existingObjects: replicate on the rules of ${rep.source} and run s3repl apply (it also backfills objects that existed before the rule), or use a role you manage that has these permissions`,
-      );
-    }
+    // Every role s3repl manages trusts Batch Operations and may initiate replication of
+    // what its rules cover (docs/health.md, "Permissions"); a role you manage must too.
     // A job can be narrowed to one key prefix: that of the chosen rules, when they share one.
     const prefixes = new Set(rep.rules.filter((r) => chosen.includes(r.id)).map((r) => r.filter.prefix ?? ''));
     const [only] = prefixes;

@@ -306,15 +306,20 @@ replications:
     expect(jobs.jobs.map((j) => j.purpose).slice(0, 2)).toEqual(['retry-failed media', 'retry-failed media prefix img/']);
   }, 120_000);
 
-  it('refuses to retry with a managed role that was given no Batch Replication permissions', async () => {
+  it('retries with the managed role even when no rule backfills: the role always may run Batch Replication', async () => {
     const emu = await emulator();
     await makeBuckets(emu, ['orders', 'orders-dr', 'logs', 'logs-archive']);
     const cwd = workdir(CONFIG);
     expect((await runCli(['apply', '--auto-approve'], { cwd, endpoint: emu.url })).code).toBe(0);
-    const r = await runCli(['retry-failed', '--rule', 'logs-archive'], { cwd, endpoint: emu.url });
-    expect(r.code).toBe(1);
-    expect(r.stderr).toContain('cannot run Batch Replication');
-    expect(r.stderr).toContain('existingObjects: replicate');
+    emu.setBucketAvailable('logs-archive', false);
+    await put(emu, 'logs', ['app.log']);
+    await emu.settled();
+    emu.setBucketAvailable('logs-archive', true);
+    const r = await runCli(['retry-failed', '--rule', 'logs-archive', '--wait', '--interval', '100ms'], { cwd, endpoint: emu.url });
+    expect(r.stdout + r.stderr).toContain('1 succeeded, 0 failed');
+    expect(r.code).toBe(0);
+    await emu.settled();
+    expect(await keys(emu, 'logs-archive')).toEqual(['app.log']);
   });
 });
 
