@@ -256,7 +256,7 @@ function resolveRule(rule: RawRule, index: number, buckets: Record<string, Bucke
   }
   if (rule.alarms) {
     const { notify: own, ...thresholds } = rule.alarms;
-    resolved.alarms = { ...thresholds, notify: [...(own ?? notify)] };
+    resolved.alarms = { ...thresholds, notify: [...(own ?? notify)], notifyFrom: own ? 'rule' : 'alarms' };
   }
   return resolved;
 }

@@ -10,6 +10,7 @@
 import { describePath, type Finding } from './findings.js';
 import { isKnownRegion, knownRegions } from './regions.js';
 import { checkAccessPoints, MRAP_RULES } from './mrap-rules.js';
+import { ALARM_METRICS, alarmRegion, arnRegionOf, topicsIn } from './alarms.js';
 import { INLINE_POLICY_LIMIT, rolePolicy, rolesUses } from '../resources/role/policy.js';
 import { didYouMean } from './suggest.js';
 import { REPLICATION_STORAGE_CLASSES, type Config, type RuleConfig } from './types.js';
@@ -48,7 +49,9 @@ export const RULES = {
   'two-way-without-replica-modifications': 'two-way replication without replica modification sync on both sides (warning)',
   'chained-replication': 'A → B → C: replicas in B are not replicated on to C (warning)',
   'existing-objects-disabled-rule': 'a backfill asked for on a disabled rule (warning)',
-  'alarm-topic-region': "an SNS topic outside the region of the alarms that notify it (warning)",
+  'alarm-topic-missing-region': 'alarms with notify set but no SNS topic in a region some of them live in',
+  'alarm-topic-region': 'an SNS topic in a region none of the alarms that could use it live in (warning)',
+  'too-many-alarm-topics': 'more than 5 SNS topics for the alarms of one region',
   ...MRAP_RULES,
 } as const;
 
@@ -315,19 +318,48 @@ function checkRule(config: Config, at: Located, report: Report, warn: Warn): voi
   if (rule.existingObjects === 'replicate' && rule.status === 'disabled') {
     warn('existing-objects-disabled-rule', [...path, 'existingObjects'], `rule "${rule.id}" is disabled, so no existing objects will be replicated`, 'enable the rule, or drop existingObjects');
   }
-  if (rule.alarms && src?.region) {
-    const own = rule.alarms.notify;
-    own.forEach((arn, k) => {
-      const region = arnRegion(arn);
-      if (region && region !== src.region) {
-        // CloudWatch alarm actions reach SNS topics in the alarm's own region
-        // only (unconfirmed by a primary source; PutMetricAlarm is reported to
-        // fail with "Invalid region ... specified"). Alarms live in the source
-        // bucket's region, where S3 publishes replication metrics.
-        warn('alarm-topic-region', [...path, 'alarms', 'notify', k], `SNS topic ${arn} is in ${region}, but the alarms of bucket "${source}" are in ${src.region}`, `use a topic in ${src.region}`);
-      }
-    });
+  if (rule.alarms && src?.region && target?.region) checkAlarmTopics(at, src, target, report, warn);
+}
+
+/**
+ * Each alarm stands in the region S3 publishes its metric in, and its actions
+ * can only be SNS topics of that region (docs/aws-behaviour.md, "Replication
+ * metrics: region" and "Alarm actions: region"): with notify set, every region
+ * an alarm of the rule lives in needs a topic.
+ */
+function checkAlarmTopics(at: Located, src: { region: string }, dst: { region: string }, report: Report, warn: Warn): void {
+  const { rule, path } = at;
+  const alarms = rule.alarms!;
+  const regions = new Map<string, string[]>();
+  for (const m of ALARM_METRICS) {
+    if (alarms[m.key] === undefined) continue;
+    const region = alarmRegion(m, src, dst);
+    regions.set(region, [...(regions.get(region) ?? []), m.key]);
   }
+  const own = alarms.notifyFrom === 'rule';
+  const notifyPath: Path = own ? [...path, 'alarms', 'notify'] : ['alarms', 'notify'];
+  if (alarms.notify.length === 0) return;
+  for (const [region, keys] of regions) {
+    const topics = topicsIn(alarms.notify, region);
+    if (topics.length === 0) {
+      report(
+        'alarm-topic-missing-region',
+        [...path, 'alarms'],
+        `rule "${rule.id}" has alarms in ${region} (${keys.join(', ')}) but ${own ? 'its notify' : 'alarms.notify'} lists no SNS topic in ${region}`,
+        `CloudWatch alarms notify only topics of their own region; add a topic in ${region} to ${own ? "the rule's alarms.notify" : 'alarms.notify (or give the rule its own notify)'}`,
+      );
+    } else if (topics.length > 5) {
+      report('too-many-alarm-topics', notifyPath, `${topics.length} SNS topics in ${region} for rule "${rule.id}"; CloudWatch allows at most 5 actions per list`, 'keep at most 5 topics per region');
+    }
+  }
+  if (!own) return;
+  alarms.notify.forEach((arn, k) => {
+    const region = arnRegionOf(arn);
+    if (region && !regions.has(region)) {
+      const where = [...regions.keys()].join(' and ');
+      warn('alarm-topic-region', [...notifyPath, k], `SNS topic ${arn} is in ${region}, but the alarms of rule "${rule.id}" are in ${where}: no alarm will notify it`, `use topics in ${where}`);
+    }
+  });
 }
 
 /** `arn:aws:kms:REGION:ACCOUNT:key/ID`: the only form a policy Resource matches (docs/aws-behaviour.md, "KMS key ARNs"). */

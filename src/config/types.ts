@@ -84,8 +84,10 @@ export interface AlarmThresholds {
 }
 
 export interface RuleAlarms extends AlarmThresholds {
-  /** SNS topic ARNs: the rule's own `notify`, else `alarms.notify`. */
+  /** SNS topic ARNs: the rule's own `notify`, else `alarms.notify`. Each alarm takes those of its own region. */
   notify: string[];
+  /** Where `notify` came from. */
+  notifyFrom: 'rule' | 'alarms';
 }
 
 export interface RuleConfig {

@@ -236,7 +236,7 @@ buckets:
 roles:
   mine: { arn: "arn:aws:iam::111122223333:role/service/replicator" }
 alarms:
-  notify: [arn:aws:sns:eu-west-1:111122223333:ops]
+  notify: [arn:aws:sns:eu-west-1:111122223333:ops, arn:aws:sns:eu-central-1:111122223333:ops]
 replications:
   - source: src
     role: mine
@@ -268,8 +268,12 @@ accounts:
     expect([a!.priority, b!.priority, cc!.priority]).toEqual([7, 2, 3]);
     expect([a!.metrics, b!.metrics, cc!.metrics]).toEqual([true, true, true]);
     expect(a!.destination.account).toBe('444455556666');
-    expect(a!.alarms).toEqual({ latencySeconds: 900, notify: ['arn:aws:sns:eu-west-1:111122223333:ops'] });
-    expect(b!.alarms).toEqual({ failedOperations: 1, notify: ['arn:aws:sns:eu-west-1:111122223333:other'] });
+    expect(a!.alarms).toEqual({
+      latencySeconds: 900,
+      notify: ['arn:aws:sns:eu-west-1:111122223333:ops', 'arn:aws:sns:eu-central-1:111122223333:ops'],
+      notifyFrom: 'alarms',
+    });
+    expect(b!.alarms).toEqual({ failedOperations: 1, notify: ['arn:aws:sns:eu-west-1:111122223333:other'], notifyFrom: 'rule' });
     expect(c.buckets.src!.region).toBe('eu-west-1');
   });
 

@@ -403,19 +403,41 @@ describe('existing-objects-disabled-rule (warning)', () => {
   it('accepts a backfill on an enabled rule', () => ok(`${RBASE}        existingObjects: replicate\n`));
 });
 
-describe('alarm-topic-region (warning)', () => {
-  it("is reported at a topic outside the source bucket's region", () => {
+describe('alarm topics per region', () => {
+  // dst-bucket is in us-west-2: latency and pending alarms live there, failed operations in us-east-1.
+  it('alarm-topic-missing-region: a region with alarms but no topic is an error at the rule\'s alarms', () => {
+    const r = load(`${RBASE}        metrics: true
+        alarms:
+          latencySeconds: 900
+          failedOperations: 1
+alarms: { notify: ["arn:aws:sns:us-east-1:111122223333:ops"] }
+`);
+    expect(brief(r)).toEqual(['16:9 error[alarm-topic-missing-region]']);
+    expect(r.diagnostics[0]!.message).toContain('has alarms in us-west-2 (latencySeconds)');
+  });
+  it('accepts a topic in every region the rule\'s alarms live in', () => {
+    ok(`${RBASE}        metrics: true
+        alarms: { latencySeconds: 900, failedOperations: 1, pendingBytes: 1 }
+alarms:
+  notify: ["arn:aws:sns:us-east-1:111122223333:ops", "arn:aws:sns:us-west-2:111122223333:ops"]
+`);
+  });
+  it('failed operations alone need a topic in the source region only', () => {
+    ok(`${RBASE}        metrics: true
+        alarms: { failedOperations: 1, notify: ["arn:aws:sns:us-east-1:111122223333:ops"] }
+`);
+  });
+  it('alarm-topic-region: a rule\'s own topic in a region without its alarms is a warning', () => {
     const r = load(`${RBASE}        metrics: true
         alarms:
           failedOperations: 1
-          notify: ["arn:aws:sns:us-west-2:111122223333:ops"]
+          notify: ["arn:aws:sns:us-east-1:111122223333:ops", "arn:aws:sns:eu-west-1:111122223333:ops"]
 `);
-    expect(brief(r)).toEqual(['18:20 warning[alarm-topic-region]']);
+    expect(brief(r)).toEqual(['18:62 warning[alarm-topic-region]']);
   });
-  it('accepts topics in the source region, inherited or not', () => {
+  it('no notify at all is fine (alarms without actions)', () => {
     ok(`${RBASE}        metrics: true
-        alarms: { failedOperations: 1 }
-alarms: { notify: ["arn:aws:sns:us-east-1:111122223333:ops"] }
+        alarms: { latencySeconds: 900, failedOperations: 1 }
 `);
   });
 });

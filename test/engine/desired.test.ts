@@ -81,13 +81,19 @@ replications:
     });
     expect(rep.dependsOn).toEqual(expect.arrayContaining(['versioning.src-bucket', 'versioning.dst-bucket', 'role.repl', 'role-policy.repl']));
     const latency = res.get('alarm.src-bucket.all.latency')!;
-    expect(latency.id).toEqual({ alarmName: 's3repl-src-bucket-all-latency', region: 'us-east-1' });
+    // Where S3 publishes each metric: latency in the destination's region (us-west-2), failures in the source's.
+    expect(latency.id).toEqual({ alarmName: 's3repl-src-bucket-all-latency', region: 'us-west-2' });
     expect(latency.attributes).toMatchObject({
       metricName: 'ReplicationLatency',
       threshold: 900,
       comparisonOperator: 'GreaterThanThreshold',
+      datapointsToAlarm: null,
       dimensions: { DestinationBucket: 'dst-bucket', RuleId: 'all', SourceBucket: 'src-bucket' },
     });
+    const failed = res.get('alarm.src-bucket.all.failed-operations')!;
+    expect(failed.id).toEqual({ alarmName: 's3repl-src-bucket-all-failed-operations', region: 'us-east-1' });
+    // One failed minute of the last N fires it.
+    expect(failed.attributes).toMatchObject({ evaluationPeriods: 5, datapointsToAlarm: 1, treatMissingData: 'notBreaching', comparisonOperator: 'GreaterThanOrEqualToThreshold' });
     const role = res.get('role.repl')!;
     expect(role.attributes.tags).toEqual({ 'managed-by': 's3repl', 's3repl:lineage': 'L1', team: 'platform' });
   });

@@ -1,5 +1,9 @@
-/** CloudWatch alarms on each rule's replication metrics (`alarms:` thresholds), in the source bucket's region. */
-import { ALARM_METRICS, alarmName } from '../../config/alarms.js';
+/**
+ * CloudWatch alarms on each rule's replication metrics (`alarms:` thresholds),
+ * each in the region S3 publishes its metric in, notifying the topics of that
+ * region (src/config/alarms.ts).
+ */
+import { ALARM_METRICS, alarmName, alarmRegion, topicsIn } from '../../config/alarms.js';
 import type { DesiredResource, ExpandContext } from '../types.js';
 import { replicationAddress } from '../replication/expand.js';
 
@@ -18,10 +22,12 @@ export function expandAlarms({ config }: ExpandContext): DesiredResource[] {
         const threshold = rule.alarms[m.key];
         if (threshold === undefined) continue;
         const name = alarmName(config, rep.source, rule.id, m.suffix);
+        const region = alarmRegion(m, source, dest);
+        const topics = topicsIn(rule.alarms.notify, region);
         out.push({
           address: alarmAddress(rep.source, rule.id, m.suffix),
           kind: 'alarm',
-          id: { alarmName: name, region: source.region },
+          id: { alarmName: name, region },
           attributes: {
             name,
             description: `${ALARM_DESCRIPTION_PREFIX} ${m.metric} of replication rule ${rule.id} (${rep.source} → ${dest.name})`,
@@ -31,12 +37,12 @@ export function expandAlarms({ config }: ExpandContext): DesiredResource[] {
             statistic: m.statistic,
             period: 60,
             evaluationPeriods: config.alarms.evaluationPeriods,
-            datapointsToAlarm: null,
+            datapointsToAlarm: m.datapointsToAlarm,
             threshold,
             comparisonOperator: m.op,
             treatMissingData: m.missing,
-            alarmActions: rule.alarms.notify,
-            okActions: rule.alarms.notify,
+            alarmActions: topics,
+            okActions: topics,
           },
           // Alarms watch the metrics the replication configuration turns on.
           dependsOn: [replicationAddress(rep.source)],

@@ -1,7 +1,8 @@
 /**
  * CloudWatch alarms on a rule's replication metrics (namespace AWS/S3,
- * dimensions SourceBucket, DestinationBucket, RuleId), in the source bucket's
- * region. Read in batches of 100 names per DescribeAlarms call.
+ * dimensions SourceBucket, DestinationBucket, RuleId), each in the region S3
+ * publishes its metric in (src/config/alarms.ts). Read in batches of 100 names
+ * per DescribeAlarms call.
  */
 import { DeleteAlarmsCommand, paginateDescribeAlarms, PutMetricAlarmCommand, type MetricAlarm } from '@aws-sdk/client-cloudwatch';
 import type { AwsClients } from '../../aws/clients.js';
@@ -18,6 +19,13 @@ export const alarm: ResourceKind = {
   doc: { address: '`alarm.SOURCE.RULE.METRIC`', resource: 'CloudWatch alarms on AWS/S3 replication metrics', notes: '`latency`, `failed-operations`, `pending-bytes`, `pending-operations`' },
   describe: (id) => `CloudWatch alarm ${id.alarmName} (${id.region})`,
   expand: expandAlarms,
+  explainIdChange(prior, next, desired) {
+    if (prior.region === next.region) return [];
+    // docs/aws-behaviour.md, "Replication metrics: region": earlier versions put every alarm in the source region.
+    return [
+      `S3 publishes ${String(desired.metricName)} in ${next.region ?? '?'}, not ${prior.region ?? '?'}: the alarm in ${prior.region ?? '?'} watched a metric that never arrives there, so it moves (the new one is created, then the old one deleted)`,
+    ];
+  },
   importCheck({ desired, live, paths }) {
     if (!live) return { verdict: 'unexpected' };
     const dims = desired.attributes.dimensions as Record<string, string>;
