@@ -32,7 +32,7 @@ export { LINEAGE_TAG, MANAGED_BY_TAG, roleAddress, roleArnFor } from './expand.j
 export const role: ResourceKind = {
   kind: 'role',
   phase: 2,
-  doc: { address: '`role.KEY`', resource: 'a role with `name:`', notes: 'trust: `s3.amazonaws.com` (+ `batchoperations.s3.amazonaws.com` when a rule backfills), limited to your account; tagged with the state\'s lineage' },
+  doc: { address: '`role.KEY`', resource: 'a role with `name:`', notes: 'trust: `s3.amazonaws.com` and `batchoperations.s3.amazonaws.com`, no condition, as AWS documents it; tagged with the state\'s lineage' },
   describe: (id) => `IAM role ${id.roleName}`,
   expand: expandRoles,
   // UpdateRole takes no Path (IAM API reference, UpdateRole): a role moves to another path only by being made again.
