@@ -12,7 +12,7 @@ import { paginateGetMetricData, type MetricDataQuery } from '@aws-sdk/client-clo
 import type { AwsClients } from '../aws/clients.js';
 import { UserError } from '../errors.js';
 import type { Config, RuleConfig } from '../config/types.js';
-import { ALARM_METRICS, alarmName } from '../config/alarms.js';
+import { ALARM_METRICS, alarmName, alarmRegion } from '../config/alarms.js';
 import { describeMetricAlarms } from '../resources/alarm/index.js';
 import { jobRegions, listJobs, type JobSummary } from './jobs.js';
 
@@ -59,6 +59,8 @@ export interface RuleMetrics {
 
 export interface RuleAlarm {
   name: string;
+  /** The region the alarm stands in: that of its metric. */
+  region: string;
   /** The threshold key in replication.yaml: latencySeconds, failedOperations, pendingBytes, pendingOperations. */
   threshold: string;
   metric: string;
@@ -78,7 +80,10 @@ export interface RuleStatus {
   source: string;
   destination: string;
   ruleId: string;
+  /** The source bucket's region (failed-operations metric and alarm, Batch Replication jobs). */
   region: string;
+  /** The destination bucket's region (latency and pending metrics and alarms). */
+  destinationRegion: string;
   enabled: boolean;
   rtc: boolean;
   metricsEnabled: boolean;
@@ -108,12 +113,19 @@ interface RuleRef {
   source: string;
   region: string;
   destination: string;
+  destinationRegion: string;
   rule: RuleConfig;
 }
 
 function rulesOf(config: Config): RuleRef[] {
   return config.replications.flatMap((rep) =>
-    rep.rules.map((rule) => ({ source: rep.source, region: config.buckets[rep.source]!.region, destination: rule.destination.bucket, rule })),
+    rep.rules.map((rule) => ({
+      source: rep.source,
+      region: config.buckets[rep.source]!.region,
+      destination: rule.destination.bucket,
+      destinationRegion: config.buckets[rule.destination.bucket]!.region,
+      rule,
+    })),
   );
 }
 
@@ -210,8 +222,11 @@ async function readMetrics(aws: AwsClients, refs: RuleRef[], start: Date, end: D
   const byRegion = new Map<string, Array<{ id: string; index: number; key: keyof RuleMetrics; stat: keyof typeof reduce; query: MetricDataQuery }>>();
   refs.forEach((ref, index) => {
     if (ref.rule.status !== 'enabled' || !ref.rule.metrics) return;
-    const list = byRegion.get(ref.region) ?? [];
     for (const [qi, q] of METRIC_QUERIES.entries()) {
+      // Each metric from the region S3 publishes it in (docs/aws-behaviour.md, "Replication metrics: region").
+      const region = q.metric === 'OperationsFailedReplication' ? ref.region : ref.destinationRegion;
+      const list = byRegion.get(region) ?? [];
+      byRegion.set(region, list);
       const id = `r${index}_${qi}`;
       list.push({
         id,
@@ -237,7 +252,6 @@ async function readMetrics(aws: AwsClients, refs: RuleRef[], start: Date, end: D
         },
       });
     }
-    byRegion.set(ref.region, list);
   });
   const out = new Map<number, RuleMetrics>();
   const calls: Array<Promise<void>> = [];
@@ -308,11 +322,13 @@ export async function collectStatus(opts: CollectOptions): Promise<StatusReport>
   const alarmsOfRule = refs.map((ref) =>
     ALARM_METRICS.filter((m) => ref.rule.alarms?.[m.key] !== undefined).map((m) => {
       const name = alarmName(config, ref.source, ref.rule.id, m.suffix);
+      // Where s3repl puts the alarm: the region of its metric.
+      const region = alarmRegion(m, { region: ref.region }, { region: ref.destinationRegion });
       // Appended in place: copying the region's list per name was quadratic at 10,000 rules.
-      let names = alarmNames.get(ref.region);
-      if (!names) alarmNames.set(ref.region, (names = []));
+      let names = alarmNames.get(region);
+      if (!names) alarmNames.set(region, (names = []));
       names.push(name);
-      return { name, threshold: m.key as string, metric: m.metric as string };
+      return { name, region, threshold: m.key as string, metric: m.metric as string };
     }),
   );
 
@@ -327,7 +343,7 @@ export async function collectStatus(opts: CollectOptions): Promise<StatusReport>
     const m = metrics.get(i) ?? null;
     const thresholds = thresholdsOf(ref.rule);
     const ruleAlarms: RuleAlarm[] = alarmsOfRule[i]!.map((a) => {
-      const found = alarms.get(`${ref.region}/${a.name}`);
+      const found = alarms.get(`${a.region}/${a.name}`);
       return { ...a, state: found?.state ?? 'MISSING', reason: found ? found.reason : 'the alarm does not exist: run s3repl apply' };
     });
     const { verdict, reasons } = judge({ enabled, metricsEnabled: ref.rule.metrics, metrics: m, thresholds, alarms: ruleAlarms });
@@ -337,6 +353,7 @@ export async function collectStatus(opts: CollectOptions): Promise<StatusReport>
       destination: ref.destination,
       ruleId: ref.rule.id,
       region: ref.region,
+      destinationRegion: ref.destinationRegion,
       enabled,
       rtc: ref.rule.rtc,
       metricsEnabled: ref.rule.metrics,

@@ -19,10 +19,10 @@ const STATUS_KEY_ORDER: Record<string, readonly string[]> = {
   '': ['formatVersion', 'generatedAt', 'config', 'account', 'window', 'strict', 'healthy', 'summary', 'rules'],
   window: ['start', 'end', 'seconds'],
   summary: ['healthy', 'lagging', 'failing', 'no-metrics', 'disabled'],
-  'rules[]': ['source', 'destination', 'ruleId', 'region', 'enabled', 'rtc', 'metricsEnabled', 'verdict', 'reasons', 'metrics', 'thresholds', 'alarms', 'lastJob'],
+  'rules[]': ['source', 'destination', 'ruleId', 'region', 'destinationRegion', 'enabled', 'rtc', 'metricsEnabled', 'verdict', 'reasons', 'metrics', 'thresholds', 'alarms', 'lastJob'],
   'rules[].metrics': ['latencySecondsMax', 'pendingBytesMax', 'pendingOperationsMax', 'pendingOperationsMin', 'failedOperations'],
   'rules[].thresholds': ['latencySeconds', 'latencyFrom', 'pendingBytes', 'pendingOperations'],
-  'rules[].alarms[]': ['name', 'threshold', 'metric', 'state', 'reason'],
+  'rules[].alarms[]': ['name', 'region', 'threshold', 'metric', 'state', 'reason'],
   'rules[].lastJob': JOB_KEYS,
 };
 
@@ -109,13 +109,13 @@ export function renderStatusText(report: StatusReport, c: ChalkInstance): string
   if (report.rules.length === 0) lines.push('No replication rules in the configuration.');
   for (const r of report.rules) {
     const paint = color[r.verdict];
-    lines.push(`${paint(`${ICON[r.verdict]} ${LABEL[r.verdict].padEnd(10)}`)} ${c.bold(`${r.source}/${r.ruleId}`)} → ${r.destination} ${c.dim(`(${r.region})`)}`);
+    lines.push(`${paint(`${ICON[r.verdict]} ${LABEL[r.verdict].padEnd(10)}`)} ${c.bold(`${r.source}/${r.ruleId}`)} ${c.dim(`(${r.region})`)} → ${r.destination} ${c.dim(`(${r.destinationRegion})`)}`);
     for (const why of r.reasons) lines.push(`    ${why}`);
     const ml = metricsLine(r);
     if (ml) lines.push(`    ${c.dim(ml)}`);
     for (const a of r.alarms) {
       const st = a.state === 'ALARM' ? c.red(a.state) : a.state === 'OK' ? c.green(a.state) : c.yellow(a.state);
-      lines.push(`    alarm ${a.name}: ${st}`);
+      lines.push(`    alarm ${a.name} (${a.region}): ${st}`);
     }
     if (r.lastJob) lines.push(`    last job: ${jobLine(r.lastJob)} ${c.dim(`(created ${when(r.lastJob.created)})`)}`);
   }

@@ -37,7 +37,7 @@ const metrics = (m: Partial<RuleMetrics>): RuleMetrics => ({
   ...m,
 });
 const noThresholds = { latencySeconds: null, latencyFrom: null, pendingBytes: null, pendingOperations: null } as const;
-const alarm = (threshold: string, state: RuleAlarm['state']): RuleAlarm => ({ name: `a-${threshold}`, threshold, metric: 'M', state, reason: null });
+const alarm = (threshold: string, state: RuleAlarm['state']): RuleAlarm => ({ name: `a-${threshold}`, region: 'us-east-1', threshold, metric: 'M', state, reason: null });
 const base = { enabled: true, metricsEnabled: true, thresholds: noThresholds, alarms: [] as RuleAlarm[] };
 
 describe('judge', () => {
@@ -191,7 +191,7 @@ replications:
     expect(() => retryTargets(c, ACCOUNT, ['aaa/one', 'nope'])).toThrow(/no rule nope in the configuration/);
   });
 
-  it('refuses a managed role that was given no Batch Replication permissions', () => {
+  it('targets a managed role even when no rule backfills (every managed role may run Batch Replication)', () => {
     const noBatch = config(`
 version: 1
 defaults: { region: us-east-1 }
@@ -200,7 +200,7 @@ roles: { managed: { name: s3repl-m } }
 replications:
   - { source: aaa, role: managed, rules: [{ id: one, destination: { bucket: ddd } }] }
 `);
-    expect(() => retryTargets(noBatch, ACCOUNT, [])).toThrow(/cannot run Batch Replication/);
+    expect(retryTargets(noBatch, ACCOUNT, []).targets.map((t) => t.roleArn)).toEqual([`arn:aws:iam::${ACCOUNT}:role/s3repl-m`]);
   });
 });
 

@@ -189,7 +189,7 @@ replications:
 
     const failing = await runCli(['status', '--since', '1h'], { cwd, endpoint: emu.url });
     expect(failing.code).toBe(2);
-    expect(failing.stdout).toMatch(/✗ failing\s+orders\/orders-to-dr → orders-dr/);
+    expect(failing.stdout).toMatch(/✗ failing\s+orders\/orders-to-dr \(us-east-1\) → orders-dr \(us-east-1\)/);
     expect(failing.stdout).toContain('4 operations failed to replicate in the window'); // 2 writes, 2 batch tasks
     expect(failing.stdout).toMatch(/✓ healthy\s+logs\/logs-archive/);
     const doc = JSON.parse((await runCli(['status', '--since', '1h', '--format', 'json'], { cwd, endpoint: emu.url })).stdout) as StatusDoc;
@@ -375,7 +375,7 @@ replications:
     expect(text.code).toBe(2);
     expect(text.stdout).toMatch(/✗ failing\s+events\/events-rtc/);
     expect(text.stdout).toContain('alarm shop-events-events-rtc-failed-operations is in ALARM');
-    expect(text.stdout).toContain('alarm shop-events-events-rtc-failed-operations: ALARM');
+    expect(text.stdout).toContain('alarm shop-events-events-rtc-failed-operations (us-east-1): ALARM');
     expect(text.stdout).toMatch(/! lagging\s+media\/media/);
     expect(text.stdout).toContain('alarm shop-media-media-latency is in ALARM');
 

@@ -28,6 +28,7 @@ const rule: RuleStatus = {
   destination: 'dst',
   ruleId: 'r1',
   region: 'us-east-1',
+  destinationRegion: 'us-west-2',
   enabled: true,
   rtc: false,
   metricsEnabled: true,
@@ -35,7 +36,7 @@ const rule: RuleStatus = {
   reasons: ['alarm s3repl_src_r1 is in ALARM', 'pending *now* | later'],
   metrics: { latencySecondsMax: 30, pendingBytesMax: 10, pendingOperationsMax: 2, pendingOperationsMin: 0, failedOperations: 0 },
   thresholds: { latencySeconds: 900, latencyFrom: 'alarm', pendingBytes: null, pendingOperations: null },
-  alarms: [{ name: 's3repl_src_r1|latency', threshold: 'latencySeconds', metric: 'ReplicationLatency', state: 'ALARM', reason: null }],
+  alarms: [{ name: 's3repl_src_r1|latency', region: 'us-west-2', threshold: 'latencySeconds', metric: 'ReplicationLatency', state: 'ALARM', reason: null }],
   lastJob: job,
 };
 

@@ -24,6 +24,8 @@ import { REAL_PLANS } from './fixtures.js';
 
 const ACCOUNT = '111111111111';
 const TOPIC = `arn:aws:sns:us-east-1:${ACCOUNT}:replication-alerts`;
+/** Latency and pending alarms stand in the destination's region and notify a topic there. */
+const WEST_TOPIC = `arn:aws:sns:us-west-2:${ACCOUNT}:replication-alerts`;
 const KMS_KEY = `arn:aws:kms:us-west-2:${ACCOUNT}:key/6f1e0a3c-2b7d-4c55-9a0e-3b1f5d2c8e71`;
 
 const config = (o: { storageClass?: string; latency?: number; path?: string; prefix?: string; backfill?: boolean; events?: boolean; kms?: boolean } = {}) => `
@@ -38,7 +40,7 @@ buckets:
 roles:
   replication: { name: s3repl-replication, path: ${o.path ?? '/service-role/'} }
 alarms:
-  notify: [${TOPIC}]
+  notify: [${TOPIC}, ${WEST_TOPIC}]
   namePrefix: ${o.prefix ?? 's3repl'}
 replications:
   - source: acme-logs
@@ -122,7 +124,7 @@ beforeAll(async () => {
   write(config());
   await west.s3.send(new PutBucketVersioningCommand({ Bucket: 'acme-logs-dr', VersioningConfiguration: { Status: 'Suspended' } }));
   const east = clients(emu.url);
-  await east.cloudwatch.send(
+  await west.cloudwatch.send(
     new PutMetricAlarmCommand({
       AlarmName: 's3repl-acme-logs-to-dr-latency',
       AlarmDescription: 's3repl: ReplicationLatency of replication rule to-dr (acme-logs → acme-logs-dr)',
@@ -139,8 +141,8 @@ beforeAll(async () => {
       Threshold: 3600,
       ComparisonOperator: 'GreaterThanThreshold',
       TreatMissingData: 'ignore',
-      AlarmActions: [TOPIC],
-      OKActions: [TOPIC],
+      AlarmActions: [WEST_TOPIC],
+      OKActions: [WEST_TOPIC],
     }),
   );
   await east.iam.send(
