@@ -5,7 +5,8 @@
  *
  * s3repl recognises its jobs by their description, `s3repl:TOKEN PURPOSE`
  * (see src/resources/job/). PURPOSE starts with what the job is for and the
- * source bucket: `backfill SRC/RULE → DST` or `retry-failed SRC`.
+ * source bucket: `backfill SRC (RULES) → DSTS` (earlier versions: `backfill
+ * SRC/RULE → DST`, one job per rule) or `retry-failed SRC`.
  */
 import { UserError } from '../errors.js';
 import { randomUUID } from 'node:crypto';

@@ -347,7 +347,7 @@ export async function collectStatus(opts: CollectOptions): Promise<StatusReport>
       return { ...a, state: found?.state ?? 'MISSING', reason: found ? found.reason : 'the alarm does not exist: run s3repl apply' };
     });
     const { verdict, reasons } = judge({ enabled, metricsEnabled: ref.rule.metrics, metrics: m, thresholds, alarms: ruleAlarms });
-    const lastJob = jobs.find((j) => j.region === ref.region && j.source === ref.source && (j.kind !== 'backfill' || j.ruleId === ref.rule.id)) ?? null;
+    const lastJob = jobs.find((j) => j.region === ref.region && j.source === ref.source && (j.kind !== 'backfill' || j.ruleId === null || j.ruleId === ref.rule.id)) ?? null;
     return {
       source: ref.source,
       destination: ref.destination,

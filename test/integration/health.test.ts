@@ -104,7 +104,7 @@ replications:
     expect(first.stderr).toContain('Apply complete!');
     expect(first.code).toBe(0);
     // Progress names the job and how to follow it.
-    const m = /job\.photos\.all-photos: started Batch Replication job ([0-9a-f-]{36}) \(us-east-1\); follow it with: s3repl jobs --wait/.exec(first.stderr);
+    const m = /job\.photos: started Batch Replication job ([0-9a-f-]{36}) \(us-east-1\); follow it with: s3repl jobs --wait/.exec(first.stderr);
     expect(m, first.stderr).not.toBeNull();
     const jobId = m![1]!;
 
@@ -120,10 +120,10 @@ replications:
     expect(listed.code).toBe(0);
     const jobs = (JSON.parse(listed.stdout) as { formatVersion: number; jobs: Array<Record<string, unknown>> }).jobs;
     expect(jobs).toEqual([
-      expect.objectContaining({ jobId, status: 'Complete', kind: 'backfill', source: 'photos', ruleId: 'all-photos', total: 3, succeeded: 3, failed: 0 }),
+      expect.objectContaining({ jobId, status: 'Complete', kind: 'backfill', source: 'photos', ruleId: null, purpose: 'backfill photos (all-photos) → photos-copy', total: 3, succeeded: 3, failed: 0 }),
     ]);
     const table = await runCli(['jobs'], { cwd, endpoint: emu.url });
-    expect(table.stdout).toMatch(new RegExp(`${jobId}\\s+us-east-1\\s+Complete\\s+3/0/3\\s+\\S+\\s+backfill photos/all-photos → photos-copy`));
+    expect(table.stdout).toMatch(new RegExp(`${jobId}\\s+us-east-1\\s+Complete\\s+3/0/3\\s+\\S+\\s+backfill photos \\(all-photos\\) → photos-copy`));
 
     const plan = await runCli(['plan', '--detailed-exitcode'], { cwd, endpoint: emu.url });
     expect(plan.stdout).toContain('No changes');

@@ -1,11 +1,12 @@
 /**
- * S3 Batch Replication jobs: one per rule with `existingObjects: replicate`,
- * replicating the objects that existed before the rule (and those that failed),
- * created after the rule is applied. S3 makes the manifest (objects whose
- * replication status is NONE or FAILED) and writes a completion report.
+ * S3 Batch Replication jobs: one per source bucket whose rules ask for
+ * `existingObjects: replicate` (expand.ts says what one covers), replicating
+ * the objects that existed before the rules (and those that failed), created
+ * after the configuration is applied. S3 makes the manifest from the bucket's
+ * replication configuration and writes a completion report.
  *
- * Idempotent twice over: the ClientRequestToken is derived from the source, the
- * rule and its destination (AWS never makes a second job for one token), and the
+ * Idempotent twice over: the ClientRequestToken is derived from the source and
+ * what shapes the job (AWS never makes a second job for one token), and the
  * token is also in the job's description, so a job is found by listing jobs, even
  * when state was lost between CreateJob and the state write.
  */
@@ -95,7 +96,7 @@ export function tokenOf(job: JobListDescriptor): string | undefined {
 export const job: ResourceKind = {
   kind: 'job',
   phase: 6,
-  doc: { address: '`job.SOURCE.RULE`', resource: 'one S3 Batch Replication job per rule with `existingObjects: replicate`', notes: 'idempotent: a token derived from the rule, also in the job description' },
+  doc: { address: '`job.SOURCE`', resource: 'one S3 Batch Replication job per source bucket with a rule that has `existingObjects: replicate`', notes: 'covers the bucket\'s whole configuration, narrowed to the backfilling rules\' common prefix; idempotent: a token derived from its shape, also in the job description' },
   describe: (id) => `Batch Replication job ${id.token} (${id.region})`,
   expand: expandJobs,
   normalize: (a) => a,
@@ -126,8 +127,9 @@ export const job: ResourceKind = {
       sourceBucket: a.source as string,
       roleArn: a.roleArn as string,
       token: r.id.token!,
-      purpose: `backfill ${String(a.source)}/${String(a.ruleId)} → ${String(a.destination)}`,
-      statuses: ['NONE', 'FAILED'],
+      purpose: `backfill ${String(a.source)} (${(a.rules as string[]).join(', ')}) → ${(a.destinations as string[]).join(', ')}`,
+      statuses: a.statuses as ReplicationStatus[],
+      ...(a.keyPrefix ? { keyPrefix: a.keyPrefix as string } : {}),
       reportBucket: a.reportBucket as string,
       reportPrefix: a.reportPrefix as string,
       priority: a.priority as number,

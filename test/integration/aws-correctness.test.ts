@@ -1,0 +1,114 @@
+/**
+ * Tried as a new user would, against the emulator (which follows
+ * docs/aws-behaviour.md): alarms stand where S3 publishes their metrics and
+ * fire on one failed object; the existing-objects example starts one backfill
+ * job whose role may initiate replication of everything it covers.
+ */
+import { readFileSync } from 'node:fs';
+import * as path from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { DescribeAlarmsCommand } from '@aws-sdk/client-cloudwatch';
+import { CreateBucketCommand, ListObjectVersionsCommand, PutBucketVersioningCommand, PutObjectCommand } from '@aws-sdk/client-s3';
+import { startEmulator, type Emulator } from '../emulator/server.js';
+import { clients } from '../helpers/aws.js';
+import { ROOT, runCli, workdir } from '../helpers/cli.js';
+
+const emulators: Emulator[] = [];
+async function emulator(): Promise<Emulator> {
+  const e = await startEmulator({ replicationDelayMs: 10, jobStepDelayMs: 10 });
+  emulators.push(e);
+  return e;
+}
+afterEach(async () => {
+  await Promise.all(emulators.splice(0).map((e) => e.stop()));
+});
+
+const EAST = 'arn:aws:sns:us-east-1:111111111111:oncall';
+const WEST = 'arn:aws:sns:us-west-2:111111111111:oncall';
+
+describe('alarms where the metrics are', () => {
+  it('a CRR rule with four alarms: three in the destination region, one in the source; status reads them there; one failed object raises the failed-operations alarm', async () => {
+    const emu = await emulator();
+    const cwd = workdir(`version: 1
+defaults: { region: us-east-1 }
+buckets:
+  crr-src: { create: true }
+  crr-dst: { region: us-west-2, create: true }
+roles: { r: { name: crr-role } }
+alarms: { notify: [${EAST}, ${WEST}], evaluationPeriods: 5 }
+replications:
+  - source: crr-src
+    role: r
+    rules:
+      - id: all
+        destination: { bucket: crr-dst }
+        metrics: true
+        alarms: { latencySeconds: 900, failedOperations: 1, pendingBytes: 1000000, pendingOperations: 1000 }
+`);
+    const applied = await runCli(['apply', '--auto-approve'], { cwd, endpoint: emu.url });
+    expect(applied.code, applied.stderr).toBe(0);
+
+    const names = async (region: string) =>
+      ((await clients(emu.url, region).cloudwatch.send(new DescribeAlarmsCommand({ AlarmNamePrefix: 's3repl-crr-src' }))).MetricAlarms ?? []).map((a) => ({
+        name: a.AlarmName,
+        actions: a.AlarmActions,
+        datapointsToAlarm: a.DatapointsToAlarm,
+      }));
+    expect(await names('us-west-2')).toEqual([
+      { name: 's3repl-crr-src-all-latency', actions: [WEST], datapointsToAlarm: undefined },
+      { name: 's3repl-crr-src-all-pending-bytes', actions: [WEST], datapointsToAlarm: undefined },
+      { name: 's3repl-crr-src-all-pending-operations', actions: [WEST], datapointsToAlarm: undefined },
+    ]);
+    expect(await names('us-east-1')).toEqual([{ name: 's3repl-crr-src-all-failed-operations', actions: [EAST], datapointsToAlarm: 1 }]);
+
+    // One object fails to replicate (the destination is unreachable).
+    emu.setBucketAvailable('crr-dst', false);
+    await clients(emu.url).s3.send(new PutObjectCommand({ Bucket: 'crr-src', Key: 'one.txt', Body: 'x' }));
+    await emu.settled();
+
+    const status = await runCli(['status', '--format', 'json'], { cwd, endpoint: emu.url });
+    const doc = JSON.parse(status.stdout) as {
+      rules: Array<{ region: string; destinationRegion: string; verdict: string; metrics: { failedOperations: number | null; latencySecondsMax: number | null }; alarms: Array<{ name: string; region: string; state: string }> }>;
+    };
+    const rule = doc.rules[0]!;
+    expect(rule).toMatchObject({ region: 'us-east-1', destinationRegion: 'us-west-2', verdict: 'failing', metrics: { failedOperations: 1 } });
+    expect(rule.alarms.map((a) => `${a.name} ${a.region} ${a.state}`)).toEqual([
+      's3repl-crr-src-all-latency us-west-2 INSUFFICIENT_DATA',
+      's3repl-crr-src-all-failed-operations us-east-1 ALARM',
+      's3repl-crr-src-all-pending-bytes us-west-2 OK',
+      's3repl-crr-src-all-pending-operations us-west-2 OK',
+    ]);
+  });
+});
+
+describe('backfill as AWS runs it', () => {
+  it('examples/existing-objects.yaml starts one job, and its role may initiate replication of everything the job covers', async () => {
+    const emu = await emulator();
+    const syd = clients(emu.url, 'ap-southeast-2');
+    await syd.s3.send(new CreateBucketCommand({ Bucket: 'acme-photos', CreateBucketConfiguration: { LocationConstraint: 'ap-southeast-2' } }));
+    await syd.s3.send(new PutBucketVersioningCommand({ Bucket: 'acme-photos', VersioningConfiguration: { Status: 'Enabled' } }));
+    const existing = ['2019/beach.jpg', '2020/city.jpg', 'originals/raw-001.cr2', 'originals/raw-002.cr2'];
+    for (const Key of existing) await syd.s3.send(new PutObjectCommand({ Bucket: 'acme-photos', Key, Body: Key }));
+
+    const cwd = workdir(readFileSync(path.join(ROOT, 'examples/existing-objects.yaml'), 'utf8'));
+    const plan = await runCli(['plan'], { cwd, endpoint: emu.url });
+    expect(plan.stdout).toContain('job.acme-photos');
+    expect(plan.stdout).not.toMatch(/job\.acme-photos\.\S/);
+    // Two destinations: objects COMPLETED for one may never have reached the other.
+    expect(plan.stdout + plan.stderr).toContain('includes objects already COMPLETED');
+
+    const applied = await runCli(['apply', '--auto-approve'], { cwd, endpoint: emu.url, env: { AWS_REGION: 'ap-southeast-2' } });
+    expect(applied.code, applied.stderr).toBe(0);
+    expect(emu.calls()['s3control:CreateJob']).toBe(1);
+    const waited = await runCli(['jobs', '--wait', '--interval', '100ms', '--format', 'json'], { cwd, endpoint: emu.url });
+    expect(waited.code, waited.stderr).toBe(0);
+    await emu.settled();
+    const listed = JSON.parse((await runCli(['jobs', '--format', 'json'], { cwd, endpoint: emu.url })).stdout) as { jobs: Array<Record<string, unknown>> };
+    // Every object the job covers replicated: no task was denied s3:InitiateReplication.
+    expect(listed.jobs).toEqual([expect.objectContaining({ kind: 'backfill', source: 'acme-photos', status: 'Complete', total: 4, succeeded: 4, failed: 0 })]);
+    const keys = async (bucket: string, region: string) =>
+      ((await clients(emu.url, region).s3.send(new ListObjectVersionsCommand({ Bucket: bucket }))).Versions ?? []).map((v) => v.Key).sort();
+    expect(await keys('acme-photos-melbourne', 'ap-southeast-4')).toEqual(existing);
+    expect(await keys('acme-photos-sydney-copy', 'ap-southeast-2')).toEqual(['originals/raw-001.cr2', 'originals/raw-002.cr2']);
+  });
+});
