@@ -147,12 +147,21 @@ export async function discover(aws: AwsClients, bucketNames: string[], opts: Dis
   const roles: Record<string, RoleFacts> = {};
   await Promise.all(roleArns.map(async (arn) => (roles[arn] = await readRole(aws, arn, accountId))));
 
-  // Alarms on these sources' replication metrics, in each source's region.
+  // Alarms on these sources' replication metrics, in each source's region and
+  // in each destination's (where S3 publishes the latency and pending metrics).
   const byRegion = new Map<string, Set<string>>();
+  const watch = (region: string | undefined, source: string) => {
+    if (!region) return;
+    const set = byRegion.get(region) ?? new Set<string>();
+    set.add(source);
+    byRegion.set(region, set);
+  };
   for (const s of sources) {
-    const set = byRegion.get(s.bucket.region) ?? new Set<string>();
-    set.add(s.bucket.name);
-    byRegion.set(s.bucket.region, set);
+    watch(s.bucket.region, s.bucket.name);
+    for (const r of s.replication.Rules ?? []) {
+      const dest = r.Destination?.Bucket ? buckets[bucketFromArn(r.Destination.Bucket)] : undefined;
+      if (dest?.access === 'owned') watch(dest.region ?? undefined, s.bucket.name);
+    }
   }
   log('Reading CloudWatch alarms...');
   const alarms: AlarmFacts[] = [];

@@ -20,7 +20,7 @@
 import { Document, Scalar, isMap, isSeq, isScalar, visit, type Node, type Pair } from 'yaml';
 import type { ReplicationRule } from '@aws-sdk/client-s3';
 import type { MetricAlarm } from '@aws-sdk/client-cloudwatch';
-import { ALARM_METRICS } from '../config/alarms.js';
+import { ALARM_METRICS, alarmRegion } from '../config/alarms.js';
 import { REPLICATION_STORAGE_CLASSES, type StorageClass } from '../config/types.js';
 import type { RawBucket, RawConfig, RawReplication, RawRole, RawRule } from '../config/resolve.js';
 import { DEFAULT_ALARM_PREFIX, DEFAULT_EVALUATION_PERIODS } from '../config/resolve.js';
@@ -191,7 +191,7 @@ export function generate(facts: ImportFacts, opts: GenerateOptions): Generated {
   const defaultsTags = opts.adoptRole ? sharedRoleTags(roleArns.map((a) => facts.roles[a]).filter((r): r is RoleFacts => r !== undefined)) : {};
 
   // --- alarms ---------------------------------------------------------------------------------
-  const alarmPlan = planAlarms(facts.alarms, perSource, report);
+  const alarmPlan = planAlarms(facts.alarms, perSource, report, (bucket) => facts.buckets[bucket]?.region);
 
   // --- assemble -------------------------------------------------------------------------------
   const replications: RawReplication[] = facts.sources.map((s, i) => {
@@ -517,7 +517,12 @@ interface Candidate {
  * `<prefix>-<source>-<rule id>-<metric suffix>` (the only alarms replication.yaml
  * can name). One prefix and one evaluationPeriods for all (they are global).
  */
-function planAlarms(alarms: AlarmFacts[], perSource: Map<string, Array<{ raw: RawRule; normal: NormalRule; destination: string }>>, report: ImportReport): AlarmPlan {
+function planAlarms(
+  alarms: AlarmFacts[],
+  perSource: Map<string, Array<{ raw: RawRule; normal: NormalRule; destination: string }>>,
+  report: ImportReport,
+  regionOf: (bucket: string) => string | undefined,
+): AlarmPlan {
   const skip = (a: MetricAlarm, region: string, why: string) => report.notImported.push({ what: `CloudWatch alarm ${a.AlarmName} (${region})`, why });
   const candidates: Candidate[] = [];
   for (const f of alarms) {
@@ -549,6 +554,16 @@ function planAlarms(alarms: AlarmFacts[], perSource: Map<string, Array<{ raw: Ra
     }
     if (!rule.normal.metrics) {
       skip(a, f.region, `rule ${rule.raw.id} of ${source} publishes no replication metrics, so the alarm never gets data (enable metrics on the rule, then import again)`);
+      continue;
+    }
+    // s3repl keeps each alarm where S3 publishes its metric (docs/aws-behaviour.md, "Replication metrics: region").
+    const where = alarmRegion(metric, { region: regionOf(source) ?? '' }, { region: regionOf(rule.destination) ?? '' });
+    if (where && f.region !== where) {
+      skip(
+        a,
+        f.region,
+        `it is in ${f.region}, but S3 publishes ${metric.metric} in ${where} (the ${metric.publishedIn} bucket's region), so it never gets data. To have s3repl keep one in ${where}, add ${metric.key}: ${String(a.Threshold)} under rule ${rule.raw.id}'s alarms:, then delete this one`,
+      );
       continue;
     }
     const tail = `-${source}-${rule.raw.id}-${metric.suffix}`;
@@ -602,8 +617,9 @@ function planAlarms(alarms: AlarmFacts[], perSource: Map<string, Array<{ raw: Ra
     const key = `${c.source}\u0000${c.ruleId}`;
     const entry = byRule.get(key) ?? { settings: {} as NonNullable<RawRule['alarms']>, names: [] as string[] };
     entry.settings[c.metric.key] = c.facts.alarm.Threshold!;
-    const actions = [...new Set(c.facts.alarm.AlarmActions ?? [])];
-    if (entry.names.length === 0 && actions.length) entry.settings.notify = actions;
+    // Each alarm notifies the topics of its region: the rule's notify is all of them.
+    const actions = [...new Set([...(entry.settings.notify ?? []), ...(c.facts.alarm.AlarmActions ?? [])])];
+    if (actions.length) entry.settings.notify = actions;
     entry.names.push(c.facts.alarm.AlarmName!);
     const lost: string[] = [];
     if (c.facts.alarm.InsufficientDataActions?.length) lost.push('its insufficient-data actions are dropped');

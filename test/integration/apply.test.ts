@@ -68,7 +68,12 @@ async function inventory(emu: Emulator) {
   const east = clients(emu.url, 'us-east-1');
   const buckets = (await east.s3.send(new ListBucketsCommand({}))).Buckets?.map((b) => b.Name) ?? [];
   const roles = (await east.iam.send(new ListRolesCommand({}))).Roles?.map((r) => r.RoleName) ?? [];
-  const alarms = (await east.cloudwatch.send(new DescribeAlarmsCommand({ AlarmNamePrefix: 's3repl' }))).MetricAlarms?.map((a) => a.AlarmName) ?? [];
+  // Alarms stand in their metric's region: failed operations in the source's, the others in the destination's.
+  const alarms: string[] = [];
+  for (const region of ['us-east-1', 'us-west-2']) {
+    const r = await clients(emu.url, region).cloudwatch.send(new DescribeAlarmsCommand({ AlarmNamePrefix: 's3repl' }));
+    for (const a of r.MetricAlarms ?? []) alarms.push(`${region}/${a.AlarmName}`);
+  }
   return { buckets: buckets.sort(), roles, alarms: alarms.sort() };
 }
 

@@ -330,17 +330,17 @@ describe('drift after changes made outside s3repl', () => {
     };
     const trust = got.Role.AssumeRolePolicyDocument;
     const st = trust.Statement[0]!;
-    st.Principal.Service = [...[st.Principal.Service].flat(), 'batchoperations.s3.amazonaws.com'];
+    st.Principal.Service = [...[st.Principal.Service].flat(), 'lambda.amazonaws.com'];
     await awsOk(['iam', 'update-assume-role-policy', '--role-name', 's3repl-drift', '--policy-document', JSON.stringify(trust)]);
 
     const report = await expectDriftThenRepair('role.replication', {
       status: 'changed',
       path: 'trustPolicy.Statement',
-      text: '"batchoperations.s3.amazonaws.com",',
+      text: '"lambda.amazonaws.com",',
     });
     expect(report.iam.broadened).toBe(true);
     expect(report.iam.statements).toHaveLength(1);
-    expect(report.iam.statements[0]).toMatchObject({ change: 'added', policy: 'trust', principals: ['Service:batchoperations.s3.amazonaws.com'] });
+    expect(report.iam.statements[0]).toMatchObject({ change: 'added', policy: 'trust', principals: ['Service:lambda.amazonaws.com'] });
   });
 
   it('several changes at once are each reported, and the markdown names them all', async () => {
@@ -565,7 +565,8 @@ describe('drift: usage and errors', () => {
 
 /** Raises the latency alarm's threshold the way the console does: the whole alarm is put again. */
 async function raiseLatencyThreshold(threshold: number): Promise<void> {
-  const cw = east().cloudwatch;
+  // The latency alarm stands where S3 publishes ReplicationLatency: the destination's region.
+  const cw = clients(emu.url, 'us-west-2').cloudwatch;
   const got = await cw.send(new DescribeAlarmsCommand({ AlarmNames: [LATENCY_ALARM] }));
   const a = got.MetricAlarms![0]!;
   expect(a.Threshold).toBe(900);

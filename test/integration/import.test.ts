@@ -256,6 +256,7 @@ describe('import round trips: import, validate, plan shows no changes, state lis
   it('(e) imports RTC, metrics and alarms made by hand with s3repl-style names; reports alarms it cannot express', async () => {
     const roleArn = await role('rtc-role');
     const topic = `arn:aws:sns:us-east-1:${ACCOUNT}:replication-alerts`;
+    const westTopic = `arn:aws:sns:us-west-2:${ACCOUNT}:replication-alerts`;
     await bucket('rtc-src');
     await bucket('rtc-dr', 'us-west-2');
     await bucket('rtc-logs');
@@ -282,7 +283,9 @@ describe('import round trips: import, validate, plan shows no changes, state lis
       },
     ]);
     const { cloudwatch } = clients(emu.url);
-    // Exactly what s3repl would create (prefix "ops", 3 evaluation periods), but made by hand.
+    const westCloudwatch = clients(emu.url, 'us-west-2').cloudwatch;
+    // Exactly what s3repl would create (prefix "ops", 3 evaluation periods), but made by hand:
+    // each alarm where S3 publishes its metric (latency in the destination's region).
     const alarm = (rule: string, dest: string, metric: string, suffix: string, over: Partial<PutMetricAlarmCommandInput>): PutMetricAlarmCommandInput => ({
       AlarmName: `ops-rtc-src-${rule}-${suffix}`,
       AlarmDescription: `s3repl: ${metric} of replication rule ${rule} (rtc-src → ${dest})`,
@@ -299,15 +302,27 @@ describe('import round trips: import, validate, plan shows no changes, state lis
       OKActions: [topic],
       ...over,
     });
-    await cloudwatch.send(new PutMetricAlarmCommand(alarm('to-dr', 'rtc-dr', 'ReplicationLatency', 'latency', { Statistic: 'Maximum', Threshold: 900, ComparisonOperator: 'GreaterThanThreshold', TreatMissingData: 'ignore' })));
-    await cloudwatch.send(new PutMetricAlarmCommand(alarm('to-dr', 'rtc-dr', 'OperationsFailedReplication', 'failed-operations', { Statistic: 'Sum', Threshold: 1, ComparisonOperator: 'GreaterThanOrEqualToThreshold', TreatMissingData: 'notBreaching' })));
+    await westCloudwatch.send(
+      new PutMetricAlarmCommand(
+        alarm('to-dr', 'rtc-dr', 'ReplicationLatency', 'latency', { Statistic: 'Maximum', Threshold: 900, ComparisonOperator: 'GreaterThanThreshold', TreatMissingData: 'ignore', AlarmActions: [westTopic], OKActions: [westTopic] }),
+      ),
+    );
+    await cloudwatch.send(
+      new PutMetricAlarmCommand(
+        alarm('to-dr', 'rtc-dr', 'OperationsFailedReplication', 'failed-operations', { Statistic: 'Sum', Threshold: 1, ComparisonOperator: 'GreaterThanOrEqualToThreshold', TreatMissingData: 'notBreaching', DatapointsToAlarm: 1 }),
+      ),
+    );
+    // In the source region, where an earlier s3repl put it: S3 publishes BytesPendingReplication in the destination's.
+    await cloudwatch.send(
+      new PutMetricAlarmCommand(alarm('to-dr', 'rtc-dr', 'BytesPendingReplication', 'pending-bytes', { Statistic: 'Maximum', Threshold: 1e9, ComparisonOperator: 'GreaterThanThreshold', TreatMissingData: 'notBreaching' })),
+    );
     await cloudwatch.send(
       new PutMetricAlarmCommand(
         alarm('logs', 'rtc-logs', 'OperationsPendingReplication', 'pending-operations', { Statistic: 'Maximum', Threshold: 5000, ComparisonOperator: 'GreaterThanThreshold', TreatMissingData: 'notBreaching', AlarmActions: [], OKActions: [] }),
       ),
     );
     // Watches a rule, but its name cannot be expressed in replication.yaml.
-    await cloudwatch.send(
+    await westCloudwatch.send(
       new PutMetricAlarmCommand({ ...alarm('to-dr', 'rtc-dr', 'ReplicationLatency', 'latency', { Statistic: 'Maximum', Threshold: 60, ComparisonOperator: 'GreaterThanThreshold' }), AlarmName: 'dr-replication-is-slow' }),
     );
 
@@ -316,10 +331,11 @@ describe('import round trips: import, validate, plan shows no changes, state lis
     const doc = parseDocument(r.yaml).toJS() as { alarms: unknown; replications: Array<{ rules: Array<Record<string, unknown>> }> };
     expect(doc.alarms).toEqual({ namePrefix: 'ops', evaluationPeriods: 3 });
     const [dr, logs] = doc.replications[0]!.rules;
-    expect(dr).toMatchObject({ id: 'to-dr', priority: 2, rtc: true, alarms: { latencySeconds: 900, failedOperations: 1, notify: [topic] } });
+    expect(dr).toMatchObject({ id: 'to-dr', priority: 2, rtc: true, alarms: { latencySeconds: 900, failedOperations: 1, notify: [westTopic, topic] } });
     expect(dr!.metrics).toBeUndefined();
     expect(logs).toMatchObject({ id: 'logs', priority: 1, metrics: true, alarms: { pendingOperations: 5000 } });
-    expect(r.imported.stdout).toMatch(/Not imported:\n\s+- CloudWatch alarm dr-replication-is-slow \(us-east-1\): its name does not follow s3repl's naming/);
+    expect(r.imported.stdout).toMatch(/CloudWatch alarm dr-replication-is-slow \(us-west-2\): its name does not follow s3repl's naming/);
+    expect(r.imported.stdout).toMatch(/CloudWatch alarm ops-rtc-src-to-dr-pending-bytes \(us-east-1\): it is in us-east-1, but S3 publishes BytesPendingReplication in us-west-2/);
     expect(r.addresses).toEqual([
       'alarm.rtc-src.logs.pending-operations',
       'alarm.rtc-src.to-dr.failed-operations',
@@ -417,15 +433,15 @@ describe('import: alarms s3repl did not create', () => {
       }),
     );
     const r = await roundTrip(['da-src']);
-    expect(r.imported.stdout).toMatch(/alarm\.da-src\.r1\.failed-operations: alarm s3repl-da-src-r1-failed-operations is rewritten in s3repl's form \(description, treatMissingData\)/);
+    expect(r.imported.stdout).toMatch(/alarm\.da-src\.r1\.failed-operations: alarm s3repl-da-src-r1-failed-operations is rewritten in s3repl's form \(datapointsToAlarm, description, treatMissingData\)/);
     // (Long comments are wrapped.)
-    expect(r.yaml.replace(/\n\s*# /g, ' ')).toMatch(/ The next plan rewrites alarm s3repl-da-src-r1-failed-operations in s3repl's form: description, treatMissingData\./);
+    expect(r.yaml.replace(/\n\s*# /g, ' ')).toMatch(/ The next plan rewrites alarm s3repl-da-src-r1-failed-operations in s3repl's form: datapointsToAlarm, description, treatMissingData\./);
     expect(r.addresses).toContain('alarm.da-src.r1.failed-operations');
     expect(r.validate.code).toBe(0);
     expect(r.plan.code, r.plan.stderr).toBe(2);
     const changed = r.planJson.changes.filter((c) => c.action !== 'no-op');
     expect(changed.map((c) => `${c.action} ${c.address}`)).toEqual(['update alarm.da-src.r1.failed-operations']);
-    expect(changed[0]!.changes.map((c) => c.path)).toEqual(['description', 'treatMissingData']);
+    expect(changed[0]!.changes.map((c) => c.path)).toEqual(['datapointsToAlarm', 'description', 'treatMissingData']);
   });
 });
 
