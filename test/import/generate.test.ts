@@ -194,8 +194,9 @@ describe('generate: refusals name the bucket and the rule', () => {
 
 describe('generate: alarms', () => {
   const metricsRule = rule({ ID: 'r1', Destination: { Bucket: 'arn:aws:s3:::dst', Metrics: { Status: 'Enabled' } } });
+  // Where S3 publishes the metric: failures in the source's region (us-east-1), the others in the destination's (us-west-2).
   const alarm = (name: string, over: Partial<MetricAlarm> = {}): { region: string; alarm: MetricAlarm } => ({
-    region: 'us-east-1',
+    region: over.MetricName === 'OperationsFailedReplication' ? 'us-east-1' : 'us-west-2',
     alarm: {
       AlarmName: name,
       Namespace: 'AWS/S3',
@@ -253,14 +254,20 @@ describe('generate: alarms', () => {
     ]);
   });
 
+  it('leaves out an alarm in a region where S3 does not publish its metric, saying how to keep one', () => {
+    const out = generate(facts([metricsRule], { alarms: [{ ...alarm('s3repl-src-r1-latency'), region: 'us-east-1' }] }), OPTS);
+    expect(out.raw.replications![0]!.rules[0]!.alarms).toBeUndefined();
+    expect(out.report.notImported[0]!.why).toMatch(/it is in us-east-1, but S3 publishes ReplicationLatency in us-west-2 .*add latencySeconds: 600 under rule r1's alarms:/);
+  });
+
   it('leaves out alarms on a rule without metrics (they never get data)', () => {
     const out = generate(facts([rule()], { alarms: [alarm('s3repl-src-r1-latency')] }), OPTS);
     expect(out.raw.replications![0]!.rules[0]!.alarms).toBeUndefined();
     expect(out.report.notImported[0]!.why).toMatch(/publishes no replication metrics/);
   });
 
-  it('takes notify from the rule\'s first alarm and evaluationPeriods from the most common value', () => {
-    const topic = `arn:aws:sns:us-east-1:${ACCOUNT}:alerts`;
+  it('takes notify from the rule\'s alarms and evaluationPeriods from the most common value', () => {
+    const topic = `arn:aws:sns:us-west-2:${ACCOUNT}:alerts`;
     const out = generate(
       facts([metricsRule], {
         alarms: [
