@@ -45,12 +45,14 @@ function bucketName(arnOrName: string): string {
   return arnOrName.startsWith('arn:') ? (arnOrName.split(':::')[1] ?? arnOrName) : arnOrName;
 }
 
-function jobOf(c: ResourceChange, side: 'before' | 'after'): { source: string; ruleId: string } | null {
+/** The rules a backfill job replicates for: `rules` (one job per source), or `ruleId` (earlier, one job per rule). */
+function jobsOf(c: ResourceChange, side: 'before' | 'after'): Array<{ source: string; ruleId: string }> {
   const v = c[side];
-  if (c.kind !== 'job' || !isObj(v)) return null;
+  if (c.kind !== 'job' || !isObj(v)) return [];
   const source = str(v.source);
-  const ruleId = str(v.ruleId);
-  return source && ruleId ? { source, ruleId } : null;
+  if (!source) return [];
+  const rules = Array.isArray(v.rules) ? v.rules.map(str).filter((r): r is string => r !== null) : [str(v.ruleId)].filter((r): r is string => r !== null);
+  return rules.map((ruleId) => ({ source, ruleId }));
 }
 
 /** The rules as they are live: the `before` of each replication configuration in the plan. */
@@ -62,8 +64,7 @@ export function specsFromPlan(plan: Plan, config: Config): RuleSpec[] {
       const k = `${str(c.before.dimensions.SourceBucket)}\n${str(c.before.dimensions.RuleId)}`;
       alarms.set(k, (alarms.get(k) ?? 0) + 1);
     }
-    const job = jobOf(c, 'before');
-    if (job) backfilled.add(`${job.source}\n${job.ruleId}`);
+    for (const job of jobsOf(c, 'before')) backfilled.add(`${job.source}\n${job.ruleId}`);
   }
   const specs: RuleSpec[] = [];
   for (const c of plan.changes) {
@@ -103,8 +104,7 @@ export function specsFromPlan(plan: Plan, config: Config): RuleSpec[] {
 export function backfillsFromPlan(plan: Plan): Array<{ source: string; ruleId: string }> {
   return plan.changes
     .filter((c) => c.action === 'create' || c.action === 'replace')
-    .map((c) => jobOf(c, 'after'))
-    .filter((j): j is { source: string; ruleId: string } => j !== null);
+    .flatMap((c) => jobsOf(c, 'after'));
 }
 
 /** Source buckets whose usage the estimate needs, with their regions. */

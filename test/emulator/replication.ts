@@ -292,9 +292,9 @@ export class ReplicationEngine {
     const replicaKey = t.rule.Destination.EncryptionConfiguration?.ReplicaKmsKeyID;
     const key = replicaKey ? kms.keyByArn(replicaKey) : undefined;
     if (!key || key.region !== dest.region) return 'DstKmsKeyNotFound';
-    for (const action of ['kms:Encrypt', 'kms:GenerateDataKey']) {
-      if (!policiesAllow(docs, action, key.arn) || !kms.keyPolicyAllows(key, role, action)) return 'DstPutObjectNotPermitted';
-    }
+    // The KMS replication page lists kms:Encrypt for the replica key, nothing else
+    // (docs/aws-behaviour.md, "KMS: replication grants").
+    if (!policiesAllow(docs, 'kms:Encrypt', key.arn) || !kms.keyPolicyAllows(key, role, 'kms:Encrypt')) return 'DstPutObjectNotPermitted';
     return null;
   }
 
