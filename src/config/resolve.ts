@@ -207,7 +207,7 @@ function resolveAccessPoint(name: string, raw: RawMultiRegionAccessPoint, notify
     };
     if (m.alarms) {
       const { notify: own, ...thresholds } = m.alarms;
-      mesh.alarms = { ...thresholds, notify: [...(own ?? notify)] };
+      mesh.alarms = { ...thresholds, notify: [...(own ?? notify)], notifyFrom: own ? 'rule' : 'alarms' };
     }
     ap.mesh = mesh;
   }

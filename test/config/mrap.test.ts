@@ -98,8 +98,8 @@ describe('mesh: true', () => {
 
   it('withMeshes is pure: the input entries are not changed', () => {
     const buckets: Record<string, BucketConfig> = {
-      a: { name: 'a', region: 'us-east-1', create: false, objectLock: false },
-      b: { name: 'b', region: 'eu-west-1', create: false, objectLock: false, account: '222222222222' },
+      a: { name: 'a', region: 'us-east-1', create: false, objectLock: false, bucketKey: false },
+      b: { name: 'b', region: 'eu-west-1', create: false, objectLock: false, bucketKey: false, account: '222222222222' },
     };
     const written: ReplicationConfig[] = [{ source: 'a', role: 'r', rules: [] }];
     const aps: Record<string, MultiRegionAccessPointConfig> = {
