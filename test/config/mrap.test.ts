@@ -64,7 +64,7 @@ describe('mesh: true', () => {
     for (const rep of r.config!.replications) {
       for (const rule of rep.rules) {
         expect(rule).toMatchObject({ rtc: false, metrics: true, deleteMarkers: false, replicaModifications: true });
-        expect(rule.alarms).toEqual({ latencySeconds: 900, failedOperations: 1, notify: [] });
+        expect(rule.alarms).toEqual({ latencySeconds: 900, failedOperations: 1, notify: [], notifyFrom: 'alarms' });
       }
     }
   });
