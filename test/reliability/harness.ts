@@ -82,7 +82,12 @@ export async function inventory(emu: Emulator) {
   const east = clients(emu.url, 'us-east-1');
   const buckets = ((await east.s3.send(new ListBucketsCommand({}))).Buckets ?? []).map((b) => b.Name!).filter((n) => n !== STATE_BUCKET);
   const roles = ((await east.iam.send(new ListRolesCommand({}))).Roles ?? []).map((r) => r.RoleName!);
-  const alarms = ((await east.cloudwatch.send(new DescribeAlarmsCommand({}))).MetricAlarms ?? []).map((a) => a.AlarmName!);
+  // Alarms stand in their metric's region: failed operations in the source's, latency in the destination's.
+  const alarms: string[] = [];
+  for (const region of ['us-east-1', 'us-west-2']) {
+    const cw = region === 'us-east-1' ? east.cloudwatch : clients(emu.url, region).cloudwatch;
+    alarms.push(...((await cw.send(new DescribeAlarmsCommand({}))).MetricAlarms ?? []).map((a) => a.AlarmName!));
+  }
   return { buckets: buckets.sort(), roles: roles.sort(), alarms: alarms.sort() };
 }
 
