@@ -2,7 +2,7 @@
 import { loadConfigText } from '../../src/config/load.js';
 import type { Diagnostic, LoadResult } from '../../src/config/types.js';
 
-export const FILE = '/work/replication.yaml';
+export const FILE = '/project/replication.yaml';
 
 export function load(text: string): LoadResult {
   return loadConfigText(text, FILE);

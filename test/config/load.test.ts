@@ -204,7 +204,7 @@ describe('defaults', () => {
     expect(r.diagnostics).toEqual([]);
     const c = r.config!;
     expect(c.version).toBe(1);
-    expect(c.state).toEqual({ backend: 'local', path: '/work/.s3repl/state.json' });
+    expect(c.state).toEqual({ backend: 'local', path: '/project/.s3repl/state.json' });
     expect(c.defaults).toEqual({ region: 'us-east-1', tags: {}, allowUnknownRegions: false });
     expect(c.accounts).toEqual({});
     expect(c.buckets['src-bucket']).toEqual({ name: 'src-bucket', region: 'us-east-1', create: false, objectLock: false, bucketKey: false });

@@ -9,7 +9,7 @@ import { specsFromConfig } from '../../src/cost/scenario.js';
 import { resolveUsage, type StorageMetrics } from '../../src/cost/usage.js';
 
 function config(yaml: string): Config {
-  const r = loadConfigText(yaml, '/work/cfg/replication.yaml');
+  const r = loadConfigText(yaml, '/project/cfg/replication.yaml');
   expect(r.diagnostics.filter((d) => d.severity === 'error')).toEqual([]);
   return r.config!;
 }
@@ -54,7 +54,7 @@ describe('usage: in replication.yaml', () => {
   it('is accepted by the schema and kept; cost.priceTable resolves against the configuration directory', () => {
     const c = config(YAML);
     expect(c.buckets.logs!.usage).toEqual({ storedGB: 100, monthlyWriteGB: 30, monthlyWrites: 9000 });
-    expect(c.cost.priceTable).toBe('/work/cfg/prices/aws.json');
+    expect(c.cost.priceTable).toBe('/project/cfg/prices/aws.json');
   });
 
   it('refuses unknown keys and negative figures', () => {
