@@ -187,6 +187,20 @@ describe('rules AWS enforces', () => {
     expect(err).toMatchObject({ name: 'InvalidRequest', status: 400 });
   });
 
+  it('V2 rules to one destination need distinct priorities too, as validate asks', async () => {
+    const same = [v2({ ID: 'a', Filter: { Prefix: 'a/' } }), v2({ ID: 'b', Filter: { Prefix: 'b/' } })];
+    const err = await failure(put(same));
+    expect(err).toMatchObject({ name: 'InvalidRequest', status: 400 });
+    expect(err.message).toMatch(/Rules a and b have the same Priority 1/);
+    await expect(put([same[0]!, { ...same[1]!, Priority: 2 }])).resolves.toBeDefined();
+  });
+
+  it('V1 rules (no Priority) to one destination are not compared', async () => {
+    const rule = (id: string) => `<Rule><ID>${id}</ID><Prefix>${id}/</Prefix><Status>Enabled</Status><Destination><Bucket>arn:aws:s3:::dst-rc</Bucket></Destination></Rule>`;
+    const res = await putRaw(`<ReplicationConfiguration><Role>${ROLE}</Role>${rule('a')}${rule('b')}</ReplicationConfiguration>`);
+    expect(res.status).toBe(200);
+  });
+
   it('ReplicaModifications needs V2', async () => {
     const res = await putRaw(
       ruleXml(

@@ -325,11 +325,17 @@ function validate(root: string, doc: XmlValue, ctx: ValidationContext): Replicat
   if (v2 && rules.some((r) => r.Filter === undefined)) fail(MALFORMED); // one schema version per document (unconfirmed)
   for (const r of rules) (v2 ? validateRuleV2 : validateRuleV1)(r);
   const destinations = new Set(rules.map((r) => r.Destination.Bucket));
-  if (destinations.size > 1) {
-    if (!v2) fail(invalidRequest('Number of distinct destination bucket ARNs cannot exceed 1'));
-    const priorities = rules.map((r) => r.Priority);
-    if (new Set(priorities).size !== priorities.length) {
-      fail(invalidRequest('Priority must be unique across rules when replicating to multiple destinations')); // unconfirmed wording
+  if (destinations.size > 1 && !v2) fail(invalidRequest('Number of distinct destination bucket ARNs cannot exceed 1'));
+  // Every V2 configuration: one priority per rule, whatever the destinations
+  // (docs/aws-behaviour.md, "Rule priorities"; the wording is unconfirmed).
+  if (v2) {
+    const seen = new Map<number, string>();
+    for (const r of rules) {
+      const other = seen.get(r.Priority!);
+      if (other !== undefined) {
+        fail(invalidRequest(`Rules ${other} and ${r.ID || '(no ID)'} have the same Priority ${r.Priority}: each rule's Priority must be unique`)); // unconfirmed wording
+      }
+      seen.set(r.Priority!, r.ID || '(no ID)');
     }
   }
   for (const r of rules) validateDestination(r);
