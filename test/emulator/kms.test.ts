@@ -5,7 +5,9 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import {
   CreateBucketCommand,
+  GetBucketEncryptionCommand,
   HeadObjectCommand,
+  PutBucketEncryptionCommand,
   PutBucketPolicyCommand,
   PutBucketReplicationCommand,
   PutBucketVersioningCommand,
@@ -163,5 +165,117 @@ describe('SSE-KMS objects and their replication into another account', () => {
     await emu.settled();
     expect((await head('src-a', 'plain/x', A)).ReplicationStatus).toBeUndefined();
     expect((await head('src-a', 'plain/y', A)).ReplicationStatus).toBe('COMPLETED');
+  });
+});
+
+describe('S3 Bucket Keys: KMS sees the bucket ARN as encryption context (docs/aws-behaviour.md, "KMS: S3 Bucket Key encryption context")', () => {
+  const a = () => s3(emu, 'us-east-1', A);
+
+  it('GetBucketEncryption states BucketKeyEnabled, false unless it was put true', async () => {
+    await a().send(new CreateBucketCommand({ Bucket: 'enc-bk' }));
+    const rule = async () => (await a().send(new GetBucketEncryptionCommand({ Bucket: 'enc-bk' }))).ServerSideEncryptionConfiguration!.Rules![0]!;
+    expect(await rule()).toEqual({ ApplyServerSideEncryptionByDefault: { SSEAlgorithm: 'AES256' }, BucketKeyEnabled: false });
+    const key = (await kms(A).send(new CreateKeyCommand({}))).KeyMetadata!.Arn!;
+    const put = (BucketKeyEnabled?: boolean) =>
+      a().send(
+        new PutBucketEncryptionCommand({
+          Bucket: 'enc-bk',
+          ServerSideEncryptionConfiguration: { Rules: [{ ApplyServerSideEncryptionByDefault: { SSEAlgorithm: 'aws:kms', KMSMasterKeyID: key }, ...(BucketKeyEnabled === undefined ? {} : { BucketKeyEnabled }) }] },
+        }),
+      );
+    await put(true);
+    expect(await rule()).toEqual({ ApplyServerSideEncryptionByDefault: { SSEAlgorithm: 'aws:kms', KMSMasterKeyID: key }, BucketKeyEnabled: true });
+    await put();
+    expect((await rule()).BucketKeyEnabled).toBe(false);
+  });
+
+  /** Source and destination in one account; the role's KMS grants carry the encryption-context condition given. */
+  async function setup(context: { source: string[]; destination: string[] }, viaService = 's3.us-east-1.amazonaws.com') {
+    const srcKey = (await kms(A).send(new CreateKeyCommand({}))).KeyMetadata!.Arn!;
+    const dstKey = (await kms(A).send(new CreateKeyCommand({}))).KeyMetadata!.Arn!;
+    for (const name of ['src-bk', 'dst-bk']) {
+      await a().send(new CreateBucketCommand({ Bucket: name }));
+      await a().send(new PutBucketVersioningCommand({ Bucket: name, VersioningConfiguration: { Status: 'Enabled' } }));
+    }
+    const condition = (arns: string[]) => ({ StringLike: { 'kms:ViaService': viaService, 'kms:EncryptionContext:aws:s3:arn': arns } });
+    const policy = JSON.stringify({
+      Version: '2012-10-17',
+      Statement: [
+        { Effect: 'Allow', Action: ['s3:GetObjectVersionForReplication', 's3:GetObjectVersionTagging'], Resource: 'arn:aws:s3:::src-bk/*' },
+        { Effect: 'Allow', Action: ['s3:ReplicateObject', 's3:ReplicateDelete', 's3:ReplicateTags'], Resource: 'arn:aws:s3:::dst-bk/*' },
+        { Effect: 'Allow', Action: 'kms:Decrypt', Resource: srcKey, Condition: condition(context.source) },
+        { Effect: 'Allow', Action: 'kms:Encrypt', Resource: dstKey, Condition: condition(context.destination) },
+      ],
+    });
+    const role = await replicationRole(emu, 'bk-role', 'src-bk', ['dst-bk'], policy);
+    await a().send(
+      new PutBucketReplicationCommand({
+        Bucket: 'src-bk',
+        ReplicationConfiguration: {
+          Role: role,
+          Rules: [
+            {
+              ID: 'kms',
+              Priority: 1,
+              Status: 'Enabled',
+              Filter: { Prefix: '' },
+              DeleteMarkerReplication: { Status: 'Disabled' },
+              SourceSelectionCriteria: { SseKmsEncryptedObjects: { Status: 'Enabled' } },
+              Destination: { Bucket: 'arn:aws:s3:::dst-bk', EncryptionConfiguration: { ReplicaKmsKeyID: dstKey } },
+            },
+          ],
+        },
+      }),
+    );
+    const bucketKey = (bucket: string, key: string) =>
+      a().send(
+        new PutBucketEncryptionCommand({
+          Bucket: bucket,
+          ServerSideEncryptionConfiguration: { Rules: [{ ApplyServerSideEncryptionByDefault: { SSEAlgorithm: 'aws:kms', KMSMasterKeyID: key }, BucketKeyEnabled: true }] },
+        }),
+      );
+    const write = async (key: string) => {
+      await a().send(new PutObjectCommand({ Bucket: 'src-bk', Key: key, Body: 'secret', ServerSideEncryption: 'aws:kms', SSEKMSKeyId: srcKey }));
+      await emu.settled();
+      const v = emu.services.s3.state.buckets['src-bk']!.objects[key]![0]!;
+      return { status: v.replicationStatus, reason: v.failureReason };
+    };
+    return { srcKey, dstKey, bucketKey, write };
+  }
+
+  const objectArns = { source: ['arn:aws:s3:::src-bk/*'], destination: ['arn:aws:s3:::dst-bk/*'] };
+  const both = { source: ['arn:aws:s3:::src-bk', 'arn:aws:s3:::src-bk/*'], destination: ['arn:aws:s3:::dst-bk', 'arn:aws:s3:::dst-bk/*'] };
+
+  it('object-ARN conditions replicate while no Bucket Key is in use', async () => {
+    const { write } = await setup(objectArns);
+    expect(await write('a')).toEqual({ status: 'COMPLETED', reason: undefined });
+  });
+
+  it("a Bucket Key on the source: a policy with object-ARN conditions cannot decrypt (FAILED); objects written before keep the object ARN", async () => {
+    const { write, bucketKey, srcKey } = await setup(objectArns);
+    expect(await write('before')).toMatchObject({ status: 'COMPLETED' });
+    await bucketKey('src-bk', srcKey);
+    expect(await write('after')).toEqual({ status: 'FAILED', reason: 'SrcGetObjectNotPermitted' });
+    expect((await a().send(new HeadObjectCommand({ Bucket: 'src-bk', Key: 'after' }))).BucketKeyEnabled).toBe(true);
+  });
+
+  it('a Bucket Key on the destination: a policy with object-ARN conditions cannot encrypt the replica (FAILED)', async () => {
+    const { write, bucketKey, dstKey } = await setup(objectArns);
+    await bucketKey('dst-bk', dstKey);
+    expect(await write('x')).toEqual({ status: 'FAILED', reason: 'DstPutObjectNotPermitted' });
+  });
+
+  it('bucket-ARN conditions (as s3repl writes them with bucketKey: true) replicate with Bucket Keys on both sides; the replica uses one too', async () => {
+    const { write, bucketKey, srcKey, dstKey } = await setup(both);
+    await bucketKey('src-bk', srcKey);
+    await bucketKey('dst-bk', dstKey);
+    expect(await write('y')).toEqual({ status: 'COMPLETED', reason: undefined });
+    const replica = await a().send(new HeadObjectCommand({ Bucket: 'dst-bk', Key: 'y' }));
+    expect(replica).toMatchObject({ SSEKMSKeyId: dstKey, BucketKeyEnabled: true });
+  });
+
+  it('kms:ViaService is checked too: a grant through S3 in another region does not apply', async () => {
+    const { write } = await setup(objectArns, 's3.eu-west-1.amazonaws.com');
+    expect(await write('z')).toEqual({ status: 'FAILED', reason: 'SrcGetObjectNotPermitted' });
   });
 });

@@ -10,6 +10,7 @@
 import type { CloudWatchService, Clock, IamService, MetricDatumInput } from './types.js';
 import type { KmsService } from './kms.js';
 import {
+  bucketKeyEnabled,
   bucketNameFromArn,
   findVersion,
   putVersionWithId,
@@ -93,6 +94,41 @@ interface Statement {
   Action?: unknown;
   NotAction?: unknown;
   Resource?: unknown;
+  Condition?: unknown;
+}
+
+/** The request's condition keys (lower case) and values, for the checks that evaluate conditions. */
+export type RequestContext = Record<string, string>;
+
+/**
+ * Whether a statement's Condition holds for the request: every operator block
+ * and every key in it must match (values of one key: any). The string and ARN
+ * operators, with IfExists, are evaluated; a key the request does not carry
+ * fails a positive operator and passes a negated one (IfExists: passes). An
+ * operator not evaluated here makes the statement not apply, so it grants
+ * nothing rather than too much.
+ */
+function conditionHolds(condition: unknown, ctx: RequestContext): boolean {
+  if (condition === undefined) return true;
+  if (typeof condition !== 'object' || condition === null) return false;
+  for (const [rawOp, block] of Object.entries(condition as Record<string, unknown>)) {
+    const ifExists = rawOp.endsWith('IfExists');
+    const op = ifExists ? rawOp.slice(0, -'IfExists'.length) : rawOp;
+    const negated = op === 'StringNotEquals' || op === 'StringNotLike' || op === 'ArnNotEquals' || op === 'ArnNotLike';
+    const like = op === 'StringLike' || op === 'StringNotLike' || op === 'ArnLike' || op === 'ArnNotLike' || op === 'ArnEquals' || op === 'ArnNotEquals';
+    const known = like || op === 'StringEquals' || op === 'StringNotEquals';
+    if (!known || typeof block !== 'object' || block === null) return false;
+    for (const [key, values] of Object.entries(block as Record<string, unknown>)) {
+      const actual = ctx[key.toLowerCase()];
+      if (actual === undefined) {
+        if (ifExists || negated) continue;
+        return false;
+      }
+      const any = list(values).some((v) => (like ? wildcard(v, actual, false) : v === actual));
+      if (negated ? any : !any) return false;
+    }
+  }
+  return true;
 }
 
 function wildcard(pattern: string, value: string, caseInsensitive: boolean): boolean {
@@ -109,10 +145,15 @@ function statements(doc: unknown): Statement[] {
   return arr.filter((x): x is Statement => typeof x === 'object' && x !== null);
 }
 
-/** Allowed when some Allow statement matches and no Deny does (Conditions ignored). */
-export function policiesAllow(docs: unknown[], action: string, resource: string): boolean {
+/**
+ * Allowed when some Allow statement matches and no Deny does. Conditions are
+ * evaluated against `context` when the caller gives one (the KMS checks, with
+ * the encryption context and kms:ViaService); without one they are ignored.
+ */
+export function policiesAllow(docs: unknown[], action: string, resource: string, context?: RequestContext): boolean {
   let allowed = false;
   for (const st of docs.flatMap(statements)) {
+    if (context && !conditionHolds(st.Condition, context)) continue;
     const actionMatch =
       st.Action !== undefined
         ? list(st.Action).some((a) => wildcard(a, action, true))
@@ -123,6 +164,19 @@ export function policiesAllow(docs: unknown[], action: string, resource: string)
     if (st.Effect === 'Allow') allowed = true;
   }
   return allowed;
+}
+
+/** What S3 tells KMS for an object of `bucket`: the service it calls through and the encryption context. */
+function kmsContext(bucket: Bucket, key: string, bucketKey: boolean): RequestContext {
+  return {
+    'kms:viaservice': `s3.${bucket.region}.amazonaws.com`,
+    'kms:encryptioncontext:aws:s3:arn': bucketKey ? `arn:aws:s3:::${bucket.name}` : `arn:aws:s3:::${bucket.name}/${key}`,
+  };
+}
+
+/** A replica uses an S3 Bucket Key when its source version did or the destination bucket has one. */
+function replicaUsesBucketKey(v: ObjectVersion, dest: Bucket): boolean {
+  return v.bucketKey === true || bucketKeyEnabled(dest);
 }
 
 // ----------------------------------------------------------------- engine
@@ -275,7 +329,7 @@ export class ReplicationEngine {
       if (!policiesAllow(docs, action, dstArn)) return refused;
       if (crossAccount && bucketPolicyDecision(policy, { arn: config.Role, accountId: roleAccount }, action, dstArn) !== 'allow') return refused;
     }
-    if (v.kmsKeyArn && !v.isDeleteMarker && !tags) return this.kmsDenial(docs, { arn: config.Role, accountId: roleAccount }, v.kmsKeyArn, t, dest);
+    if (v.kmsKeyArn && !v.isDeleteMarker && !tags) return this.kmsDenial(docs, { arn: config.Role, accountId: roleAccount }, source, v, t, dest);
     return null;
   }
 
@@ -284,17 +338,26 @@ export class ReplicationEngine {
    * with the rule's replica key, which must exist in the destination's
    * region. Both its identity policy and the key's policy must allow it (a
    * key policy that does not allow the role is DstPutObjectNotPermitted).
+   * The identity policy's conditions are evaluated with what S3 sends KMS:
+   * `kms:ViaService` (S3 in the key's bucket's region) and the encryption
+   * context `aws:s3:arn`, the object's ARN, or the bucket's ARN when an S3
+   * Bucket Key is in use (docs/aws-behaviour.md, "KMS: S3 Bucket Key
+   * encryption context"): on the source, when the version was written with
+   * one; on the destination, when the destination bucket has one or the
+   * source version used one (its replica keeps that setting).
    */
-  private kmsDenial(docs: unknown[], role: { arn: string; accountId: string }, sourceKey: string, t: Target, dest: Bucket): FailureReason | null {
+  private kmsDenial(docs: unknown[], role: { arn: string; accountId: string }, source: Bucket, v: ObjectVersion, t: Target, dest: Bucket): FailureReason | null {
     const { kms } = this.deps;
-    const src = kms.keyByArn(sourceKey);
-    if (!src || !policiesAllow(docs, 'kms:Decrypt', src.arn) || !kms.keyPolicyAllows(src, role, 'kms:Decrypt')) return 'SrcGetObjectNotPermitted';
+    const src = kms.keyByArn(v.kmsKeyArn!);
+    const srcContext = kmsContext(source, v.key, v.bucketKey === true);
+    if (!src || !policiesAllow(docs, 'kms:Decrypt', src.arn, srcContext) || !kms.keyPolicyAllows(src, role, 'kms:Decrypt')) return 'SrcGetObjectNotPermitted';
     const replicaKey = t.rule.Destination.EncryptionConfiguration?.ReplicaKmsKeyID;
     const key = replicaKey ? kms.keyByArn(replicaKey) : undefined;
     if (!key || key.region !== dest.region) return 'DstKmsKeyNotFound';
     // The KMS replication page lists kms:Encrypt for the replica key, nothing else
     // (docs/aws-behaviour.md, "KMS: replication grants").
-    if (!policiesAllow(docs, 'kms:Encrypt', key.arn) || !kms.keyPolicyAllows(key, role, 'kms:Encrypt')) return 'DstPutObjectNotPermitted';
+    const dstContext = kmsContext(dest, v.key, replicaUsesBucketKey(v, dest));
+    if (!policiesAllow(docs, 'kms:Encrypt', key.arn, dstContext) || !kms.keyPolicyAllows(key, role, 'kms:Encrypt')) return 'DstPutObjectNotPermitted';
     return null;
   }
 
@@ -317,6 +380,7 @@ export class ReplicationEngine {
       failureReason: undefined,
       // The replica is encrypted with the rule's replica key.
       kmsKeyArn: v.kmsKeyArn ? t.rule.Destination.EncryptionConfiguration?.ReplicaKmsKeyID : undefined,
+      bucketKey: v.kmsKeyArn && replicaUsesBucketKey(v, dest) ? true : undefined,
     });
     this.publishDone(source, t, started, true);
     return 'COMPLETED';

@@ -4,7 +4,7 @@
  */
 import { createHash, randomBytes, randomUUID } from 'node:crypto';
 import type { ReplicationConfig } from './replication-config.js';
-import type { XmlValue } from './xml.js';
+import { children, text, type XmlValue } from './xml.js';
 
 export type ReplicationStatus = 'PENDING' | 'COMPLETED' | 'FAILED' | 'REPLICA';
 
@@ -31,6 +31,8 @@ export interface ObjectVersion {
   replicationStatus?: ReplicationStatus;
   /** SSE-KMS: the ARN of the KMS key that encrypts this version (undefined: SSE-S3). */
   kmsKeyArn?: string;
+  /** SSE-KMS with an S3 Bucket Key: KMS saw the bucket ARN, not the object ARN, as encryption context. */
+  bucketKey?: boolean;
   /** Why the last replication attempt of this version FAILED (S3's failure reason code). */
   failureReason?: string;
 }
@@ -151,4 +153,9 @@ export function bucketArn(name: string): string {
 export function bucketNameFromArn(arn: string): string | null {
   const m = /^arn:aws[a-z-]*:s3:::([^/]+)$/.exec(arn);
   return m ? m[1]! : null;
+}
+
+/** Whether the bucket's default encryption has an S3 Bucket Key (BucketKeyEnabled true). */
+export function bucketKeyEnabled(b: Bucket): boolean {
+  return text(children(b.encryption, 'Rule')[0], 'BucketKeyEnabled') === 'true';
 }

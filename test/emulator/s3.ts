@@ -11,6 +11,7 @@ import type { KmsService } from './kms.js';
 import { child, children, has, parseXml, S3_XMLNS, text, toNodes, xmlDocument, type XmlNode, type XmlValue } from './xml.js';
 import {
   addVersion,
+  bucketKeyEnabled,
   canonicalUserId,
   currentVersion,
   emptyState,
@@ -434,14 +435,25 @@ export function createS3(opts: S3Options): S3Service {
         });
       }
     }
+    const bucketKey = text(rules[0], 'BucketKeyEnabled');
+    if (bucketKey !== undefined && bucketKey !== 'true' && bucketKey !== 'false') throw MALFORMED();
     b.encryption = value;
     return { status: 200 };
   };
 
   const getEncryption = (b: Bucket): EmuResponse => {
     // Since January 2023 every bucket has SSE-S3 by default: GET never 404s for "none".
-    const content = b.encryption !== undefined ? toNodes(b.encryption) : DEFAULT_ENCRYPTION;
-    return xml('ServerSideEncryptionConfiguration', typeof content === 'string' ? [] : content);
+    if (b.encryption === undefined) return xml('ServerSideEncryptionConfiguration', DEFAULT_ENCRYPTION);
+    // The rule as put, with BucketKeyEnabled always stated (false unless it was
+    // put true), as S3 answers (docs/aws-behaviour.md, "KMS: S3 Bucket Key encryption context").
+    const rule = children(b.encryption, 'Rule')[0];
+    const def = child(rule, 'ApplyServerSideEncryptionByDefault');
+    const content: XmlNode[] = [];
+    if (def !== undefined) {
+      content.push(['ApplyServerSideEncryptionByDefault', [['SSEAlgorithm', text(def, 'SSEAlgorithm')], ['KMSMasterKeyID', text(def, 'KMSMasterKeyID')]]]);
+    }
+    content.push(['BucketKeyEnabled', bucketKeyEnabled(b) ? 'true' : 'false']);
+    return xml('ServerSideEncryptionConfiguration', [['Rule', content]]);
   };
 
   const PAB_FIELDS = ['BlockPublicAcls', 'IgnorePublicAcls', 'BlockPublicPolicy', 'RestrictPublicBuckets'] as const;
@@ -785,6 +797,9 @@ export function createS3(opts: S3Options): S3Service {
       if (!etagMatches(ifMatch, live.etag)) throw preconditionFailed('If-Match');
     }
     const kmsKeyArn = kmsKeyFor(req, b);
+    // An SSE-KMS object uses an S3 Bucket Key when the request asks for one, else when the bucket's default encryption has it.
+    const bucketKeyHeader = req.headers['x-amz-server-side-encryption-bucket-key-enabled'];
+    const bucketKey = kmsKeyArn !== undefined && (bucketKeyHeader !== undefined ? bucketKeyHeader.toLowerCase() === 'true' : bucketKeyEnabled(b));
     const storageClass = req.headers['x-amz-storage-class'] ?? 'STANDARD';
     if (!OBJECT_STORAGE_CLASSES.has(storageClass)) throw new S3Error(400, 'InvalidStorageClass', 'The storage class you specified is not valid', { StorageClassRequested: storageClass });
     const tags = req.headers['x-amz-tagging'] !== undefined ? parseTaggingHeader(req.headers['x-amz-tagging']) : [];
@@ -800,6 +815,7 @@ export function createS3(opts: S3Options): S3Service {
       tags,
       storageClass,
       ...(kmsKeyArn ? { kmsKeyArn } : {}),
+      ...(bucketKey ? { bucketKey } : {}),
     });
     addVersion(b, v);
     engine.onWrite(b, v);
@@ -1158,7 +1174,11 @@ export function createS3(opts: S3Options): S3Service {
 
 function sseHeaders(v: ObjectVersion): Record<string, string> {
   return v.kmsKeyArn
-    ? { 'x-amz-server-side-encryption': 'aws:kms', 'x-amz-server-side-encryption-aws-kms-key-id': v.kmsKeyArn }
+    ? {
+        'x-amz-server-side-encryption': 'aws:kms',
+        'x-amz-server-side-encryption-aws-kms-key-id': v.kmsKeyArn,
+        ...(v.bucketKey ? { 'x-amz-server-side-encryption-bucket-key-enabled': 'true' } : {}),
+      }
     : { 'x-amz-server-side-encryption': 'AES256' };
 }
 

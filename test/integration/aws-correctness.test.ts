@@ -2,13 +2,22 @@
  * Tried as a new user would, against the emulator (which follows
  * docs/aws-behaviour.md): alarms stand where S3 publishes their metrics and
  * fire on one failed object; the existing-objects example starts one backfill
- * job whose role may initiate replication of everything it covers.
+ * job whose role may initiate replication of everything it covers; SSE-KMS
+ * replication between buckets with S3 Bucket Keys works with `bucketKey: true`.
  */
-import { readFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { DescribeAlarmsCommand } from '@aws-sdk/client-cloudwatch';
-import { CreateBucketCommand, ListObjectVersionsCommand, PutBucketVersioningCommand, PutObjectCommand } from '@aws-sdk/client-s3';
+import {
+  CreateBucketCommand,
+  HeadObjectCommand,
+  ListObjectVersionsCommand,
+  PutBucketEncryptionCommand,
+  PutBucketVersioningCommand,
+  PutObjectCommand,
+} from '@aws-sdk/client-s3';
+import { CreateKeyCommand, KMSClient } from '@aws-sdk/client-kms';
 import { startEmulator, type Emulator } from '../emulator/server.js';
 import { clients } from '../helpers/aws.js';
 import { ROOT, runCli, workdir } from '../helpers/cli.js';
@@ -110,5 +119,58 @@ describe('backfill as AWS runs it', () => {
       ((await clients(emu.url, region).s3.send(new ListObjectVersionsCommand({ Bucket: bucket }))).Versions ?? []).map((v) => v.Key).sort();
     expect(await keys('acme-photos-melbourne', 'ap-southeast-4')).toEqual(existing);
     expect(await keys('acme-photos-sydney-copy', 'ap-southeast-2')).toEqual(['originals/raw-001.cr2', 'originals/raw-002.cr2']);
+  });
+});
+
+describe('SSE-KMS with S3 Bucket Keys', () => {
+  it('with Bucket Keys on both buckets, the policy for bucketKey: false fails replication; bucketKey: true makes it succeed', async () => {
+    const emu = await emulator();
+    const kmsIn = (region: string) => new KMSClient({ region, endpoint: emu.url, credentials: { accessKeyId: '111111111111', secretAccessKey: 'x' } });
+    const srcKey = (await kmsIn('us-east-1').send(new CreateKeyCommand({}))).KeyMetadata!.Arn!;
+    const dstKey = (await kmsIn('us-west-2').send(new CreateKeyCommand({}))).KeyMetadata!.Arn!;
+    for (const [bucket, region, key] of [['bk-src', 'us-east-1', srcKey], ['bk-dst', 'us-west-2', dstKey]] as const) {
+      const s3 = clients(emu.url, region).s3;
+      await s3.send(new CreateBucketCommand({ Bucket: bucket, ...(region === 'us-east-1' ? {} : { CreateBucketConfiguration: { LocationConstraint: region } }) }));
+      await s3.send(
+        new PutBucketEncryptionCommand({
+          Bucket: bucket,
+          ServerSideEncryptionConfiguration: { Rules: [{ ApplyServerSideEncryptionByDefault: { SSEAlgorithm: 'aws:kms', KMSMasterKeyID: key }, BucketKeyEnabled: true }] },
+        }),
+      );
+    }
+    const yaml = (bucketKey: boolean) => `version: 1
+defaults: { region: us-east-1 }
+buckets:
+  bk-src: { bucketKey: ${bucketKey} }
+  bk-dst: { region: us-west-2, bucketKey: ${bucketKey} }
+roles: { r: { name: bk-role } }
+replications:
+  - source: bk-src
+    role: r
+    rules:
+      - id: all
+        destination: { bucket: bk-dst }
+        encryption: { sseKms: true, replicaKmsKey: "${dstKey}", sourceKmsKeys: ["${srcKey}"] }
+`;
+    const cwd = workdir(yaml(false));
+    const write = async (key: string) => {
+      const s3 = clients(emu.url).s3;
+      await s3.send(new PutObjectCommand({ Bucket: 'bk-src', Key: key, Body: key }));
+      await emu.settled();
+      return (await s3.send(new HeadObjectCommand({ Bucket: 'bk-src', Key: key }))).ReplicationStatus;
+    };
+
+    let applied = await runCli(['apply', '--auto-approve'], { cwd, endpoint: emu.url });
+    expect(applied.code, applied.stderr).toBe(0);
+    // Object-ARN encryption contexts only: KMS sees the bucket ARN, so the role may not decrypt.
+    expect(await write('before.txt')).toBe('FAILED');
+    expect(emu.services.s3.state.buckets['bk-src']!.objects['before.txt']![0]!.failureReason).toBe('SrcGetObjectNotPermitted');
+
+    writeFileSync(path.join(cwd, 'replication.yaml'), yaml(true));
+    applied = await runCli(['apply', '--auto-approve'], { cwd, endpoint: emu.url });
+    expect(applied.code, applied.stderr).toBe(0);
+    expect(await write('after.txt')).toBe('COMPLETED');
+    const replica = await clients(emu.url, 'us-west-2').s3.send(new HeadObjectCommand({ Bucket: 'bk-dst', Key: 'after.txt' }));
+    expect(replica).toMatchObject({ SSEKMSKeyId: dstKey, BucketKeyEnabled: true });
   });
 });
