@@ -126,6 +126,32 @@ describe('AWS CLI against the emulator', () => {
     expect(bad.stderr).toMatch(/\(InvalidRequest\) when calling the PutBucketReplication operation: DeleteMarkerReplication must be specified/);
   });
 
+  it('puts and gets a notification configuration; refuses a destination that does not exist unless validation is skipped', async () => {
+    const queue = `arn:aws:sqs:us-east-1:${ACCOUNT}:cli-events`;
+    const config = JSON.stringify({
+      QueueConfigurations: [
+        { Id: 'cli-failed', QueueArn: queue, Events: ['s3:Replication:OperationFailedReplication'], Filter: { Key: { FilterRules: [{ Name: 'prefix', Value: 'docs/' }] } } },
+      ],
+    });
+    const refused = await aws(['s3api', 'put-bucket-notification-configuration', '--bucket', 'cli-src', '--notification-configuration', config]);
+    expect(refused.code).toBe(254);
+    expect(refused.stderr).toContain('(InvalidArgument) when calling the PutBucketNotificationConfiguration operation: Unable to validate the following destination configurations');
+    await json(['s3api', 'put-bucket-notification-configuration', '--bucket', 'cli-src', '--notification-configuration', config, '--skip-destination-validation']);
+    expect(await json(['s3api', 'get-bucket-notification-configuration', '--bucket', 'cli-src'])).toEqual({
+      QueueConfigurations: [
+        { Id: 'cli-failed', QueueArn: queue, Events: ['s3:Replication:OperationFailedReplication'], Filter: { Key: { FilterRules: [{ Name: 'Prefix', Value: 'docs/' }] } } },
+      ],
+    });
+    const overlap = await aws([
+      's3api', 'put-bucket-notification-configuration', '--bucket', 'cli-src', '--skip-destination-validation', '--notification-configuration',
+      JSON.stringify({ QueueConfigurations: [{ QueueArn: queue, Events: ['s3:Replication:*'] }, { QueueArn: queue, Events: ['s3:Replication:OperationNotTracked'], Filter: { Key: { FilterRules: [{ Name: 'suffix', Value: '.txt' }] } } }] }),
+    ]);
+    expect(overlap.code).toBe(254);
+    expect(overlap.stderr).toContain('Configuration is ambiguously defined');
+    await json(['s3api', 'put-bucket-notification-configuration', '--bucket', 'cli-src', '--notification-configuration', '{}']);
+    expect(await json(['s3api', 'get-bucket-notification-configuration', '--bucket', 'cli-src'])).toEqual({});
+  });
+
   it('replicates an object written with the CLI', async () => {
     const body = join(home, 'body.txt');
     writeFileSync(body, 'from the aws cli');

@@ -4,6 +4,7 @@
  */
 import { createHash, randomBytes, randomUUID } from 'node:crypto';
 import type { ReplicationConfig } from './replication-config.js';
+import type { NotificationConfig } from './notification-config.js';
 import { children, text, type XmlValue } from './xml.js';
 
 export type ReplicationStatus = 'PENDING' | 'COMPLETED' | 'FAILED' | 'REPLICA';
@@ -60,6 +61,8 @@ export interface Bucket {
   tags?: Tag[];
   /** The bucket policy exactly as put (JSON text). */
   policy?: string;
+  /** Event notification configuration (PutBucketNotificationConfiguration); undefined = none. */
+  notification?: NotificationConfig;
   /** Object Ownership; undefined after DeleteBucketOwnershipControls. */
   ownership?: 'BucketOwnerPreferred' | 'ObjectWriter' | 'BucketOwnerEnforced';
   /** Versions per key, newest first. */

@@ -31,6 +31,7 @@ import {
 import { replicationConfigNodes, validateReplicationConfig, type S3ErrorSpec } from './replication-config.js';
 import { ReplicationEngine } from './replication.js';
 import { isPublicPolicy, validateBucketPolicy } from './bucket-policy.js';
+import { notificationConfigNodes, validateNotificationConfig, type NotificationDestinations } from './notification-config.js';
 import { ownershipControlsNodes, ownershipFromHeader, ownershipNotFound, parseOwnershipControls } from './ownership.js';
 
 export interface S3Options {
@@ -39,6 +40,8 @@ export interface S3Options {
   kms: KmsService;
   cloudwatch: CloudWatchService;
   replicationDelayMs: number;
+  /** Where event notifications go (the SQS service). */
+  destinations: NotificationDestinations;
   onChange: () => void;
 }
 
@@ -546,6 +549,30 @@ export function createS3(opts: S3Options): S3Service {
     return { status: 200, headers: { 'content-type': 'application/json' }, body: b.policy };
   };
 
+  const putNotification = (req: EmuRequest, b: Bucket): EmuResponse => {
+    const { root, value } = parseBody(payload(req).body);
+    const skip = (req.headers['x-amz-skip-destination-validation'] ?? '').toLowerCase() === 'true';
+    const result = validateNotificationConfig(root, value, {
+      bucketName: b.name,
+      bucketRegion: b.region,
+      accountId: b.accountId,
+      skipDestinationValidation: skip,
+      destinations: opts.destinations,
+    });
+    if (!result.ok) throw fromSpec(result.error);
+    b.notification = result.config;
+    if (!skip) {
+      // A validated configuration gets S3's test message in each queue (docs/aws-behaviour.md, "Event notifications: the test event").
+      const requestId = newRequestId();
+      const queues = [...new Set(result.config.targets.filter((t) => t.kind === 'Queue').map((t) => t.Arn))];
+      for (const q of queues) {
+        const body = JSON.stringify({ Service: 'Amazon S3', Event: 's3:TestEvent', Time: new Date(now()).toISOString(), Bucket: b.name, RequestId: requestId, HostId: newHostId() });
+        opts.destinations.sendToQueue(q, body, { bucketName: b.name, accountId: b.accountId });
+      }
+    }
+    return { status: 200 };
+  };
+
   const putOwnershipControls = (req: EmuRequest, b: Bucket): EmuResponse => {
     const { root, value } = parseBody(payload(req).body);
     const result = parseOwnershipControls(root, value);
@@ -979,6 +1006,7 @@ export function createS3(opts: S3Options): S3Service {
       ownershipControls: 'GetBucketOwnershipControls',
       acl: 'GetBucketAcl',
       lifecycle: 'GetBucketLifecycleConfiguration',
+      notification: 'GetBucketNotificationConfiguration',
     },
     PUT: {
       versioning: 'PutBucketVersioning',
@@ -991,6 +1019,7 @@ export function createS3(opts: S3Options): S3Service {
       ownershipControls: 'PutBucketOwnershipControls',
       acl: 'PutBucketAcl',
       lifecycle: 'PutBucketLifecycleConfiguration',
+      notification: 'PutBucketNotificationConfiguration',
     },
     DELETE: {
       replication: 'DeleteBucketReplication',
@@ -1096,6 +1125,10 @@ export function createS3(opts: S3Options): S3Service {
       case 'DeleteBucketPolicy':
         delete b.policy;
         return { status: 204 };
+      case 'PutBucketNotificationConfiguration':
+        return putNotification(req, b);
+      case 'GetBucketNotificationConfiguration':
+        return xml('NotificationConfiguration', notificationConfigNodes(b.notification));
       case 'PutBucketOwnershipControls':
         return putOwnershipControls(req, b);
       case 'GetBucketOwnershipControls':

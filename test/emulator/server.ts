@@ -18,6 +18,7 @@ import { createKms, type KmsService } from './kms.js';
 import { createS3, type S3Service } from './s3.js';
 import { createS3Control, type S3ControlService } from './s3control.js';
 import { Faults, type FaultSettings } from './faults.js';
+import type { NotificationDestinations } from './notification-config.js';
 
 export const DEFAULT_ACCOUNT_ID = '111111111111';
 
@@ -79,6 +80,9 @@ export interface Services {
 }
 
 const SNAPSHOT_FORMAT = 's3repl-emulator/1';
+
+/** No SQS queues, SNS topics or Lambda functions exist: every destination is missing. */
+const NO_DESTINATIONS: NotificationDestinations = { checkQueue: () => 'missing', sendToQueue: () => false };
 
 interface SigV4Scope {
   accessKeyId: string;
@@ -216,6 +220,7 @@ export async function startEmulator(opts: EmulatorOptions = {}): Promise<Emulato
       kms,
       cloudwatch,
       replicationDelayMs: opts.replicationDelayMs ?? 50,
+      destinations: NO_DESTINATIONS,
       onChange: scheduleSave,
     });
     storageMetrics = new DailyStorageMetrics({ clock, state: () => s3.state, cloudwatch });
