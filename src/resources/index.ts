@@ -13,6 +13,9 @@ import { keyPolicy } from './key-policy/index.js';
 import { replication } from './replication/index.js';
 import { alarm } from './alarm/index.js';
 import { job } from './job/index.js';
+import { mrap } from './mrap/index.js';
+import { mrapPolicy } from './mrap-policy/index.js';
+import { mrapRoutes } from './mrap-routes/index.js';
 
 const registry: readonly ResourceKind[] = [
   bucket,
@@ -24,6 +27,9 @@ const registry: readonly ResourceKind[] = [
   replication,
   alarm,
   job,
+  mrap,
+  mrapPolicy,
+  mrapRoutes,
 ];
 
 const byName = new Map<string, ResourceKind>(registry.map((k) => [k.kind, k]));

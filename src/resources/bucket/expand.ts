@@ -7,8 +7,9 @@ export const bucketAddress = (name: string): string => `bucket.${name}`;
 
 /**
  * Every bucket that takes part in replication (sources and destinations), and
- * the Batch Replication report bucket when s3repl is asked to create it (an
- * existing one is left as it is). Sorted by name.
+ * the Batch Replication report bucket and Multi-Region Access Point members
+ * when s3repl is asked to create them (an existing one is left as it is).
+ * Sorted by name.
  */
 export function bucketsInUse(config: Config): BucketConfig[] {
   const used = new Set<string>();
@@ -18,6 +19,9 @@ export function bucketsInUse(config: Config): BucketConfig[] {
   }
   const report = config.jobs.reportBucket;
   if (report && config.buckets[report]?.create) used.add(report);
+  for (const ap of Object.values(config.multiRegionAccessPoints)) {
+    for (const b of ap.buckets) if (config.buckets[b]?.create) used.add(b);
+  }
   return [...used].sort().map((name) => config.buckets[name]!);
 }
 

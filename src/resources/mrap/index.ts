@@ -1,0 +1,126 @@
+/**
+ * Multi-Region Access Points (`multiRegionAccessPoints:`), managed through the
+ * us-west-2 control plane with asynchronous operations (./api.ts).
+ *
+ * The member buckets and Block Public Access settings are fixed when an access
+ * point is created, so they are part of its id: changing them plans a replace,
+ * and the new access point gets a new alias. Its name must stay unique in the
+ * account, so the replacement's create deletes the old one first (and waits),
+ * and the old one's delete then finds nothing of its own generation to delete.
+ *
+ * An access point still CREATING reads as such and plans an update to READY:
+ * a run killed while waiting sends the same ClientToken again and resumes the
+ * very same operation.
+ */
+import type { MultiRegionAccessPointReport } from '@aws-sdk/client-s3-control';
+import type { Config, MultiRegionAccessPointConfig } from '../../config/types.js';
+import { bucketAddress } from '../bucket/expand.js';
+import type { ApplyContext, Attrs, DesiredResource, ExpandContext, ResourceId, ResourceKind } from '../types.js';
+import { readEach } from '../util.js';
+import { createAccessPoint, deleteAccessPoint, getAccessPoint, membersOf, type AccessPointSpec } from './api.js';
+
+export const mrapAddress = (name: string): string => `mrap.${name}`;
+
+/** Block Public Access settings as one id value, e.g. `acls,ignore-acls,policy,restrict` (all on). */
+const PAB_WORDS = [
+  ['BlockPublicAcls', 'acls'],
+  ['IgnorePublicAcls', 'ignore-acls'],
+  ['BlockPublicPolicy', 'policy'],
+  ['RestrictPublicBuckets', 'restrict'],
+] as const;
+
+type Pab = AccessPointSpec['publicAccessBlock'];
+
+function pabOf(ap: MultiRegionAccessPointConfig): Pab {
+  const p = ap.publicAccessBlock;
+  return { BlockPublicAcls: p.blockPublicAcls, IgnorePublicAcls: p.ignorePublicAcls, BlockPublicPolicy: p.blockPublicPolicy, RestrictPublicBuckets: p.restrictPublicBuckets };
+}
+
+export function pabId(p: Partial<Pab> | undefined): string {
+  return PAB_WORDS.filter(([k]) => p?.[k] === true).map(([, w]) => w).join(',') || 'none';
+}
+
+function pabFromId(id: string): Pab {
+  const on = new Set(id.split(','));
+  return { BlockPublicAcls: on.has('acls'), IgnorePublicAcls: on.has('ignore-acls'), BlockPublicPolicy: on.has('policy'), RestrictPublicBuckets: on.has('restrict') };
+}
+
+/** The id of an access point: its name and what cannot change without replacing it. */
+export function mrapId(config: Config, ap: MultiRegionAccessPointConfig): ResourceId {
+  return { name: ap.name, members: [...new Set(ap.buckets)].sort().join(','), publicAccessBlock: pabId(pabOf(ap)) };
+}
+
+function members(config: Config, ap: MultiRegionAccessPointConfig, accountId: string): Attrs[] {
+  return [...new Set(ap.buckets)]
+    .map((b) => config.buckets[b]!)
+    .map((b) => ({ bucket: b.name, region: b.region, account: b.account && b.account !== accountId ? b.account : null }))
+    .sort((a, b) => String(a.region).localeCompare(String(b.region)));
+}
+
+function liveAttrs(ap: MultiRegionAccessPointReport, accountId: string): Attrs {
+  return {
+    buckets: (ap.Regions ?? [])
+      .map((r) => ({ bucket: r.Bucket ?? '', region: r.Region ?? '', account: r.BucketAccountId && r.BucketAccountId !== accountId ? r.BucketAccountId : null }))
+      .sort((a, b) => a.region.localeCompare(b.region)),
+    publicAccessBlock: pabId(ap.PublicAccessBlock as Partial<Pab> | undefined),
+    status: ap.Status ?? null,
+    alias: ap.Alias ?? null,
+  };
+}
+
+function spec(r: { id: ResourceId; attributes: Attrs }): AccessPointSpec {
+  const buckets = (r.attributes.buckets as Array<{ bucket: string; account: string | null }>).map((b) => ({ bucket: b.bucket, ...(b.account ? { account: b.account } : {}) }));
+  return { name: r.id.name!, buckets, publicAccessBlock: pabFromId(r.id.publicAccessBlock!) };
+}
+
+async function ensure(ctx: ApplyContext, r: DesiredResource): Promise<Attrs> {
+  const name = r.id.name!;
+  const existing = await getAccessPoint(ctx.aws, ctx.accountId, name);
+  if (existing && existing.Status !== 'CREATING' && (membersOf(existing) !== r.id.members || pabId(existing.PublicAccessBlock as Partial<Pab>) !== r.id.publicAccessBlock)) {
+    // A replacement: the name is taken by the previous generation.
+    ctx.log(`deleting the previous Multi-Region Access Point ${name} (alias ${existing.Alias ?? '?'}) to create it with ${r.id.members}; its alias will change`);
+    await deleteAccessPoint(ctx.aws, ctx.accountId, name, membersOf(existing), { log: ctx.log });
+  }
+  const ap = await createAccessPoint(ctx.aws, ctx.accountId, spec(r), { log: ctx.log });
+  ctx.log(`Multi-Region Access Point ${name} is ${ap.Status ?? 'ready'}: alias ${ap.Alias ?? '?'}`);
+  return { alias: ap.Alias ?? null, status: ap.Status ?? null };
+}
+
+export const mrap: ResourceKind = {
+  kind: 'mrap',
+  phase: 7,
+  doc: {
+    address: '`mrap.NAME`',
+    resource: 'a Multi-Region Access Point (`multiRegionAccessPoints:`)',
+    notes: 'asynchronous, waited for; new member buckets or Block Public Access settings replace it (the alias changes)',
+  },
+  describe: (id) => `Multi-Region Access Point ${id.name} (${(id.members ?? '').split(',').join(', ')})`,
+  expand({ config, accountId }: ExpandContext): DesiredResource[] {
+    return Object.values(config.multiRegionAccessPoints).map((ap) => ({
+      address: mrapAddress(ap.name),
+      kind: 'mrap',
+      id: mrapId(config, ap),
+      attributes: { buckets: members(config, ap, accountId), publicAccessBlock: pabId(pabOf(ap)), status: 'READY' },
+      dependsOn: [...new Set(ap.buckets)].filter((b) => config.buckets[b]?.create).map(bucketAddress),
+    }));
+  },
+  normalize: (a) => a,
+  readMany: (ctx, items) =>
+    readEach(items, async (id) => {
+      const ap = await getAccessPoint(ctx.aws, ctx.accountId, id.name!);
+      return ap ? liveAttrs(ap, ctx.accountId) : null;
+    }),
+  create: (ctx, r) => ensure(ctx, r),
+  // Only the status can differ without a replace: an access point still being created.
+  update: async (ctx, r) => {
+    await ensure(ctx, r);
+  },
+  async delete(ctx, _address, id) {
+    const live = await getAccessPoint(ctx.aws, ctx.accountId, id.name!);
+    // Another generation under this name (the replacement) is not this resource.
+    if (!live || membersOf(live) !== id.members) return;
+    await deleteAccessPoint(ctx.aws, ctx.accountId, id.name!, id.members!, { log: ctx.log });
+  },
+  explain: (live) =>
+    live.status && live.status !== 'READY' ? [`the access point is ${String(live.status)}: s3repl waits for it to become READY (resuming the same request)`] : [],
+};
