@@ -85,6 +85,11 @@ export const commands: CommandEntry[] = [
     describe: 'Replicate again the objects whose replication failed (an S3 Batch Replication job per source bucket)',
     load: async () => (await import('./retry-failed.js')).retryFailedCommand,
   },
+  {
+    command: 'failover <name>',
+    describe: "Move a Multi-Region Access Point's traffic to one Region (active/passive), or show its routing with --status",
+    load: async () => (await import('./failover.js')).failoverCommand,
+  },
 ];
 
 /** The command's name: the first word of `command`. */

@@ -1,0 +1,190 @@
+/**
+ * Multi-Region Access Points end to end, as a new user would: a three-Region
+ * access point with mesh: true applies, objects written to any member reach
+ * the others, failover moves traffic and --status shows it, drift reports the
+ * routing until the configuration follows, and an apply killed while the
+ * access point is being created resumes the same operation.
+ */
+import { afterEach, describe, expect, it } from 'vitest';
+import { spawn } from 'node:child_process';
+import { writeFileSync } from 'node:fs';
+import * as path from 'node:path';
+import { GetBucketReplicationCommand, GetObjectCommand, PutObjectCommand } from '@aws-sdk/client-s3';
+import { GetMultiRegionAccessPointCommand, GetMultiRegionAccessPointRoutesCommand } from '@aws-sdk/client-s3-control';
+import { startEmulator, type Emulator, type EmulatorOptions } from '../emulator/server.js';
+import { s3, s3control } from '../emulator/s3-testkit.js';
+import { BIN, awsEnv, runCli, workdir } from '../helpers/cli.js';
+
+const ACCOUNT = '111111111111';
+const MEMBERS: Array<[string, string]> = [
+  ['media-use1', 'us-east-1'],
+  ['media-euw1', 'eu-west-1'],
+  ['media-apse2', 'ap-southeast-2'],
+];
+
+const CONFIG = `
+version: 1
+defaults: { region: us-east-1 }
+buckets:
+  media-use1: { create: true }
+  media-euw1: { region: eu-west-1, create: true }
+  media-apse2: { region: ap-southeast-2, create: true }
+roles:
+  mesh: { name: s3repl-media-mesh }
+multiRegionAccessPoints:
+  media:
+    buckets: [media-use1, media-euw1, media-apse2]
+    role: mesh
+    mesh: true
+    routes: { active: [us-east-1] }
+    policy:
+      Version: '2012-10-17'
+      Statement:
+        - Effect: Allow
+          Principal: { AWS: 'arn:aws:iam::${ACCOUNT}:root' }
+          Action: ['s3:GetObject', 's3:PutObject']
+          Resource: 'arn:aws:s3::${ACCOUNT}:accesspoint/*/object/*'
+`;
+
+const emulators: Emulator[] = [];
+async function emulator(opts: EmulatorOptions = {}): Promise<Emulator> {
+  const e = await startEmulator({ replicationDelayMs: 5, jobStepDelayMs: 5, ...opts });
+  emulators.push(e);
+  return e;
+}
+afterEach(async () => {
+  await Promise.all(emulators.splice(0).map((e) => e.stop()));
+});
+
+const control = (emu: Emulator) => s3control(emu, 'us-west-2', ACCOUNT);
+async function accessPoint(emu: Emulator) {
+  return (await control(emu).send(new GetMultiRegionAccessPointCommand({ AccountId: ACCOUNT, Name: 'media' }))).AccessPoint!;
+}
+async function routes(emu: Emulator): Promise<Record<string, number>> {
+  const ap = await accessPoint(emu);
+  const r = await s3control(emu, 'eu-west-1', ACCOUNT).send(
+    new GetMultiRegionAccessPointRoutesCommand({ AccountId: ACCOUNT, Mrap: `arn:aws:s3::${ACCOUNT}:accesspoint/${ap.Alias!}` }),
+  );
+  return Object.fromEntries(r.Routes!.map((x) => [x.Region!, x.TrafficDialPercentage!]));
+}
+
+describe('a three-Region access point with mesh: true', () => {
+  it('applies, replicates every way, fails over, shows it, and drift reports the routing until the configuration follows', async () => {
+    const emu = await emulator();
+    const cwd = workdir(CONFIG);
+    const run = (args: string[]) => runCli(args, { cwd, endpoint: emu.url, account: ACCOUNT });
+
+    const apply = await run(['apply', '--auto-approve']);
+    expect(apply.code, apply.stderr).toBe(0);
+    const ap = await accessPoint(emu);
+    expect(ap.Status).toBe('READY');
+    expect(ap.Regions!.map((r) => r.Bucket).sort()).toEqual(MEMBERS.map(([b]) => b).sort());
+    expect(await routes(emu)).toEqual({ 'us-east-1': 100, 'eu-west-1': 0, 'ap-southeast-2': 0 });
+    for (const [bucket, region] of MEMBERS) {
+      const rules = (await s3(emu, region, ACCOUNT).send(new GetBucketReplicationCommand({ Bucket: bucket }))).ReplicationConfiguration!.Rules!;
+      expect(rules.map((r) => r.Destination!.Bucket).sort()).toEqual(MEMBERS.filter(([b]) => b !== bucket).map(([b]) => `arn:aws:s3:::${b}`).sort());
+      for (const r of rules) {
+        expect(r.SourceSelectionCriteria?.ReplicaModifications?.Status).toBe('Enabled');
+        expect(r.DeleteMarkerReplication?.Status).toBe('Enabled');
+        expect(r.Destination?.ReplicationTime?.Status).toBe('Enabled');
+      }
+    }
+
+    // Written to any member, found in every other.
+    for (const [bucket, region] of MEMBERS) {
+      await s3(emu, region, ACCOUNT).send(new PutObjectCommand({ Bucket: bucket, Key: `from-${bucket}.txt`, Body: bucket }));
+    }
+    await emu.settled();
+    for (const [bucket, region] of MEMBERS) {
+      for (const [from] of MEMBERS) {
+        const got = await s3(emu, region, ACCOUNT).send(new GetObjectCommand({ Bucket: bucket, Key: `from-${from}.txt` }));
+        expect(await got.Body!.transformToString()).toBe(from);
+      }
+    }
+
+    const plan = await run(['plan', '--detailed-exitcode']);
+    expect(plan.code, plan.stdout + plan.stderr).toBe(0);
+
+    const failover = await run(['failover', 'media', '--to', 'eu-west-1']);
+    expect(failover.code, failover.stderr).toBe(0);
+    expect(failover.stdout).toContain('media now sends its traffic to eu-west-1');
+    expect(failover.stdout).toContain('routes.active: [us-east-1]');
+    expect(await routes(emu)).toEqual({ 'us-east-1': 0, 'eu-west-1': 100, 'ap-southeast-2': 0 });
+
+    const status = await run(['failover', 'media', '--status']);
+    expect(status.code, status.stderr).toBe(0);
+    expect(status.stdout).toMatch(/eu-west-1\s+media-euw1\s+active/);
+    expect(status.stdout).toMatch(/us-east-1\s+media-use1\s+passive/);
+    expect(status.stdout).toContain('media-use1 → media-euw1');
+
+    const drift = await run(['drift']);
+    expect(drift.code, drift.stderr).toBe(2);
+    expect(drift.stdout).toContain('mrap-routes.media');
+
+    writeFileSync(path.join(cwd, 'replication.yaml'), CONFIG.replace('active: [us-east-1]', 'active: [eu-west-1]'));
+    const follow = await run(['apply', '--auto-approve']);
+    expect(follow.code, follow.stderr).toBe(0);
+    expect(await routes(emu)).toEqual({ 'us-east-1': 0, 'eu-west-1': 100, 'ap-southeast-2': 0 });
+    const clean = await run(['drift']);
+    expect(clean.code, clean.stdout + clean.stderr).toBe(0);
+  });
+
+  it('refuses to fail over into a Region that nothing replicates to', async () => {
+    const emu = await emulator();
+    const cwd = workdir(CONFIG.replace('mesh: true', 'mesh: false').replace('    role: mesh\n', ''));
+    const apply = await runCli(['apply', '--auto-approve'], { cwd, endpoint: emu.url, account: ACCOUNT });
+    expect(apply.code, apply.stderr).toBe(0);
+    const refused = await runCli(['failover', 'media', '--to', 'ap-southeast-2'], { cwd, endpoint: emu.url, account: ACCOUNT });
+    expect(refused.code).toBe(1);
+    expect(refused.stderr).toContain('nothing replicates media-use1 → media-apse2');
+    expect(await routes(emu)).toEqual({ 'us-east-1': 100, 'eu-west-1': 0, 'ap-southeast-2': 0 });
+    const forced = await runCli(['failover', 'media', '--to', 'ap-southeast-2', '--force'], { cwd, endpoint: emu.url, account: ACCOUNT });
+    expect(forced.code, forced.stderr).toBe(0);
+    expect(await routes(emu)).toEqual({ 'us-east-1': 0, 'eu-west-1': 0, 'ap-southeast-2': 100 });
+  });
+
+  it('an apply killed while the access point is being created resumes the same operation', async () => {
+    // Each asynchronous step waits until drained: the first apply is killed while it polls.
+    const emu = await emulator({ jobStepDelayMs: 3_600_000 });
+    const cwd = workdir(CONFIG);
+    await new Promise<void>((resolve, reject) => {
+      const child = spawn(process.execPath, [BIN, 'apply', '--auto-approve'], {
+        cwd,
+        env: { PATH: process.env.PATH ?? '', HOME: cwd, ...awsEnv(emu.url, ACCOUNT) },
+        stdio: ['ignore', 'ignore', 'pipe'],
+      });
+      child.stderr.setEncoding('utf8');
+      let err = '';
+      child.stderr.on('data', (d: string) => {
+        err += d;
+        if (err.includes('creating Multi-Region Access Point media: INPROGRESS')) child.kill('SIGKILL');
+      });
+      child.on('error', reject);
+      child.on('close', (code, signal) => (signal === 'SIGKILL' ? resolve() : reject(new Error(`apply ended (${code}) before it was killed:\n${err}`))));
+    });
+    const operations = () => emu.services.s3control.mrap.snapshot().operations.filter((o) => o.Operation === 'CreateMultiRegionAccessPoint');
+    expect(operations()).toHaveLength(1);
+    expect((await accessPoint(emu)).Status).toBe('CREATING');
+
+    const second = spawn(process.execPath, [BIN, 'apply', '--auto-approve'], {
+      cwd,
+      env: { PATH: process.env.PATH ?? '', HOME: cwd, ...awsEnv(emu.url, ACCOUNT) },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let out = '';
+    second.stdout.setEncoding('utf8');
+    second.stderr.setEncoding('utf8');
+    second.stdout.on('data', (d: string) => (out += d));
+    const done = new Promise<number>((resolve) => second.on('close', (code) => resolve(code ?? -1)));
+    // Let the asynchronous work finish whenever the second apply waits for it.
+    second.stderr.on('data', (d: string) => {
+      out += d;
+      if (/INPROGRESS|to take effect/.test(d)) emu.drain();
+    });
+    const code = await done;
+    expect(code, out).toBe(0);
+    expect(out).toContain('s3repl waits for it to become READY');
+    expect(operations()).toHaveLength(1);
+    expect((await accessPoint(emu)).Status).toBe('READY');
+  });
+});
