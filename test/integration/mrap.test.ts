@@ -10,7 +10,7 @@ import { spawn } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { GetBucketReplicationCommand, GetObjectCommand, PutObjectCommand } from '@aws-sdk/client-s3';
-import { GetMultiRegionAccessPointCommand, GetMultiRegionAccessPointRoutesCommand } from '@aws-sdk/client-s3-control';
+import { GetMultiRegionAccessPointCommand, GetMultiRegionAccessPointPolicyCommand, GetMultiRegionAccessPointRoutesCommand } from '@aws-sdk/client-s3-control';
 import { startEmulator, type Emulator, type EmulatorOptions } from '../emulator/server.js';
 import { s3, s3control } from '../emulator/s3-testkit.js';
 import { BIN, awsEnv, runCli, workdir } from '../helpers/cli.js';
@@ -127,6 +127,31 @@ describe('a three-Region access point with mesh: true', () => {
     expect(await routes(emu)).toEqual({ 'us-east-1': 0, 'eu-west-1': 100, 'ap-southeast-2': 0 });
     const clean = await run(['drift']);
     expect(clean.code, clean.stdout + clean.stderr).toBe(0);
+  });
+
+  it('changing the member buckets is a replace that says the alias changes; policy and routes are set again', async () => {
+    const emu = await emulator();
+    const cwd = workdir(CONFIG);
+    const run = (args: string[]) => runCli(args, { cwd, endpoint: emu.url, account: ACCOUNT });
+    expect((await run(['apply', '--auto-approve'])).code).toBe(0);
+    const before = await accessPoint(emu);
+
+    writeFileSync(path.join(cwd, 'replication.yaml'), CONFIG.replace('buckets: [media-use1, media-euw1, media-apse2]', 'buckets: [media-use1, media-euw1]'));
+    const plan = await run(['plan']);
+    expect(plan.code, plan.stderr).toBe(0);
+    expect(plan.stdout).toMatch(/mrap\.media[^\n]*replaced/);
+    expect(plan.stdout).toContain(`its alias (${before.Alias!}) and ARN change`);
+
+    const apply = await run(['apply', '--auto-approve']);
+    expect(apply.code, apply.stderr).toBe(0);
+    const after = await accessPoint(emu);
+    expect(after.Alias).not.toBe(before.Alias);
+    expect(after.Regions!.map((r) => r.Bucket).sort()).toEqual(['media-euw1', 'media-use1']);
+    expect(await routes(emu)).toEqual({ 'us-east-1': 100, 'eu-west-1': 0 });
+    const policy = await control(emu).send(new GetMultiRegionAccessPointPolicyCommand({ AccountId: ACCOUNT, Name: 'media' }));
+    expect(policy.Policy?.Established?.Policy).toContain('accesspoint/*/object/*');
+    const again = await run(['plan', '--detailed-exitcode']);
+    expect(again.code, again.stdout + again.stderr).toBe(0);
   });
 
   it('refuses to fail over into a Region that nothing replicates to', async () => {

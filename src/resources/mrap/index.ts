@@ -14,6 +14,7 @@
  */
 import type { MultiRegionAccessPointReport } from '@aws-sdk/client-s3-control';
 import type { Config, MultiRegionAccessPointConfig } from '../../config/types.js';
+import { UserError } from '../../errors.js';
 import { bucketAddress } from '../bucket/expand.js';
 import type { ApplyContext, Attrs, DesiredResource, ExpandContext, ResourceId, ResourceKind } from '../types.js';
 import { readEach } from '../util.js';
@@ -73,12 +74,23 @@ function spec(r: { id: ResourceId; attributes: Attrs }): AccessPointSpec {
   return { name: r.id.name!, buckets, publicAccessBlock: pabFromId(r.id.publicAccessBlock!) };
 }
 
-async function ensure(ctx: ApplyContext, r: DesiredResource): Promise<Attrs> {
+/** Whether the live access point is of another generation than `id` (other members or Block Public Access settings). */
+function otherGeneration(ap: MultiRegionAccessPointReport, id: ResourceId): boolean {
+  return membersOf(ap) !== id.members || pabId(ap.PublicAccessBlock as Partial<Pab>) !== id.publicAccessBlock;
+}
+
+async function ensure(ctx: ApplyContext, r: DesiredResource, replacing: boolean): Promise<Attrs> {
   const name = r.id.name!;
   const existing = await getAccessPoint(ctx.aws, ctx.accountId, name);
-  if (existing && existing.Status !== 'CREATING' && (membersOf(existing) !== r.id.members || pabId(existing.PublicAccessBlock as Partial<Pab>) !== r.id.publicAccessBlock)) {
-    // A replacement: the name is taken by the previous generation.
-    ctx.log(`deleting the previous Multi-Region Access Point ${name} (alias ${existing.Alias ?? '?'}) to create it with ${r.id.members}; its alias will change`);
+  if (existing && otherGeneration(existing, r.id)) {
+    if (!replacing) {
+      throw new UserError(
+        `Multi-Region Access Point ${name} exists with other member buckets or Block Public Access settings (${membersOf(existing)}; ${pabId(existing.PublicAccessBlock as Partial<Pab>)}) and s3repl does not manage it`,
+        'its buckets cannot be changed in place: delete it yourself, or give the access point another name',
+      );
+    }
+    // A replacement: the name is taken by the previous generation, which must go first.
+    ctx.log(`deleting the previous Multi-Region Access Point ${name} (alias ${existing.Alias ?? '?'}) to create it with ${r.id.members!}; its alias will change`);
     await deleteAccessPoint(ctx.aws, ctx.accountId, name, membersOf(existing), { log: ctx.log });
   }
   const ap = await createAccessPoint(ctx.aws, ctx.accountId, spec(r), { log: ctx.log });
@@ -110,16 +122,24 @@ export const mrap: ResourceKind = {
       const ap = await getAccessPoint(ctx.aws, ctx.accountId, id.name!);
       return ap ? liveAttrs(ap, ctx.accountId) : null;
     }),
-  create: (ctx, r) => ensure(ctx, r),
-  // Only the status can differ without a replace: an access point still being created.
+  // Creates it; in a replace, the previous generation under the same name is deleted first.
+  create: (ctx, r) => ensure(ctx, r, true),
+  // Only the status can differ without a replace (an access point still being
+  // created), unless s3repl has no state for it: then it refuses to replace it.
   update: async (ctx, r) => {
-    await ensure(ctx, r);
+    await ensure(ctx, r, false);
   },
   async delete(ctx, _address, id) {
     const live = await getAccessPoint(ctx.aws, ctx.accountId, id.name!);
     // Another generation under this name (the replacement) is not this resource.
     if (!live || membersOf(live) !== id.members) return;
     await deleteAccessPoint(ctx.aws, ctx.accountId, id.name!, id.members!, { log: ctx.log });
+  },
+  explainIdChange(prior, next) {
+    if (prior.name !== next.name || (prior.members === next.members && prior.publicAccessBlock === next.publicAccessBlock)) return [];
+    return [
+      'its member buckets and Block Public Access settings are fixed at creation: the access point is deleted and created again, and its alias and ARN change: update the clients that use them',
+    ];
   },
   explain: (live) =>
     live.status && live.status !== 'READY' ? [`the access point is ${String(live.status)}: s3repl waits for it to become READY (resuming the same request)`] : [],
