@@ -11,9 +11,11 @@ import type { AwsClients } from '../aws/clients.js';
 import type { Config, MultiRegionAccessPointConfig } from '../config/types.js';
 import { UserError } from '../errors.js';
 import { didYouMean } from '../config/suggest.js';
-import { GetMetricDataCommand, type MetricDataQuery } from '@aws-sdk/client-cloudwatch';
+import { readBacklog, type Backlog } from '../health/access-points.js';
 import { RTC_THRESHOLD_SECONDS } from '../health/status.js';
 import { accessPointArn, getAccessPoint, readRoutes, setRoutes, type Route, type WaitOptions } from '../resources/mrap/api.js';
+
+export { readBacklog, type Backlog } from '../health/access-points.js';
 
 export interface AccessPointState {
   name: string;
@@ -53,83 +55,6 @@ export function failoverUpdates(routes: readonly Route[], to: string): Array<{ b
   return routes
     .map((r) => ({ bucket: r.bucket, region: r.region, percent: r.region === to ? 100 : 0 }))
     .filter((u) => routes.find((r) => r.region === u.region)!.percent !== u.percent);
-}
-
-/** Replication from one member to another, from the rule's CloudWatch metrics. */
-export interface Backlog {
-  source: string;
-  destination: string;
-  ruleId: string;
-  enabled: boolean;
-  /** Whether the rule publishes replication metrics. */
-  metrics: boolean;
-  /** BytesPendingReplication in the latest minute with data (its Minimum: S3 publishes one value a minute); null without data. */
-  pendingBytes: number | null;
-  /** ReplicationLatency, Maximum over the window; null without data. */
-  latencySeconds: number | null;
-}
-
-/**
- * The replication between the members of an access point, read where S3
- * publishes BytesPendingReplication and ReplicationLatency: the destination
- * bucket's Region (docs/aws-behaviour.md, replication metrics).
- */
-export async function readBacklog(aws: AwsClients, config: Config, ap: MultiRegionAccessPointConfig, start: Date, end: Date): Promise<Backlog[]> {
-  const members = new Set(ap.buckets);
-  const out: Backlog[] = [];
-  for (const rep of config.replications) {
-    if (!members.has(rep.source)) continue;
-    for (const rule of rep.rules) {
-      if (!members.has(rule.destination.bucket) || rule.destination.bucket === rep.source) continue;
-      out.push({ source: rep.source, destination: rule.destination.bucket, ruleId: rule.id, enabled: rule.status === 'enabled', metrics: rule.metrics, pendingBytes: null, latencySeconds: null });
-    }
-  }
-  const byRegion = new Map<string, Array<{ b: Backlog; pending: MetricDataQuery; latency: MetricDataQuery }>>();
-  out.forEach((b, i) => {
-    if (!b.metrics || !b.enabled) return;
-    const region = config.buckets[b.destination]!.region;
-    const metric = (name: string, stat: string, id: string): MetricDataQuery => ({
-      Id: id,
-      ReturnData: true,
-      MetricStat: {
-        Metric: {
-          Namespace: 'AWS/S3',
-          MetricName: name,
-          Dimensions: [
-            { Name: 'SourceBucket', Value: b.source },
-            { Name: 'DestinationBucket', Value: b.destination },
-            { Name: 'RuleId', Value: b.ruleId },
-          ],
-        },
-        Period: 60,
-        Stat: stat,
-      },
-    });
-    byRegion.set(region, [...(byRegion.get(region) ?? []), { b, pending: metric('BytesPendingReplication', 'Minimum', `p${i}`), latency: metric('ReplicationLatency', 'Maximum', `l${i}`) }]);
-  });
-  await Promise.all(
-    [...byRegion].map(async ([region, list]) => {
-      const results = new Map<string, Array<{ t: number; v: number }>>();
-      let NextToken: string | undefined;
-      do {
-        const r = await aws.cloudwatch(region).send(
-          new GetMetricDataCommand({ MetricDataQueries: list.flatMap((x) => [x.pending, x.latency]), StartTime: start, EndTime: end, NextToken }),
-        );
-        for (const res of r.MetricDataResults ?? []) {
-          const points = (res.Values ?? []).map((v, k) => ({ v, t: res.Timestamps?.[k]?.getTime() ?? 0 }));
-          results.set(res.Id ?? '', [...(results.get(res.Id ?? '') ?? []), ...points]);
-        }
-        NextToken = r.NextToken;
-      } while (NextToken);
-      for (const x of list) {
-        const pending = results.get(x.pending.Id!) ?? [];
-        const latency = results.get(x.latency.Id!) ?? [];
-        x.b.pendingBytes = pending.length ? pending.reduce((a, b) => (b.t > a.t ? b : a)).v : null;
-        x.b.latencySeconds = latency.length ? Math.max(...latency.map((p) => p.v)) : null;
-      }
-    }),
-  );
-  return out;
 }
 
 export interface Readiness {

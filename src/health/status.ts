@@ -9,6 +9,7 @@
  * contract (formatVersion 1): docs/status-format.md, schema/status.schema.json.
  */
 import { paginateGetMetricData, type MetricDataQuery } from '@aws-sdk/client-cloudwatch';
+import { accessPointsStatus, type AccessPointStatus } from './access-points.js';
 import type { AwsClients } from '../aws/clients.js';
 import { UserError } from '../errors.js';
 import type { Config, RuleConfig } from '../config/types.js';
@@ -107,6 +108,8 @@ export interface StatusReport {
   healthy: boolean;
   summary: Record<Verdict, number>;
   rules: RuleStatus[];
+  /** Present when the configuration has Multi-Region Access Points: active Regions and replication between members. */
+  accessPoints?: AccessPointStatus[];
 }
 
 interface RuleRef {
@@ -332,10 +335,12 @@ export async function collectStatus(opts: CollectOptions): Promise<StatusReport>
     }),
   );
 
-  const [metrics, alarms, jobs] = await Promise.all([
+  const hasAccessPoints = Object.keys(config.multiRegionAccessPoints).length > 0;
+  const [metrics, alarms, jobs, accessPoints] = await Promise.all([
     readMetrics(aws, refs, start, end),
     readAlarms(aws, alarmNames),
     listJobs(aws, accountId, jobRegions(config, accountId)),
+    hasAccessPoints ? accessPointsStatus(aws, accountId, config, start, end) : undefined,
   ]);
 
   const rules: RuleStatus[] = refs.map((ref, i) => {
@@ -379,5 +384,6 @@ export async function collectStatus(opts: CollectOptions): Promise<StatusReport>
     healthy,
     summary,
     rules,
+    ...(accessPoints ? { accessPoints } : {}),
   };
 }

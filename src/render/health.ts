@@ -16,7 +16,7 @@ const JOB_KEYS = ['jobId', 'region', 'status', 'purpose', 'kind', 'source', 'rul
 
 /** Contract key order of `status --format json` (docs/status-format.md). */
 const STATUS_KEY_ORDER: Record<string, readonly string[]> = {
-  '': ['formatVersion', 'generatedAt', 'config', 'account', 'window', 'strict', 'healthy', 'summary', 'rules'],
+  '': ['formatVersion', 'generatedAt', 'config', 'account', 'window', 'strict', 'healthy', 'summary', 'rules', 'accessPoints'],
   window: ['start', 'end', 'seconds'],
   summary: ['healthy', 'lagging', 'failing', 'no-metrics', 'disabled'],
   'rules[]': ['source', 'destination', 'ruleId', 'region', 'destinationRegion', 'enabled', 'rtc', 'metricsEnabled', 'verdict', 'reasons', 'metrics', 'thresholds', 'alarms', 'lastJob'],
@@ -24,6 +24,9 @@ const STATUS_KEY_ORDER: Record<string, readonly string[]> = {
   'rules[].thresholds': ['latencySeconds', 'latencyFrom', 'pendingBytes', 'pendingOperations'],
   'rules[].alarms[]': ['name', 'region', 'threshold', 'metric', 'state', 'reason'],
   'rules[].lastJob': JOB_KEYS,
+  'accessPoints[]': ['name', 'alias', 'status', 'regions', 'replication'],
+  'accessPoints[].regions[]': ['region', 'bucket', 'trafficDialPercentage'],
+  'accessPoints[].replication[]': ['source', 'destination', 'ruleId', 'enabled', 'metrics', 'pendingBytes', 'latencySeconds'],
 };
 
 /** `status --format json`: 2-space indented, a final newline, keys in contract order. */
@@ -37,6 +40,7 @@ export function renderJobsJson(jobs: readonly JobSummary[]): string {
   const doc = { formatVersion: JOBS_FORMAT_VERSION, jobs: summaries };
   return `${JSON.stringify(orderKeys(doc, { '': ['formatVersion', 'jobs'], 'jobs[]': JOB_KEYS }, new Set()), null, 2)}\n`;
 }
+import type { AccessPointStatus, Backlog } from '../health/access-points.js';
 
 const LABEL: Record<Verdict, string> = {
   healthy: 'healthy',
@@ -119,6 +123,7 @@ export function renderStatusText(report: StatusReport, c: ChalkInstance): string
     }
     if (r.lastJob) lines.push(`    last job: ${jobLine(r.lastJob)} ${c.dim(`(created ${when(r.lastJob.created)})`)}`);
   }
+  for (const ap of report.accessPoints ?? []) lines.push('', ...accessPointText(ap, c));
   const s = report.summary;
   lines.push(
     '',
@@ -127,6 +132,29 @@ export function renderStatusText(report: StatusReport, c: ChalkInstance): string
       '.',
   );
   return lines.join('\n');
+}
+
+/** One access point: its Regions (active or passive) and the replication lag between its members. */
+function accessPointText(ap: AccessPointStatus, c: ChalkInstance): string[] {
+  const out = [`Multi-Region Access Point ${c.bold(ap.name)} ${ap.alias ? c.dim(`(${ap.alias}, ${ap.status ?? '?'})`) : c.yellow('(does not exist: run s3repl apply)')}`];
+  for (const r of ap.regions) out.push(`    ${r.region.padEnd(16)} ${r.bucket.padEnd(40)} ${routeWord(r.trafficDialPercentage, c)}`);
+  for (const b of ap.replication) out.push(`    ${b.source} → ${b.destination}: ${lagText(b)}`);
+  return out;
+}
+
+function routeWord(p: number | null, c?: ChalkInstance): string {
+  if (p === null) return c ? c.dim('unknown') : 'unknown';
+  if (p === 100) return c ? c.green('active') : 'active';
+  if (p === 0) return c ? c.dim('passive') : 'passive';
+  return `${p}%`;
+}
+
+function lagText(b: Backlog): string {
+  if (!b.enabled) return 'rule disabled';
+  if (!b.metrics) return 'no replication metrics';
+  const pending = b.pendingBytes === null ? 'no pending-bytes data' : `${humanBytes(b.pendingBytes)} pending`;
+  const latency = b.latencySeconds === null ? 'no latency data' : `latency up to ${humanSeconds(b.latencySeconds)}`;
+  return `${pending}, ${latency}`;
 }
 
 /** A value in a table cell, escaped as plan and drift Markdown escape theirs. */
@@ -159,6 +187,14 @@ export function renderStatusMarkdown(report: StatusReport): string {
   if (notes.length) {
     lines.push('');
     for (const r of notes) lines.push(`- ${codeSpan(`${r.source}/${r.ruleId}`, false)}: ${r.reasons.map((x) => escapeMarkdown(x)).join('; ')}`);
+  }
+  for (const ap of report.accessPoints ?? []) {
+    lines.push('', `#### Multi-Region Access Point \`${md(ap.name)}\` ${ap.alias ? `(${md(ap.alias)}, ${md(ap.status ?? '?')})` : '(does not exist)'}`, '', '| Region | Bucket | Routing |', '|---|---|---|');
+    for (const r of ap.regions) lines.push(`| ${md(r.region)} | ${md(r.bucket)} | ${routeWord(r.trafficDialPercentage)} |`);
+    if (ap.replication.length) {
+      lines.push('', '| Replication | Lag |', '|---|---|');
+      for (const b of ap.replication) lines.push(`| ${md(b.source)} → ${md(b.destination)} | ${md(lagText(b))} |`);
+    }
   }
   return lines.join('\n');
 }

@@ -7,7 +7,9 @@
  */
 import { afterEach, describe, expect, it } from 'vitest';
 import { spawn } from 'node:child_process';
-import { writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
+import { Ajv } from 'ajv';
+import addFormatsPlugin from 'ajv-formats';
 import * as path from 'node:path';
 import { GetBucketReplicationCommand, GetObjectCommand, PutObjectCommand } from '@aws-sdk/client-s3';
 import { GetMultiRegionAccessPointCommand, GetMultiRegionAccessPointPolicyCommand, GetMultiRegionAccessPointRoutesCommand } from '@aws-sdk/client-s3-control';
@@ -16,6 +18,10 @@ import { s3, s3control } from '../emulator/s3-testkit.js';
 import { BIN, awsEnv, runCli, workdir } from '../helpers/cli.js';
 
 const ACCOUNT = '111111111111';
+const addFormats = ((addFormatsPlugin as unknown as { default?: typeof addFormatsPlugin }).default ?? addFormatsPlugin) as unknown as (a: Ajv) => Ajv;
+const ajv = new Ajv({ allErrors: true, strict: true, strictRequired: false, allowUnionTypes: true });
+addFormats(ajv);
+const validateStatus = ajv.compile(JSON.parse(readFileSync(new URL('../../schema/status.schema.json', import.meta.url), 'utf8')) as object);
 const MEMBERS: Array<[string, string]> = [
   ['media-use1', 'us-east-1'],
   ['media-euw1', 'eu-west-1'],
@@ -116,6 +122,18 @@ describe('a three-Region access point with mesh: true', () => {
     expect(status.stdout).toMatch(/eu-west-1\s+media-euw1\s+active/);
     expect(status.stdout).toMatch(/us-east-1\s+media-use1\s+passive/);
     expect(status.stdout).toContain('media-use1 → media-euw1');
+
+    const health = await run(['status', '--format', 'json']);
+    expect([0, 2], health.stderr).toContain(health.code);
+    expect(validateStatus(JSON.parse(health.stdout)), JSON.stringify(validateStatus.errors)).toBe(true);
+    const report = JSON.parse(health.stdout) as { accessPoints: Array<{ name: string; status: string; regions: Array<{ region: string; trafficDialPercentage: number }>; replication: unknown[] }> };
+    expect(report.accessPoints).toHaveLength(1);
+    expect(report.accessPoints[0]).toMatchObject({ name: 'media', status: 'READY' });
+    expect(Object.fromEntries(report.accessPoints[0]!.regions.map((r) => [r.region, r.trafficDialPercentage]))).toEqual({ 'us-east-1': 0, 'eu-west-1': 100, 'ap-southeast-2': 0 });
+    expect(report.accessPoints[0]!.replication).toHaveLength(6);
+    const text = await run(['status']);
+    expect(text.stdout).toMatch(/Multi-Region Access Point media/);
+    expect(text.stdout).toMatch(/eu-west-1\s+media-euw1\s+active/);
 
     const drift = await run(['drift']);
     expect(drift.code, drift.stderr).toBe(2);

@@ -9,7 +9,7 @@ import type { Argv } from 'yargs';
 import { accessPointConfig, failover, readAccessPoint, readBacklog } from '../../failover/index.js';
 import type { GlobalArgs } from '../common.js';
 import { openWorkspace } from '../workspace.js';
-import { parseSince } from './status.js';
+import { parseSince } from '../../health/status.js';
 import { debugCalls } from './plan.js';
 import type { CommandModule } from './types.js';
 
