@@ -170,6 +170,11 @@ describe('a three-Region access point with mesh: true', () => {
     expect(policy.Policy?.Established?.Policy).toContain('accesspoint/*/object/*');
     const again = await run(['plan', '--detailed-exitcode']);
     expect(again.code, again.stdout + again.stderr).toBe(0);
+
+    const destroy = await run(['destroy', '--auto-approve']);
+    expect(destroy.code, destroy.stderr).toBe(0);
+    const gone = await control(emu).send(new GetMultiRegionAccessPointCommand({ AccountId: ACCOUNT, Name: 'media' })).catch((e: Error) => e);
+    expect((gone as Error).name).toBe('NoSuchMultiRegionAccessPoint');
   });
 
   it('refuses to fail over into a Region that nothing replicates to', async () => {
