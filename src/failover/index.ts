@@ -16,6 +16,8 @@ import { RTC_THRESHOLD_SECONDS } from '../health/status.js';
 import { accessPointArn, getAccessPoint, readRoutes, setRoutes, type Route, type WaitOptions } from '../resources/mrap/api.js';
 
 export { readBacklog, type Backlog } from '../health/access-points.js';
+import { mrapRoutesAddress } from '../resources/mrap-routes/index.js';
+import type { StateSession } from '../state/session.js';
 
 export interface AccessPointState {
   name: string;
@@ -146,4 +148,18 @@ export async function failover(opts: FailoverOptions): Promise<FailoverResult> {
   if (updates.length === 0) return { before, after: before.routes, readiness, backlog, updates };
   const after = await setRoutes(opts.aws, opts.accountId, before.arn, updates, `failover of ${opts.name} to ${opts.to}`, opts);
   return { before, after, readiness, backlog, updates };
+}
+
+/**
+ * Records a failover in state, beside the routing the last apply set
+ * (`lastFailover` on `mrap-routes.NAME`, which drift does not compare), so
+ * `s3repl state show` tells who moved traffic where and when. False when the
+ * configuration does not manage the routing (no `routes:`): nothing to record it on.
+ */
+export function recordFailover(session: StateSession, name: string, record: { at: string; to: string; activeBefore: string[] }): boolean {
+  const address = mrapRoutesAddress(name);
+  const r = session.get(address);
+  if (!r) return false;
+  session.put({ ...r, attributes: { ...r.attributes, lastFailover: { at: record.at, to: record.to, activeBefore: record.activeBefore } } });
+  return true;
 }

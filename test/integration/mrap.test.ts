@@ -116,6 +116,9 @@ describe('a three-Region access point with mesh: true', () => {
     expect(failover.stdout).toContain('media now sends its traffic to eu-west-1');
     expect(failover.stdout).toContain('routes.active: [us-east-1]');
     expect(await routes(emu)).toEqual({ 'us-east-1': 0, 'eu-west-1': 100, 'ap-southeast-2': 0 });
+    expect(failover.stdout).toContain('Recorded in state as lastFailover of mrap-routes.media');
+    const shown = await run(['state', 'show', 'mrap-routes.media']);
+    expect(shown.stdout).toMatch(/lastFailover[\s\S]*eu-west-1[\s\S]*us-east-1/);
 
     const status = await run(['failover', 'media', '--status']);
     expect(status.code, status.stderr).toBe(0);

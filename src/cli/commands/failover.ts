@@ -6,7 +6,10 @@
  * each. Exit 0 done (or shown), 1 on error or refusal.
  */
 import type { Argv } from 'yargs';
-import { accessPointConfig, failover, readAccessPoint, readBacklog } from '../../failover/index.js';
+import { accessPointConfig, failover, readAccessPoint, readBacklog, recordFailover } from '../../failover/index.js';
+import { mrapRoutesAddress } from '../../resources/mrap-routes/index.js';
+import { StateSession } from '../../state/session.js';
+import { parseDuration } from '../duration.js';
 import type { GlobalArgs } from '../common.js';
 import { openWorkspace } from '../workspace.js';
 import { parseSince } from '../../health/status.js';
@@ -20,6 +23,7 @@ interface FailoverArgs extends GlobalArgs {
   force: boolean;
   since: string;
   format: 'text' | 'json';
+  'lock-timeout': string;
 }
 
 export const failoverCommand: CommandModule = {
@@ -33,6 +37,7 @@ export const failoverCommand: CommandModule = {
       .option('force', { type: 'boolean', default: false, describe: 'Fail over even when replication into the new active Region has not caught up' })
       .option('since', { type: 'string', default: '15m', describe: 'Window of the replication metrics checked (30m, 1h, or an ISO 8601 time)' })
       .option('format', { choices: ['text', 'json'] as const, default: 'text' as const, describe: 'text for people, json for scripts' })
+      .option('lock-timeout', { type: 'string', default: '30s', describe: 'How long to wait for the state lock to record the failover' })
       .check((a) => {
         if (!a.status && !a.to) throw new Error('give --to REGION to fail over, or --status to look');
         if (a.status && a.to) throw new Error('--status and --to do not go together');
@@ -82,15 +87,26 @@ export const failoverCommand: CommandModule = {
       }
       const to = argv.to!;
       const result = await failover({ aws: ws.aws, accountId, config: ws.config, name: argv.name, to, force: argv.force, start, end, log });
+      let recorded = false;
+      if (result.updates.length > 0) {
+        const session = await StateSession.open(ws.backend, { lock: { operation: 'failover', timeoutMs: parseDuration(argv['lock-timeout'], '--lock-timeout') } });
+        try {
+          recorded = recordFailover(session, argv.name, { at: new Date().toISOString(), to, activeBefore: result.before.routes.filter((r) => r.percent > 0).map((r) => r.region) });
+          if (recorded) await session.persist();
+        } finally {
+          await session.close();
+        }
+      }
       if (!result.readiness.ok) o.err(`${o.c.yellow('Warning:')} failing over despite (--force):\n  ${result.readiness.problems.join('\n  ')}`);
       if (argv.format === 'json') {
-        o.out(JSON.stringify({ name: argv.name, to, changed: result.updates, routes: result.after, checked: result.readiness.checked, problems: result.readiness.problems }, null, 2));
+        o.out(JSON.stringify({ name: argv.name, to, changed: result.updates, routes: result.after, checked: result.readiness.checked, problems: result.readiness.problems, recorded }, null, 2));
       } else {
         for (const line of result.readiness.checked) o.out(`checked ${line}`);
         if (result.updates.length === 0) o.out(`${to} is already the only active Region of ${argv.name}: nothing to change`);
         else {
           for (const u of result.updates) o.out(`  ${u.region.padEnd(16)} ${u.bucket.padEnd(40)} ${u.percent === 100 ? 'passive → active' : 'active → passive'}`);
           o.out(`${argv.name} now sends its traffic to ${to} (the routes read back).`);
+          o.out(recorded ? `Recorded in state as lastFailover of ${mrapRoutesAddress(argv.name)} (s3repl state show).` : 'Not recorded in state: replication.yaml does not manage its routing (no routes:).');
           const declared = ws.config.multiRegionAccessPoints[argv.name]?.routes;
           if (declared && (declared.active.length !== 1 || declared.active[0] !== to)) {
             o.out(`replication.yaml still says routes.active: [${declared.active.join(', ')}]: set it to [${to}], or the next apply restores the old routing.`);
