@@ -23,6 +23,8 @@ export interface S3ControlOptions {
   iam: IamService;
   cloudwatch: CloudWatchService;
   stepDelayMs: number;
+  /** Step delay of Multi-Region Access Point operations and route changes. */
+  mrapStepDelayMs: number;
   onChange: () => void;
 }
 
@@ -143,7 +145,7 @@ function memberList(parent: XmlValue | undefined, tag: string): string[] {
 
 export function createS3Control(opts: S3ControlOptions): S3ControlService {
   let state: ControlState = { jobs: [] };
-  const mrap = createMrap({ clock: opts.clock, s3: opts.s3, stepDelayMs: opts.stepDelayMs, onChange: opts.onChange });
+  const mrap = createMrap({ clock: opts.clock, s3: opts.s3, stepDelayMs: opts.mrapStepDelayMs, onChange: opts.onChange });
   const timers = new Map<NodeJS.Timeout, () => void>();
   let waiters: Array<() => void> = [];
   const now = () => opts.clock.now();

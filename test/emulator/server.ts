@@ -37,6 +37,8 @@ export interface EmulatorOptions {
   replicationDelayMs?: number;
   /** Delay between batch job status steps (ms, default 50). */
   jobStepDelayMs?: number;
+  /** Delay of each Multi-Region Access Point step: an operation finishing, routes taking effect (ms, default jobStepDelayMs). */
+  mrapStepDelayMs?: number;
   latencyMs?: number;
   latencyJitterMs?: number;
   throttleRate?: number;
@@ -224,7 +226,15 @@ export async function startEmulator(opts: EmulatorOptions = {}): Promise<Emulato
       onChange: scheduleSave,
     });
     storageMetrics = new DailyStorageMetrics({ clock, state: () => s3.state, cloudwatch });
-    const s3control = createS3Control({ clock, s3, iam, cloudwatch, stepDelayMs: opts.jobStepDelayMs ?? 50, onChange: scheduleSave });
+    const s3control = createS3Control({
+      clock,
+      s3,
+      iam,
+      cloudwatch,
+      stepDelayMs: opts.jobStepDelayMs ?? 50,
+      mrapStepDelayMs: opts.mrapStepDelayMs ?? opts.jobStepDelayMs ?? 50,
+      onChange: scheduleSave,
+    });
     return { s3, s3control, iam, cloudwatch, sts, kms };
   };
   let services = makeServices();
