@@ -49,6 +49,12 @@ describe('the checker', () => {
     const job = createJob({ ManifestGenerator: {} });
     expect(checkRequest('s3-control', 'CreateJob', job)).toEqual(['CreateJob.ManifestGenerator: a union takes exactly one member, got 0 (none)']);
   });
+  it("a documented erratum: a Multi-Region Access Point ARN as Mrap (the model's pattern has no '/'), still length-checked", () => {
+    const arn = 'arn:aws:s3::111111111111:accesspoint/mfzwi23gnjvgw.mrap';
+    expect(checkRequest('s3-control', 'GetMultiRegionAccessPointRoutes', { AccountId: '111111111111', Mrap: arn })).toEqual([]);
+    expect(checkRequest('s3-control', 'GetMultiRegionAccessPointRoutes', { AccountId: '111111111111', Mrap: `${arn}${'x'.repeat(200)}` })[0]).toMatch(/Mrap: length 2\d\d outside 0..200/);
+    expect(checkRequest('s3-control', 'GetMultiRegionAccessPoint', { AccountId: '111111111111', Name: 'Not_Valid' })[0]).toMatch(/Name: "Not_Valid" does not match the pattern/);
+  });
   it('an operation that is not vendored is a violation, so every request is checked', () => {
     expect(checkRequest('s3', 'ListBuckets', {})).toEqual([
       's3:ListBuckets is not vendored: add it to OPERATIONS in test/conformance/vendor-models.mjs and re-run it',

@@ -25,7 +25,12 @@ export const OPERATIONS = {
       'GetBucketPolicy', 'PutBucketPolicy', 'DeleteBucketPolicy',
     ],
   },
-  's3-control': { path: 's3-control/service/2018-08-20/s3-control-2018-08-20.json', ops: ['CreateJob', 'DescribeJob', 'ListJobs', 'UpdateJobStatus'] },
+  's3-control': { path: 's3-control/service/2018-08-20/s3-control-2018-08-20.json', ops: [
+      'CreateJob', 'DescribeJob', 'ListJobs', 'UpdateJobStatus', 'CreateMultiRegionAccessPoint', 'DeleteMultiRegionAccessPoint',
+      'DescribeMultiRegionAccessPointOperation', 'GetMultiRegionAccessPoint', 'GetMultiRegionAccessPointPolicy', 'PutMultiRegionAccessPointPolicy',
+      'GetMultiRegionAccessPointRoutes', 'SubmitMultiRegionAccessPointRoutes',
+    ],
+  },
   iam: {
     path: 'iam/service/2010-05-08/iam-2010-05-08.json',
     ops: [
