@@ -18,7 +18,6 @@ export const MRAP_RULES = {
   'mesh-without-role': 'mesh: true without a role for the generated rules',
   'mesh-role-conflict': "a mesh member whose replications entry uses another role",
   'mesh-single-bucket': 'a mesh with fewer than two member buckets (warning)',
-  'mrap-not-created': 'this version applies the mesh but does not create the access point, its policy or routes (warning)',
 } as const;
 
 export type MrapRuleId = keyof typeof MRAP_RULES;
@@ -38,13 +37,6 @@ export function checkAccessPoints(config: Config, report: Report): void {
   const roleKeys = Object.keys(config.roles);
   for (const [name, ap] of Object.entries(config.multiRegionAccessPoints)) {
     const base = ['multiRegionAccessPoints', name];
-    report(
-      'mrap-not-created',
-      base,
-      `s3repl checks Multi-Region Access Point "${name}" and applies the replication its mesh asks for, but this version does not create the access point itself, nor its policy or routes`,
-      'create it with the AWS console or CLI (in us-west-2) with the same buckets; see docs/configuration.md#multiregionaccesspoints',
-      { anchor: 'key', severity: 'warning' },
-    );
     const problem = mrapNameProblem(name);
     if (problem) {
       report('invalid-mrap-name', base, `invalid Multi-Region Access Point name "${name}": ${problem}`, 'names cannot be changed after creation; see https://docs.aws.amazon.com/AmazonS3/latest/userguide/MultiRegionAccessPointRestrictions.html', { anchor: 'key' });

@@ -6,12 +6,7 @@ import { describe, expect, it } from 'vitest';
 import { meshRuleId, withMeshes } from '../../src/config/mesh.js';
 import { mrapNameProblem } from '../../src/config/mrap-rules.js';
 import type { BucketConfig, MultiRegionAccessPointConfig, ReplicationConfig } from '../../src/config/types.js';
-import { brief as briefAll, load } from './helpers.js';
-import type { LoadResult } from '../../src/config/types.js';
-
-/** Every diagnostic but the warning each access point gets in this version (tested on its own below). */
-const brief = (r: LoadResult): string[] => briefAll(r).filter((b) => !b.includes('[mrap-not-created]'));
-const others = (r: LoadResult) => r.diagnostics.filter((d) => d.rule !== 'mrap-not-created');
+import { brief, load } from './helpers.js';
 
 /** Lines: 4 use1, 5 euw1, 6 apse2, 7 use1b; 10 global:, 11 buckets, 12 role, 13 mesh. */
 const BASE = `version: 1
@@ -38,7 +33,7 @@ const line = (n: number, text: string, base = BASE): string => {
 describe('mesh: true', () => {
   it('generates a rule from every member to every other, with replica modification sync, delete markers, RTC and metrics', () => {
     const r = load(BASE);
-    expect(others(r)).toEqual([]);
+    expect(r.diagnostics).toEqual([]);
     const reps = r.config!.replications;
     expect(reps.map((x) => x.source)).toEqual(['media-use1', 'media-euw1', 'media-apse2']);
     for (const rep of reps) {
@@ -60,7 +55,7 @@ describe('mesh: true', () => {
 
   it('a mapping turns settings off and asks for alarms on every generated rule', () => {
     const r = load(line(13, '    mesh: { rtc: false, deleteMarkers: false, alarms: { latencySeconds: 900, failedOperations: 1 } }'));
-    expect(others(r)).toEqual([]);
+    expect(r.diagnostics).toEqual([]);
     for (const rep of r.config!.replications) {
       for (const rule of rep.rules) {
         expect(rule).toMatchObject({ rtc: false, metrics: true, deleteMarkers: false, replicaModifications: true });
@@ -120,11 +115,10 @@ describe('mesh: true', () => {
   });
 });
 
-describe('what this version does', () => {
-  it('warns, at each access point, that it applies the mesh but does not create the access point', () => {
+describe('a valid access point', () => {
+  it('has no diagnostics: s3repl creates the access point, its policy and routes', () => {
     const r = load(BASE);
-    expect(briefAll(r)).toEqual(['10:3 warning[mrap-not-created]']);
-    expect(r.diagnostics[0]!.message).toContain('does not create the access point itself, nor its policy or routes');
+    expect(brief(r)).toEqual([]);
     expect(r.config).toBeDefined();
   });
 });
@@ -133,7 +127,7 @@ describe('rules, located', () => {
   it('one bucket per Region', () => {
     const r = load(line(11, '    buckets: [media-use1, media-euw1, media-use1b]'));
     expect(brief(r)).toEqual(['11:39 error[mrap-one-bucket-per-region]']);
-    expect(others(r)[0]!.message).toContain('media-use1" and "media-use1b" are both in us-east-1');
+    expect(r.diagnostics[0]!.message).toContain('media-use1" and "media-use1b" are both in us-east-1');
   });
 
   it('names AWS would reject, at the key', () => {
@@ -154,7 +148,7 @@ describe('rules, located', () => {
 
   it('routes: every active Region a member Region, and at least one', () => {
     const routes = (active: string) => `${BASE}    routes: { active: ${active} }\n`;
-    expect(others(load(routes('[eu-west-1]')))).toEqual([]);
+    expect(load(routes('[eu-west-1]')).diagnostics).toEqual([]);
     expect(load(routes('[eu-west-1]')).config!.multiRegionAccessPoints.global!.routes).toEqual({ active: ['eu-west-1'] });
     expect(brief(load(routes('[eu-west-1, us-west-2]')))).toEqual(['14:35 error[mrap-route-unknown-region]']);
     expect(brief(load(routes('[]')))).toEqual(['14:15 error[mrap-all-passive]']);
