@@ -33,7 +33,7 @@ describe('renderPlanText', () => {
   });
 
   it('ends with the summary counts', () => {
-    expect(renderPlanText(createAllPlan(), { color: plain }).trimEnd().split('\n').pop()).toBe('Plan: 13 to add, 0 to change, 0 to destroy, 1 to adopt.');
+    expect(renderPlanText(createAllPlan(), { color: plain }).trimEnd().split('\n').pop()).toBe('Plan: 16 to add, 0 to change, 0 to destroy, 1 to adopt.');
     expect(renderPlanText(updateRulePlan(), { color: plain })).toMatch(/Plan: 0 to add, 2 to change, 0 to destroy\.\n$/);
     expect(renderPlanText(deletePlan(), { color: plain })).toMatch(/Plan: 0 to add, 2 to change, 2 to destroy, 3 to forget\.\n$/);
     expect(renderPlanText(replacePlan(), { color: plain })).toMatch(/Plan: 4 to add, 2 to change, 4 to destroy\.\n$/);
@@ -70,9 +70,9 @@ describe('renderPlanText', () => {
   });
 
   it('lists unchanged resources only when asked', () => {
-    expect(renderPlanText(updateRulePlan(), { color: plain, showNoop: true })).toContain('Unchanged resources (12):\n    bucket.acme-events\n');
+    expect(renderPlanText(updateRulePlan(), { color: plain, showNoop: true })).toContain('Unchanged resources (15):\n    bucket.acme-events\n');
     expect(renderPlanText(updateRulePlan(), { color: plain })).not.toContain('Unchanged resources');
-    expect(renderPlanText(noopPlan(), { color: plain, showNoop: true })).toContain('Unchanged resources (14):');
+    expect(renderPlanText(noopPlan(), { color: plain, showNoop: true })).toContain('Unchanged resources (17):');
   });
 
   it('pretty-prints policy documents held in strings', () => {
