@@ -132,7 +132,7 @@ export async function makePlan(input: PlanInput): Promise<Plan> {
         priorId,
         actionReason: 'replace-because-id-changed',
         replacePaths: Object.keys(canonical({ ...s.id, ...d.id })).filter((k) => s.id[k] !== d.id[k]).map((k) => `id.${k}`),
-        reasons: [`${kindOf(d.kind).describe(s.id)} becomes ${kindOf(d.kind).describe(d.id)}`, ...(kindOf(d.kind).explainIdChange?.(s.id, d.id, d.attributes) ?? [])],
+        reasons: [`${kindOf(d.kind).describe(s.id)} becomes ${kindOf(d.kind).describe(d.id)}`, ...(kindOf(d.kind).explainIdChange?.(s.id, d.id, d.attributes, prior) ?? [])],
       }));
       continue;
     }

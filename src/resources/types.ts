@@ -167,8 +167,12 @@ export interface ResourceKind {
   ownedBy?(live: Attrs, lineage: string | null): boolean;
   /** Why an update is needed, when its attribute changes alone do not say (a schema upgrade). Shown in the plan. */
   explain?(live: Attrs, desired: Attrs): string[];
-  /** Why the identifiers changed (an alarm moved to another region), when "A becomes B" alone does not say. Shown in the plan. */
-  explainIdChange?(prior: ResourceId, next: ResourceId, desired: Attrs): string[];
+  /**
+   * Why the identifiers changed (an alarm moved to another region), or what the
+   * change costs (an access point's alias), when "A becomes B" alone does not say.
+   * `priorLive` is the resource under its old identifiers as read. Shown in the plan.
+   */
+  explainIdChange?(prior: ResourceId, next: ResourceId, desired: Attrs, priorLive: Attrs): string[];
   /**
    * Kinds s3repl never deletes (bucket, versioning): when one leaves the
    * configuration it is only forgotten, and this is the reason the plan gives.

@@ -135,10 +135,10 @@ export const mrap: ResourceKind = {
     if (!live || membersOf(live) !== id.members) return;
     await deleteAccessPoint(ctx.aws, ctx.accountId, id.name!, id.members!, { log: ctx.log });
   },
-  explainIdChange(prior, next) {
+  explainIdChange(prior, next, _desired, priorLive) {
     if (prior.name !== next.name || (prior.members === next.members && prior.publicAccessBlock === next.publicAccessBlock)) return [];
     return [
-      'its member buckets and Block Public Access settings are fixed at creation: the access point is deleted and created again, and its alias and ARN change: update the clients that use them',
+      `its member buckets and Block Public Access settings are fixed at creation: the access point is deleted and created again, and its alias${priorLive.alias ? ` (${String(priorLive.alias)})` : ''} and ARN change: update the clients that use them`,
     ];
   },
   explain: (live) =>
