@@ -6,13 +6,15 @@
  */
 import { createHash } from 'node:crypto';
 import { open } from 'node:fs/promises';
-import { LineCounter, isAlias, isMap, isPair, isScalar, isSeq, parseAllDocuments, visit, type Document, type Node } from 'yaml';
+import { CORE_SCHEMA, defineMappingTag, load as loadValue } from 'js-yaml';
+import type { Document, Node } from 'yaml';
 import { pointerOf, sortDiagnostics, type Finding } from './findings.js';
 import { resolveConfig, type RawConfig } from './resolve.js';
 import { checkRules } from './rules.js';
 import { validateSchema } from './schema.js';
 import { SourceMap, isMergeKey } from './source.js';
 import type { Config, Diagnostic, DocPath, LoadResult, Position } from './types.js';
+import { yamlLib } from './yaml-lib.js';
 
 /**
  * The largest configuration s3repl reads. A configuration is a few hundred
@@ -143,12 +145,15 @@ function loadConfigBytes(bytes: Buffer, file: string): LoadResult {
   const encoding = encodingProblem(bytes);
   if (encoding) return { ...fileProblem(file, 'config-encoding', encoding.message, encoding.hint, encoding.line, encoding.column), sha256 };
   const text = bytes.toString('utf8');
-  const parsed = parse(text, file);
-  if (!parsed.map) {
+  const fast = fastValue(text);
+  const parsed: Parsed = fast === undefined ? parse(text, file) : { diagnostics: [], value: fast.value };
+  if (fast === undefined && !parsed.map) {
     return { file, sha256, diagnostics: sortDiagnostics(parsed.diagnostics), positionOf: () => undefined };
   }
-  const map = parsed.map;
-  const positionOf = (path: DocPath): Position | undefined => map.positionOf(path);
+  // The fast path keeps no positions: the full parse runs when the first one is asked for.
+  let map = parsed.map;
+  const mapOf = (): SourceMap => (map ??= parse(text, file).map!);
+  const positionOf = (path: DocPath): Position | undefined => mapOf().positionOf(path);
   const diagnostics = parsed.diagnostics;
   const result: LoadResult = { file, sha256, diagnostics, positionOf };
   if (diagnostics.some((d) => d.severity === 'error')) {
@@ -173,7 +178,7 @@ function loadConfigBytes(bytes: Buffer, file: string): LoadResult {
   }
 
   const schemaFindings = validateSchema(value);
-  const locate = (f: Finding): Diagnostic => toDiagnostic(f, file, map);
+  const locate = (f: Finding): Diagnostic => toDiagnostic(f, file, mapOf());
   if (schemaFindings.length > 0) {
     // The AWS-rule checks read the resolved shape, which only a schema-valid document has.
     diagnostics.push(...schemaFindings.map(locate));
@@ -194,7 +199,56 @@ interface Parsed {
   value?: unknown;
 }
 
+/**
+ * A mapping as the full parser's value has it, for the fast path: a plain
+ * object. A key that is not a plain string (a number, null, a boolean, a
+ * collection) or is `__proto__` is refused, so the full parser reads that
+ * document: it has its own rules for turning such keys into property names
+ * (and for duplicates among them).
+ */
+const stringKeyMap = defineMappingTag<Record<string, unknown>>('tag:yaml.org,2002:map', {
+  create: () => ({}),
+  identify: () => false,
+  addPair: (m, key, value) => {
+    if (typeof key !== 'string' || key === '__proto__') return 'not a plain string key';
+    m[key] = value;
+    return '';
+  },
+  has: (m, key) => typeof key === 'string' && Object.hasOwn(m, key),
+  keys: (m) => Object.keys(m),
+  get: (m, key) => m[key as string],
+});
+const FAST_SCHEMA = CORE_SCHEMA.withTags(stringKeyMap);
+
+/**
+ * Text the fast path leaves to the full parser, where the two could read it
+ * differently or the full parser would warn: anchors and merge keys (`&`, `<<`),
+ * tags (`!`), directives (`%` at a line start), a flow collection closed at the
+ * start of a line (a warning there when not indented enough), tabs, a
+ * byte-order mark, and numbers with three-digit exponents (Infinity there).
+ */
+const FULL_PARSE_ONLY_TEXT = ['&', '!', '\t', '\uFEFF', '<<'];
+const FULL_PARSE_ONLY = /^%|^[ ]*[\]}]|[0-9][eE][-+]?[0-9]{3}/m;
+
+/**
+ * The document's value, read without positions by a parser several times
+ * faster than the full one (js-yaml, YAML 1.2 core schema, as the full parser
+ * uses), when the text is one document that both read alike: undefined (the
+ * full parse decides) for anything else, including every text with an error,
+ * a duplicate key, an alias (maxAliases 0) or more than one document, so every
+ * diagnostic still comes from the full parser, with its line and column.
+ */
+export function fastValue(text: string): { value: unknown } | undefined {
+  if (FULL_PARSE_ONLY_TEXT.some((t) => text.includes(t)) || FULL_PARSE_ONLY.test(text)) return undefined;
+  try {
+    return { value: loadValue(text, { schema: FAST_SCHEMA, maxAliases: 0 }) };
+  } catch {
+    return undefined;
+  }
+}
+
 function parse(text: string, file: string): Parsed {
+  const { LineCounter, parseAllDocuments } = yamlLib();
   const lines = new LineCounter();
   const diagnostics: Diagnostic[] = [];
   let docs: Array<Document.Parsed>;
@@ -266,6 +320,7 @@ function parse(text: string, file: string): Parsed {
  * differ, as there); one hash set per mapping keeps this linear in the keys.
  */
 function duplicateKeys(doc: Document.Parsed): number[] {
+  const { isScalar, visit } = yamlLib();
   const out: number[] = [];
   visit(doc, {
     Map(_key, map) {
@@ -286,6 +341,7 @@ function duplicateKeys(doc: Document.Parsed): number[] {
 
 /** Aliases to unknown anchors and merge keys of non-mappings, which `toJS` would throw on. */
 function checkAliases(doc: Document.Parsed, map: SourceMap, file: string): Diagnostic[] {
+  const { isAlias, isMap, isPair, isSeq, visit } = yamlLib();
   const out: Diagnostic[] = [];
   visit(doc, {
     Alias(_key, node) {

@@ -4,8 +4,9 @@
  * written. Aliases and merge keys (`<<`) are followed, so a path into the
  * merged value lands on the text that produced it.
  */
-import { isAlias, isMap, isPair, isScalar, isSeq, type Document, type LineCounter, type Node, type Pair } from 'yaml';
+import type { Document, LineCounter, Node, Pair } from 'yaml';
 import type { DocPath, Position } from './types.js';
+import { yamlLib } from './yaml-lib.js';
 
 /** `value`: the node itself (scalars) or the key naming it (collections). `key`: always the key. */
 export type Anchor = 'value' | 'key';
@@ -44,6 +45,7 @@ export class SourceMap {
   }
 
   private offsetOf(here: Located, wantKey: boolean): number | undefined {
+    const { isAlias, isMap, isSeq } = yamlLib();
     const keyStart = here.key?.range?.[0];
     if (wantKey && keyStart !== undefined) return keyStart;
     const node = here.node;
@@ -71,6 +73,7 @@ export class SourceMap {
   }
 
   private child(node: Node | null, segment: string | number, depth: number): Located | undefined {
+    const { isAlias, isMap, isPair, isSeq } = yamlLib();
     if (!node || depth > 50) return undefined;
     if (isAlias(node)) return this.child(node.resolve(this.doc) ?? null, segment, depth + 1);
     if (isSeq(node)) {
@@ -104,6 +107,7 @@ export class SourceMap {
 }
 
 export function isMergeKey(key: unknown): boolean {
+  const { isScalar } = yamlLib();
   if (!isScalar(key)) return false;
   const v = key.value;
   return typeof v === 'symbol' && v.description === '<<';
@@ -111,6 +115,7 @@ export function isMergeKey(key: unknown): boolean {
 
 /** A mapping key as the JS value's property name. */
 function keyText(key: unknown): string | undefined {
+  const { isScalar } = yamlLib();
   if (isScalar(key)) return String(key.value);
   if (key === null || key === undefined) return undefined;
   return String(key);

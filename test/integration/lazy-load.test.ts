@@ -22,6 +22,8 @@ writeFileSync(
     "process.on('exit', () => {",
     "  const sdk = Object.keys(require.cache).filter((k) => k.includes(`${'/node_modules/'}@aws-sdk/`));",
     "  process.stderr.write(`\\nSDK modules loaded: ${sdk.length}\\n`);",
+    "  const yaml = Object.keys(require.cache).filter((k) => k.includes(`${'/node_modules/'}yaml/`));",
+    "  process.stderr.write(`\\nyaml modules loaded: ${yaml.length}\\n`);",
     '});',
   ].join('\n'),
 );
@@ -37,7 +39,22 @@ function sdkModulesLoaded(args: string[]): { count: number; status: number | nul
   return { count: Number(m[1]), status: r.status };
 }
 
+/** How many modules of the full YAML parser (the `yaml` package) a run loaded. */
+function yamlModulesLoaded(args: string[], cwd = ROOT): number {
+  const r = spawnSync(process.execPath, ['--import', pathToFileURL(preload).href, BIN, ...args], { cwd, env: { ...process.env, NO_COLOR: '1' }, encoding: 'utf8' });
+  const m = /yaml modules loaded: (\d+)/.exec(r.stderr);
+  if (!m) throw new Error(`no report from the preload: ${r.stderr}`);
+  return Number(m[1]);
+}
+
 describe('lazy command loading', () => {
+  it('validate of a valid file does not load the full YAML parser; a problem to locate does', () => {
+    expect(yamlModulesLoaded(['validate', '-c', 'replication.yaml'])).toBe(0);
+    const bad = path.join(dir, 'bad.yaml');
+    writeFileSync(bad, 'version: 1\nbuckets:\n  a: { create: maybe }\n');
+    expect(yamlModulesLoaded(['validate', '-c', bad])).toBeGreaterThan(0);
+  });
+
   it('--help and validate do not load the AWS SDK', () => {
     expect(sdkModulesLoaded(['--help'])).toEqual({ count: 0, status: 0 });
     expect(sdkModulesLoaded(['validate', '-c', 'replication.yaml'])).toEqual({ count: 0, status: 0 });

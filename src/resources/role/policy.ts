@@ -210,8 +210,20 @@ function merge(grants: Grant[]): Statement[] {
 }
 
 function dropCovered(resources: string[]): string[] {
-  const wild = resources.filter((r) => r.endsWith('*'));
-  return resources
-    .filter((r) => !wild.some((w) => w !== r && r.startsWith(w.slice(0, -1))))
-    .sort();
+  // Each wildcard's stem (`b/` of `b/*`); a resource is covered when one of its
+  // own prefixes is the stem of another resource. Looking up the resource's
+  // prefixes keeps this linear in the resources (a role's policy has hundreds).
+  const stems = new Set<string>();
+  for (const r of resources) if (r.endsWith('*')) stems.add(r.slice(0, -1));
+  if (stems.size === 0) return [...resources].sort();
+  let shortest = Infinity;
+  for (const s of stems) shortest = Math.min(shortest, s.length);
+  const covered = (r: string): boolean => {
+    for (let end = shortest; end <= r.length; end++) {
+      const stem = r.slice(0, end);
+      if (stems.has(stem) && `${stem}*` !== r) return true;
+    }
+    return false;
+  };
+  return resources.filter((r) => !covered(r)).sort();
 }
