@@ -26,6 +26,11 @@ export async function main(argv: string[]): Promise<number> {
     return 1;
   }
   const width = Math.min(100, process.stdout.columns ?? 100);
+  // yargs lays out the whole help text before every command it runs (to keep it
+  // for showHelp), and wrapping it to the terminal is most of the work. s3repl
+  // prints help only for --help/-h (usage errors get a one-line message), so
+  // other runs skip the wrapping.
+  const showsHelp = argv.some((a) => a === '--help' || a === '-h');
   let parser = globalOptions(yargs(argv))
     .scriptName('s3repl')
     .usage('$0 <command> [options]\n\nDeclarative plan/apply for Amazon S3 replication.')
@@ -34,7 +39,7 @@ export async function main(argv: string[]): Promise<number> {
     .alias('help', 'h')
     .strict()
     .demandCommand(1, 'Name a command; see s3repl --help')
-    .wrap(width)
+    .wrap(showsHelp ? width : null)
     .epilogue(
       'Exit codes: 0 success or no changes; 1 error; 2 changes present (plan --detailed-exitcode), drift found (drift), ' +
         'a rule not healthy (status), or failed tasks (retry-failed --wait).\nDocs: https://github.com/s3repl/s3repl#readme (README.md and docs/ are in the installed package too).',
