@@ -11,7 +11,7 @@ import { describePath, type Finding } from './findings.js';
 import { isKnownRegion, knownRegions } from './regions.js';
 import { checkAccessPoints, MRAP_RULES } from './mrap-rules.js';
 import { ALARM_METRICS, alarmRegion, arnRegionOf, topicsIn } from './alarms.js';
-import { INLINE_POLICY_LIMIT, rolePolicy, rolesUses } from '../resources/role/policy.js';
+import { allKinds } from '../resources/index.js';
 import { didYouMean } from './suggest.js';
 import { REPLICATION_STORAGE_CLASSES, type Config, type RuleConfig } from './types.js';
 
@@ -180,7 +180,8 @@ export function checkRules(config: Config): Finding[] {
 
   checkTopology(bySource, warn);
   checkAccessPoints(config, report);
-  if (out.every((f) => f.severity !== 'error')) checkPolicySizes(config, report);
+  // What only a kind's expansion can check (a generated policy over IAM's size limit).
+  if (out.every((f) => f.severity !== 'error')) for (const k of allKinds()) out.push(...(k.checkConfig?.(config, allKinds()) ?? []));
   // A mesh's generated rules share one location: say each problem once there.
   const seen = new Set<string>();
   return out.filter((f) => {
@@ -189,30 +190,6 @@ export function checkRules(config: Config): Finding[] {
     seen.add(key);
     return true;
   });
-}
-
-/**
- * The generated role policy must fit IAM's limit for a role's inline policies
- * (docs/aws-behaviour.md, "IAM: policy size"). s3repl first widens per-prefix
- * object grants to whole buckets (the plan says so); only a policy that is still
- * too large is an error, found here rather than halfway through an apply.
- */
-function checkPolicySizes(config: Config, report: Report): void {
-  const uses = rolesUses(config);
-  for (const [key, role] of Object.entries(config.roles)) {
-    if (!role.managed) continue;
-    const roleUses = uses.get(key) ?? [];
-    const p = rolePolicy(roleUses, config);
-    if (p.size <= INLINE_POLICY_LIMIT) continue;
-    const sources = new Set(roleUses.map((u) => u.source.name));
-    report(
-      'policy-too-large',
-      ['roles', key],
-      `the policy s3repl generates for role ${key} (${role.name}) is ${p.size} characters even with whole-bucket grants, over IAM's ${INLINE_POLICY_LIMIT}-character limit for a role's inline policies (${roleUses.length} rules of ${sources.size} source buckets use it)`,
-      'split the replications across several roles under roles: (e.g. one per team or per group of buckets)',
-      { anchor: 'key' },
-    );
-  }
 }
 
 type Report = (rule: RuleId, path: Path, message: string, hint?: string, extra?: Partial<Finding>) => void;

@@ -2,12 +2,15 @@
  * The inputs of `estimateCost` from what s3repl already has: the rules as
  * configured (after), the rules and alarms as they are live (before, from the
  * plan's `before` values) and the Batch Replication jobs the plan starts. This
- * is the one place the cost module reads resource values, by their plan JSON
- * shape (docs/plan-format.md), so the estimate follows the plan exactly.
+ * is the one place the cost module reads resource values: each kind says what
+ * its values mean (its costFacts, from the plan JSON shape, docs/plan-format.md),
+ * so the estimate follows the plan exactly and names no kind.
  */
 import type { Config, RuleConfig, StorageClass } from '../config/types.js';
 import { REPLICATION_STORAGE_CLASSES } from '../config/types.js';
 import type { Plan, ResourceChange } from '../engine/types.js';
+import { kindOf } from '../resources/index.js';
+import type { CostFact } from '../resources/types.js';
 import type { RuleSpec } from './model.js';
 
 const THRESHOLDS = ['latencySeconds', 'failedOperations', 'pendingBytes', 'pendingOperations'] as const;
@@ -37,74 +40,53 @@ export function specsFromConfig(config: Config): RuleSpec[] {
   );
 }
 
-type Obj = Record<string, unknown>;
-const isObj = (v: unknown): v is Obj => typeof v === 'object' && v !== null && !Array.isArray(v);
-const str = (v: unknown): string | null => (typeof v === 'string' ? v : null);
+type Side = 'before' | 'after';
 
-function bucketName(arnOrName: string): string {
-  return arnOrName.startsWith('arn:') ? (arnOrName.split(':::')[1] ?? arnOrName) : arnOrName;
-}
-
-/** The rules a backfill job replicates for: `rules` (one job per source), or `ruleId` (earlier, one job per rule). */
-function jobsOf(c: ResourceChange, side: 'before' | 'after'): Array<{ source: string; ruleId: string }> {
+/** What the resource's value on one side of a change means for the estimate, as its kind says. */
+function factsOf(c: ResourceChange, side: Side): CostFact[] {
   const v = c[side];
-  if (c.kind !== 'job' || !isObj(v)) return [];
-  const source = str(v.source);
-  if (!source) return [];
-  const rules = Array.isArray(v.rules) ? v.rules.map(str).filter((r): r is string => r !== null) : [str(v.ruleId)].filter((r): r is string => r !== null);
-  return rules.map((ruleId) => ({ source, ruleId }));
+  if (typeof v !== 'object' || v === null || Array.isArray(v)) return [];
+  return kindOf(c.kind).costFacts?.(v, c.id) ?? [];
 }
 
 /** The rules as they are live: the `before` of each replication configuration in the plan. */
 export function specsFromPlan(plan: Plan, config: Config): RuleSpec[] {
   const alarms = new Map<string, number>();
   const backfilled = new Set<string>();
+  const rules: Array<Extract<CostFact, { fact: 'rule' }>> = [];
   for (const c of plan.changes) {
-    if (c.kind === 'alarm' && isObj(c.before) && isObj(c.before.dimensions)) {
-      const k = `${str(c.before.dimensions.SourceBucket)}\n${str(c.before.dimensions.RuleId)}`;
-      alarms.set(k, (alarms.get(k) ?? 0) + 1);
-    }
-    for (const job of jobsOf(c, 'before')) backfilled.add(`${job.source}\n${job.ruleId}`);
-  }
-  const specs: RuleSpec[] = [];
-  for (const c of plan.changes) {
-    if (c.kind !== 'replication' || !isObj(c.before) || !isObj(c.before.rules)) continue;
-    const source = c.id.bucket ?? '';
-    for (const [ruleId, r] of Object.entries(c.before.rules)) {
-      if (!isObj(r)) continue;
-      const d = isObj(r.destination) ? r.destination : {};
-      const filter = isObj(r.filter) ? r.filter : {};
-      const destination = bucketName(str(d.bucket) ?? '');
-      const cls = str(d.storageClass);
-      const k = `${source}\n${ruleId}`;
-      specs.push({
-        source,
-        sourceRegion: c.id.region ?? config.buckets[source]?.region ?? null,
-        ruleId,
-        destination,
-        destinationRegion: config.buckets[destination]?.region || null,
-        storageClass: cls && (REPLICATION_STORAGE_CLASSES as readonly string[]).includes(cls) ? (cls as StorageClass) : null,
-        enabled: r.status === 'Enabled',
-        rtc: r.rtc === true,
-        metrics: r.metrics === true,
-        sseKms: r.sseKmsEncryptedObjects === true,
-        filter: {
-          prefix: str(filter.prefix) ?? '',
-          tags: isObj(filter.tags) ? Object.fromEntries(Object.entries(filter.tags).filter((e): e is [string, string] => typeof e[1] === 'string')) : {},
-        },
-        alarms: alarms.get(k) ?? 0,
-        backfilled: backfilled.has(k),
-      });
+    for (const f of factsOf(c, 'before')) {
+      if (f.fact === 'rule-alarm') alarms.set(`${f.source}\n${f.ruleId}`, (alarms.get(`${f.source}\n${f.ruleId}`) ?? 0) + 1);
+      else if (f.fact === 'rule-backfill') backfilled.add(`${f.source}\n${f.ruleId}`);
+      else if (f.fact === 'rule') rules.push(f);
     }
   }
-  return specs;
+  return rules.map(({ source, region, rule: r }): RuleSpec => {
+    const k = `${source}\n${r.ruleId}`;
+    return {
+      source,
+      sourceRegion: region ?? config.buckets[source]?.region ?? null,
+      ruleId: r.ruleId,
+      destination: r.destination,
+      destinationRegion: config.buckets[r.destination]?.region || null,
+      storageClass: r.storageClass && (REPLICATION_STORAGE_CLASSES as readonly string[]).includes(r.storageClass) ? (r.storageClass as StorageClass) : null,
+      enabled: r.enabled,
+      rtc: r.rtc,
+      metrics: r.metrics,
+      sseKms: r.sseKms,
+      filter: r.filter,
+      alarms: alarms.get(k) ?? 0,
+      backfilled: backfilled.has(k),
+    };
+  });
 }
 
 /** The Batch Replication jobs the plan starts (created or replaced). */
 export function backfillsFromPlan(plan: Plan): Array<{ source: string; ruleId: string }> {
   return plan.changes
     .filter((c) => c.action === 'create' || c.action === 'replace')
-    .flatMap((c) => jobsOf(c, 'after'));
+    .flatMap((c) => factsOf(c, 'after'))
+    .flatMap((f) => (f.fact === 'rule-backfill' ? [{ source: f.source, ruleId: f.ruleId }] : []));
 }
 
 /** Source buckets whose usage the estimate needs, with their regions. */
@@ -114,5 +96,10 @@ export function sourceBuckets(config: Config): Array<{ bucket: string; region: s
 
 /** Buckets the plan creates (they hold nothing yet). */
 export function bucketsCreated(plan: Plan): Set<string> {
-  return new Set(plan.changes.filter((c) => c.kind === 'bucket' && c.action === 'create' && c.id.bucket).map((c) => c.id.bucket!));
+  return new Set(
+    plan.changes
+      .filter((c) => c.action === 'create')
+      .flatMap((c) => factsOf(c, 'after'))
+      .flatMap((f) => (f.fact === 's3-bucket' ? [f.bucket] : [])),
+  );
 }

@@ -16,7 +16,7 @@ import type { Config } from '../config/types.js';
 import { UserError } from '../errors.js';
 import { describeAwsError } from '../aws/errors.js';
 import { kindOf } from '../resources/index.js';
-import type { DesiredResource, Expectation, LiveValue } from '../resources/types.js';
+import type { DesiredResource, Expectation, Json, LiveValue, ResourceKind } from '../resources/types.js';
 import { canonical } from '../resources/util.js';
 import type { StateDocument, StateResource } from '../state/types.js';
 import { VERSION } from '../version.js';
@@ -159,21 +159,31 @@ export async function makePlan(input: PlanInput): Promise<Plan> {
     }
     const diffs = diffAttrs(observable(l, d.attributes), observable(d.attributes, l));
     const k = kindOf(d.kind);
-    const forced = diffs.filter((c) => k.requiresReplace?.includes(topLevel(c.path))).map((c) => c.path);
+    const why = new Map<string, string>();
+    const forced = diffs
+      .filter((c) => {
+        const attr = topLevel(c.path);
+        const r = replaceReason(k, attr, l[attr], d.attributes[attr]);
+        if (r) why.set(attr, r);
+        return r !== null;
+      })
+      .map((c) => c.path);
+    // The kind's reasons, per attribute (kinds that only list their attributes give none).
+    const because = [...why].map(([attr, r]) => `${attr}: ${r}`);
     if (forced.length) {
       if (adopt) {
         // Not s3repl's: never deleted to be made again.
-        ownership.push(`${d.address}: ${k.describe(d.id)} exists and is not s3repl's, and ${forced.join(', ')} cannot be changed in place; s3repl will not delete it to create it again`);
+        ownership.push(`${d.address}: ${k.describe(d.id)} exists and is not s3repl's, and ${forced.join(', ')} cannot be changed in place${because.length ? ` (${because.join('; ')})` : ''}; s3repl will not delete it to create it again`);
         continue;
       }
       if (k.neverDelete) {
         throw new UserError(
-          `${k.describe(d.id)}: ${forced.join(', ')} cannot be changed once it exists, and s3repl does not replace it (${k.neverDelete})`,
+          `${k.describe(d.id)}: ${forced.join(', ')} cannot be changed once it exists${because.length ? ` (${because.join('; ')})` : ''}, and s3repl does not replace it (${k.neverDelete})`,
           `keep ${forced.length === 1 ? 'its value' : 'their values'} in the configuration, or use another resource`,
         );
       }
       // Delete it, then create it again under the same identifiers.
-      reasons.push(`${forced.join(', ')} cannot be changed in place: it is deleted and created again`);
+      reasons.push(`${forced.join(', ')} cannot be changed in place: it is deleted and created again`, ...because);
       changes.push(change(d, 'replace', l, { reasons, actionReason: 'replace-because-cannot-update', replacePaths: forced }));
       continue;
     }
@@ -290,6 +300,21 @@ export function fingerprint(live: Map<string, LiveValue>): string {
   for (const key of [...live.keys()].sort()) h.update(`${key}\n${JSON.stringify(canonical(live.get(key) ?? null))}\n`);
   return h.digest('hex');
 }
+
+/**
+ * Whether a change to a top-level attribute needs a replace: null when it can be
+ * made in place; otherwise the kind's reason ('' when the kind only lists it).
+ */
+function replaceReason(k: ResourceKind, attribute: string, before: Json | undefined, after: Json | undefined): string | null {
+  const rr = k.requiresReplace;
+  if (!rr) return null;
+  if (isList(rr)) return rr.includes(attribute) ? '' : null;
+  if (!Object.prototype.hasOwnProperty.call(rr, attribute)) return null;
+  const rule = rr[attribute]!;
+  return typeof rule === 'string' ? rule : rule(before, after);
+}
+
+const isList = (v: ResourceKind['requiresReplace']): v is readonly string[] => Array.isArray(v);
 
 /** The top-level attribute of a change's path (`rules["a"].status` → `rules`). */
 function topLevel(path: string): string {

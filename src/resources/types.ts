@@ -10,10 +10,11 @@
  * (docs/adding-a-kind.md).
  */
 import type { AwsClients } from '../aws/clients.js';
-import type { Config } from '../config/types.js';
+import type { Finding } from '../config/findings.js';
+import type { BucketConfig, Config, RuleConfig } from '../config/types.js';
 import type { PolicyDocument } from './policy-doc.js';
 import type { KindName } from './kind-names.js';
-import type { Attrs, ResourceId } from './values.js';
+import type { Attrs, Json, ResourceId } from './values.js';
 
 export type { KindName } from './kind-names.js';
 export type { Attrs, Json, ResourceId } from './values.js';
@@ -61,6 +62,8 @@ export interface Expectation {
 /** What a kind's expansion gets: the configuration and where it runs. */
 export interface ExpandContext {
   config: Config;
+  /** Every kind of the registry (a role's policy is made of the grants each kind contributes). */
+  kinds: readonly ResourceKind[];
   /** The caller's account id. */
   accountId: string;
   /** The state lineage, for ownership tags. */
@@ -119,6 +122,64 @@ export interface ImportCheck {
   known: boolean;
 }
 
+/** One rule of a replication and the buckets it joins: what a managed role is used for. */
+export interface RoleUse {
+  source: BucketConfig;
+  rule: RuleConfig;
+  destination: BucketConfig;
+}
+
+/** Permissions a role needs on one resource (the generated policy merges them into statements). */
+export interface Grant {
+  actions: string[];
+  resource: string;
+  condition?: Record<string, Record<string, string[]>>;
+}
+
+export interface GrantContext {
+  config: Config;
+  /**
+   * The ARN of a bucket's objects under a prefix, as the policy grants it: the
+   * whole bucket when the policy had to be widened to fit IAM's size limit.
+   */
+  objects(bucket: string, prefix: string): string;
+}
+
+/**
+ * What a resource means for the cost estimate (src/cost reads a plan's values
+ * only through these, from each kind's costFacts):
+ * - `rule`: a replication rule as it is (its source bucket and Region, what it replicates);
+ * - `rule-alarm`: an alarm watching a rule's replication metrics;
+ * - `rule-backfill`: a Batch Replication job replicating a rule's existing objects;
+ * - `s3-bucket`: the resource is a bucket (a created one holds nothing yet).
+ */
+export type CostFact =
+  | { fact: 'rule'; source: string; region: string | null; rule: CostRule }
+  | { fact: 'rule-alarm'; source: string; ruleId: string }
+  | { fact: 'rule-backfill'; source: string; ruleId: string }
+  | { fact: 's3-bucket'; bucket: string };
+
+export interface CostRule {
+  ruleId: string;
+  /** Bucket name. */
+  destination: string;
+  /** As the rule says it (null: the source object's class). */
+  storageClass: string | null;
+  enabled: boolean;
+  rtc: boolean;
+  metrics: boolean;
+  sseKms: boolean;
+  filter: { prefix: string; tags: Record<string, string> };
+}
+
+/**
+ * Why an attribute cannot change in place: the reason (pointing at the ledger
+ * entry, docs/aws-behaviour.md), or a function of the normalised values before
+ * and after that gives the reason, or null when this change can be made in
+ * place (Object Lock can be turned on, never off).
+ */
+export type ReplaceRule = string | ((before: Json | undefined, after: Json | undefined) => string | null);
+
 export interface ResourceKind {
   kind: KindName;
   /** Apply order: lower first for creates/updates, reverse for deletes. */
@@ -134,10 +195,13 @@ export interface ResourceKind {
   /**
    * Top-level attributes AWS cannot change in place (a role's path): a change
    * to one plans a replace (delete, then create under the same identifiers)
-   * instead of an update. A kind that never deletes (neverDelete) cannot be
-   * replaced: such a change is a plan error.
+   * instead of an update. A list names them; a record also says why, per
+   * attribute (the plan shows the reason), and may allow some changes (see
+   * ReplaceRule). An identifier (a key of the resource id) named here is checked
+   * too when the identifiers change. A kind that never deletes (neverDelete)
+   * cannot be replaced: such a change is a plan error that gives the reason.
    */
-  requiresReplace?: readonly string[];
+  requiresReplace?: readonly string[] | { readonly [attribute: string]: ReplaceRule };
   /**
    * Deleting a resource this one depends on deletes this one too (an inline
    * policy goes with its role): when that resource is replaced in place, this
@@ -182,4 +246,22 @@ export interface ResourceKind {
   iam?: IamView;
   /** How import's verification treats a difference for this kind (default: unexpected). */
   importCheck?(c: ImportCheck): ImportVerdict;
+  /**
+   * The permissions this kind needs from a managed replication role for one rule
+   * that uses the role (replication itself, Batch Replication, …): the role's
+   * generated inline policy is the union of every kind's grants, merged.
+   */
+  roleGrants?(use: RoleUse, ctx: GrantContext): Grant[];
+  /**
+   * AWS rules only this kind's expansion can check (a generated policy over IAM's
+   * size limit), reported by validate with the configuration's other rule
+   * findings (their rule ids are listed in config/rules.ts); asked only when
+   * the configuration has no other error.
+   */
+  checkConfig?(config: Config, kinds: readonly ResourceKind[]): Finding[];
+  /**
+   * What a resource's value (a plan's before or after, normalised as in plan
+   * JSON) means for the cost estimate; `id` is the resource's identifiers.
+   */
+  costFacts?(value: Attrs, id: ResourceId): CostFact[];
 }

@@ -40,6 +40,13 @@ export const alarm: ResourceKind = {
       },
     };
   },
+  // An alarm watches one rule's replication metrics (its SourceBucket and RuleId dimensions).
+  costFacts(v) {
+    const d = v.dimensions;
+    if (typeof d !== 'object' || d === null || Array.isArray(d)) return [];
+    const { SourceBucket: source, RuleId: ruleId } = d as Record<string, unknown>;
+    return typeof source === 'string' && typeof ruleId === 'string' ? [{ fact: 'rule-alarm', source, ruleId }] : [];
+  },
   normalize: (a) => ({
     name: a.name ?? null,
     description: a.description ?? null,

@@ -52,6 +52,7 @@ export const bucket: ResourceKind = {
   neverDelete: 's3repl never deletes a bucket; it stays as it is',
   describe: (id) => `bucket s3://${id.bucket} (${id.region}${id.account ? `, account ${id.account}` : ''})`,
   expand: expandBuckets,
+  costFacts: (_v, id) => (id.bucket ? [{ fact: 's3-bucket', bucket: id.bucket }] : []),
   // Object Lock is chosen at creation and HeadBucket does not report it: a live
   // read leaves it out, and the diff only compares attributes a read observed.
   // `tags` (all of them, as read) is shown, never compared: `tagged` is.

@@ -22,6 +22,7 @@ import { isAwsError } from '../../aws/errors.js';
 import { bucketArn } from '../arn.js';
 import type { ApplyContext, Attrs, ResourceKind } from '../types.js';
 import { expandJobs } from './expand.js';
+import { batchReplicationGrants } from './grants.js';
 
 export { jobAddress, jobToken } from './expand.js';
 
@@ -99,6 +100,15 @@ export const job: ResourceKind = {
   doc: { address: '`job.SOURCE`', resource: 'one S3 Batch Replication job per source bucket with a rule that has `existingObjects: replicate`', notes: 'covers the bucket\'s whole configuration, narrowed to the backfilling rules\' common prefix; idempotent: a token derived from its shape, also in the job description' },
   describe: (id) => `Batch Replication job ${id.token} (${id.region})`,
   expand: expandJobs,
+  roleGrants: batchReplicationGrants,
+  // The rules a backfill replicates existing objects for: `rules` (one job per source),
+  // or `ruleId` (a job recorded before that, one per rule).
+  costFacts(v) {
+    if (typeof v.source !== 'string') return [];
+    const source = v.source;
+    const rules = Array.isArray(v.rules) ? v.rules.filter((r): r is string => typeof r === 'string') : typeof v.ruleId === 'string' ? [v.ruleId] : [];
+    return rules.map((ruleId) => ({ fact: 'rule-backfill' as const, source, ruleId }));
+  },
   normalize: (a) => a,
   async readMany(ctx, items) {
     const regions = [...new Set(items.map((i) => i.id.region!))];

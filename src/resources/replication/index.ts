@@ -22,6 +22,8 @@ import { BucketRegionError } from '../bucket/index.js';
 import { readEach } from '../util.js';
 import { fromAws, sortRules, toAws, type NormalReplication } from './shape.js';
 import { expandReplications } from './expand.js';
+import { replicationGrants } from './grants.js';
+import { costFacts } from './cost.js';
 
 export { fromAws, toAws, type NormalReplication, type NormalRule } from './shape.js';
 export { replicationAddress } from './expand.js';
@@ -32,6 +34,8 @@ export const replication: ResourceKind = {
   doc: { address: '`replication.SOURCE`', resource: 'the bucket\'s replication configuration', notes: 'always the V2 form; one document per source bucket' },
   describe: (id) => `replication configuration of s3://${id.bucket} (${id.region})`,
   expand: expandReplications,
+  roleGrants: replicationGrants,
+  costFacts,
   importCheck({ desired, live, paths, known }) {
     // A V1 configuration import wrote in the V2 form (it reported it): the rules mean the same. The V2 form
     // gives V1 rules priorities they do not have in AWS (read back as 0; import numbers them).

@@ -3,31 +3,19 @@
  * the rules that use it (docs/aws-behaviour.md, "IAM: the replication role"):
  * - trust: s3.amazonaws.com and batchoperations.s3.amazonaws.com, with no
  *   condition, as AWS documents both ("IAM: trust policy");
- * - source buckets: read the replication configuration, list;
- * - source objects (scoped to each rule's prefix): read versions for replication;
- * - destination objects (same prefix): replicate objects, deletes and tags, and
- *   take ownership when the rule overrides the owner;
- * - SSE-KMS ("KMS: replication grants"): kms:Decrypt on the source keys and
- *   kms:Encrypt on the replica key, each conditioned on S3 in that region and on
- *   the encryption context S3 uses: the object ARN, or the bucket ARN when the
- *   bucket has an S3 Bucket Key;
- * - Batch Replication ("Batch Replication: permissions"), for backfills and
- *   `retry-failed` alike: initiate replication on the objects the source's rules
- *   cover (what any job on that bucket can contain), put the inventory
- *   configuration, write the completion report.
+ * - permissions: the grants every kind contributes for each rule (its
+ *   `roleGrants`: the replication kind's for replicating objects and SSE-KMS,
+ *   the job kind's for Batch Replication).
  * Statements with the same effect, actions and conditions are merged. When the
  * result is over IAM's inline limit for a role, object grants are widened to
  * whole buckets, bucket by bucket, and the plan says so ("IAM: policy size").
  */
-import type { BucketConfig, Config, RuleConfig } from '../../config/types.js';
-import { bucketArn, objectsArn } from '../arn.js';
+import type { Config } from '../../config/types.js';
+import { objectsArn } from '../arn.js';
 import { normalizePolicy, type PolicyDocument, type Statement } from '../policy-doc.js';
+import type { Grant, GrantContext, ResourceKind, RoleUse } from '../types.js';
 
-export interface RoleUse {
-  source: BucketConfig;
-  rule: RuleConfig;
-  destination: BucketConfig;
-}
+export type { RoleUse } from '../types.js';
 
 export function rolesUses(config: Config): Map<string, RoleUse[]> {
   const out = new Map<string, RoleUse[]>();
@@ -60,12 +48,6 @@ export function trustPolicy(_uses: RoleUse[], _accountId: string): PolicyDocumen
   });
 }
 
-interface Grant {
-  actions: string[];
-  resource: string;
-  condition?: Record<string, Record<string, string[]>>;
-}
-
 /** IAM's quota for all inline policies of a role together, counted without white space ("IAM: policy size"). */
 export const INLINE_POLICY_LIMIT = 10_240;
 
@@ -86,9 +68,9 @@ export interface RolePolicy {
  * for the buckets with the most prefixes first, until it fits (or every bucket
  * is widened and it still does not: `validate` reports that as policy-too-large).
  */
-export function rolePolicy(uses: RoleUse[], config: Config): RolePolicy {
+export function rolePolicy(uses: RoleUse[], config: Config, kinds: readonly ResourceKind[]): RolePolicy {
   const widened = new Set<string>();
-  let document = permissionsPolicy(uses, config, widened);
+  let document = permissionsPolicy(uses, config, kinds, widened);
   let size = document ? policySize(document) : 0;
   if (size <= INLINE_POLICY_LIMIT) return { document, size, widened: [] };
   // Buckets by how many distinct prefixes they are granted under, most first.
@@ -103,81 +85,24 @@ export function rolePolicy(uses: RoleUse[], config: Config): RolePolicy {
   const order = [...prefixes].filter(([, p]) => p.size > 1 || !p.has('')).sort((a, b) => b[1].size - a[1].size || a[0].localeCompare(b[0]));
   for (const [bucket] of order) {
     widened.add(bucket);
-    document = permissionsPolicy(uses, config, widened);
+    document = permissionsPolicy(uses, config, kinds, widened);
     size = document ? policySize(document) : 0;
     if (size <= INLINE_POLICY_LIMIT) break;
   }
   return { document, size, widened: [...widened].sort() };
 }
 
-export function permissionsPolicy(uses: RoleUse[], config: Config, wholeBuckets: ReadonlySet<string> = new Set()): PolicyDocument | null {
-  const grants: Grant[] = [];
-  const add = (actions: string[], resource: string, condition?: Grant['condition']) =>
-    grants.push({ actions, resource, ...(condition ? { condition } : {}) });
-  const objects = (bucket: string, prefix: string) => objectsArn(bucket, wholeBuckets.has(bucket) ? '' : prefix);
-
-  for (const { source, rule, destination } of uses) {
-    const prefix = rule.filter.prefix ?? '';
-    add(['s3:GetReplicationConfiguration', 's3:ListBucket'], bucketArn(source.name));
-    add(
-      [
-        's3:GetObjectVersionForReplication',
-        's3:GetObjectVersionAcl',
-        's3:GetObjectVersionTagging',
-        ...(source.objectLock ? ['s3:GetObjectRetention', 's3:GetObjectLegalHold'] : []),
-      ],
-      objects(source.name, prefix),
-    );
-    add(
-      [
-        's3:ReplicateObject',
-        's3:ReplicateDelete',
-        's3:ReplicateTags',
-        ...(rule.destination.ownerOverride ? ['s3:ObjectOwnerOverrideToBucketOwner'] : []),
-      ],
-      objects(destination.name, prefix),
-    );
-    const enc = rule.encryption;
-    if (enc?.sseKms) {
-      // "KMS: replication grants": kms:Decrypt on the keys of the source objects,
-      // kms:Encrypt on the replica key; conditions as the KMS replication page writes them.
-      const decryptOn = enc.sourceKmsKeys.length ? enc.sourceKmsKeys : ['*'];
-      for (const key of decryptOn) {
-        add(['kms:Decrypt'], key, {
-          StringLike: {
-            'kms:ViaService': [`s3.${source.region}.amazonaws.com`],
-            'kms:EncryptionContext:aws:s3:arn': encryptionContext(source, objects(source.name, prefix)),
-          },
-        });
-      }
-      if (enc.replicaKmsKey) {
-        add(['kms:Encrypt'], enc.replicaKmsKey, {
-          StringLike: {
-            'kms:ViaService': [`s3.${destination.region}.amazonaws.com`],
-            'kms:EncryptionContext:aws:s3:arn': encryptionContext(destination, objects(destination.name, prefix)),
-          },
-        });
-      }
-    }
-    // Batch Replication: any job on this bucket (a backfill, or retry-failed) covers the
-    // objects of the bucket's whole replication configuration, so each rule's prefix.
-    add(['s3:InitiateReplication'], objects(source.name, prefix));
-    add(['s3:GetReplicationConfiguration', 's3:PutInventoryConfiguration'], bucketArn(source.name));
-    const report = config.jobs.reportBucket ?? source.name;
-    add(['s3:PutObject'], objectsArn(report, `${config.jobs.reportPrefix.replace(/\/+$/, '')}/`));
-  }
+export function permissionsPolicy(
+  uses: RoleUse[],
+  config: Config,
+  kinds: readonly ResourceKind[],
+  wholeBuckets: ReadonlySet<string> = new Set(),
+): PolicyDocument | null {
+  const ctx: GrantContext = { config, objects: (bucket, prefix) => objectsArn(bucket, wholeBuckets.has(bucket) ? '' : prefix) };
+  // Each kind contributes what it needs the role for (replication, Batch Replication, …).
+  const grants = uses.flatMap((use) => kinds.flatMap((k) => k.roleGrants?.(use, ctx) ?? []));
   if (grants.length === 0) return null;
   return normalizePolicy({ Version: '2012-10-17', Statement: merge(grants) });
-}
-
-/**
- * The `kms:EncryptionContext:aws:s3:arn` values S3 uses for a bucket's objects:
- * the object ARN, or with an S3 Bucket Key the bucket ARN ("KMS: S3 Bucket Key
- * encryption context"). With a Bucket Key both are allowed: objects written
- * before the Bucket Key was turned on keep their object-ARN context (unconfirmed).
- */
-function encryptionContext(bucket: BucketConfig, objects: string): string[] {
-  return bucket.bucketKey ? [bucketArn(bucket.name), objects] : [objects];
 }
 
 /**
