@@ -11,7 +11,7 @@ import { describePath, type Finding } from './findings.js';
 import { isKnownRegion, knownRegions } from './regions.js';
 import { checkAccessPoints, MRAP_RULES } from './mrap-rules.js';
 import { ALARM_METRICS, alarmRegion, arnRegionOf, topicsIn } from './alarms.js';
-import { allKinds } from '../resources/index.js';
+import { CONFIG_CHECKS } from '../resources/checks.generated.js';
 import { didYouMean } from './suggest.js';
 import { REPLICATION_STORAGE_CLASSES, type Config, type RuleConfig } from './types.js';
 
@@ -181,7 +181,7 @@ export function checkRules(config: Config): Finding[] {
   checkTopology(bySource, warn);
   checkAccessPoints(config, report);
   // What only a kind's expansion can check (a generated policy over IAM's size limit).
-  if (out.every((f) => f.severity !== 'error')) for (const k of allKinds()) out.push(...(k.checkConfig?.(config, allKinds()) ?? []));
+  if (out.every((f) => f.severity !== 'error')) for (const [, check] of CONFIG_CHECKS) out.push(...check(config));
   // A mesh's generated rules share one location: say each problem once there.
   const seen = new Set<string>();
   return out.filter((f) => {

@@ -21,7 +21,6 @@ export function desiredResources(config: Config, opts: { accountId: string; line
   const expectations: Expectation[] = [];
   const ctx = {
     config,
-    kinds: allKinds(),
     accountId: opts.accountId,
     lineage: opts.lineage,
     notice: (n: Notice) => notices.push(n),

@@ -62,8 +62,6 @@ export interface Expectation {
 /** What a kind's expansion gets: the configuration and where it runs. */
 export interface ExpandContext {
   config: Config;
-  /** Every kind of the registry (a role's policy is made of the grants each kind contributes). */
-  kinds: readonly ResourceKind[];
   /** The caller's account id. */
   accountId: string;
   /** The state lineage, for ownership tags. */
@@ -144,6 +142,9 @@ export interface GrantContext {
    */
   objects(bucket: string, prefix: string): string;
 }
+
+export type RoleGrants = (use: RoleUse, ctx: GrantContext) => Grant[];
+export type ConfigCheck = (config: Config) => Finding[];
 
 /**
  * What a resource means for the cost estimate (src/cost reads a plan's values
@@ -250,15 +251,20 @@ export interface ResourceKind {
    * The permissions this kind needs from a managed replication role for one rule
    * that uses the role (replication itself, Batch Replication, …): the role's
    * generated inline policy is the union of every kind's grants, merged.
+   * Exported as `roleGrants` from the kind's `grants.ts`, which must not load
+   * the AWS SDK: validate computes policies (`npm run gen` lists it in
+   * grants.generated.ts; the registry test checks it is this member).
    */
-  roleGrants?(use: RoleUse, ctx: GrantContext): Grant[];
+  roleGrants?: RoleGrants;
   /**
    * AWS rules only this kind's expansion can check (a generated policy over IAM's
    * size limit), reported by validate with the configuration's other rule
    * findings (their rule ids are listed in config/rules.ts); asked only when
-   * the configuration has no other error.
+   * the configuration has no other error. Exported as `checkConfig` from the
+   * kind's `check.ts`, which must not load the AWS SDK (`npm run gen` lists it in
+   * checks.generated.ts).
    */
-  checkConfig?(config: Config, kinds: readonly ResourceKind[]): Finding[];
+  checkConfig?: ConfigCheck;
   /**
    * What a resource's value (a plan's before or after, normalised as in plan
    * JSON) means for the cost estimate; `id` is the resource's identifiers.

@@ -12,6 +12,8 @@ import { loadConfig } from '../../src/config/load.js';
 import { desiredResources } from '../../src/engine/desired.js';
 import { allKinds, isKindName, kindOf } from '../../src/resources/index.js';
 import { KIND_NAMES } from '../../src/resources/kind-names.js';
+import { ROLE_GRANTS } from '../../src/resources/grants.generated.js';
+import { CONFIG_CHECKS } from '../../src/resources/checks.generated.js';
 
 const root = resolve(__dirname, '../..');
 
@@ -35,6 +37,16 @@ describe('the registry of resource kinds', () => {
     const doc = join(copy, 'docs/plan-format.md');
     writeFileSync(doc, readFileSync(doc, 'utf8').replace(' \\| `alarm` \\|', ' \\|'));
     expect(staleFiles(copy)).toEqual(['schema/drift.schema.json', 'docs/plan-format.md']);
+  });
+
+  it("lists each kind's SDK-free parts (role grants, validate checks) as the kind's own members", () => {
+    const grants = new Map(ROLE_GRANTS);
+    const checks = new Map(CONFIG_CHECKS);
+    for (const k of allKinds()) {
+      expect(grants.get(k.kind), `${k.kind}.roleGrants`).toBe(k.roleGrants);
+      expect(checks.get(k.kind), `${k.kind}.checkConfig`).toBe(k.checkConfig);
+    }
+    expect(grants.size + checks.size).toBeGreaterThan(0);
   });
 
   it('holds each kind once, in apply order, and refuses names it does not hold', () => {

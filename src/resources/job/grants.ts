@@ -9,7 +9,7 @@
 import { bucketArn, objectsArn } from '../arn.js';
 import type { Grant, GrantContext, RoleUse } from '../types.js';
 
-export function batchReplicationGrants({ source, rule }: RoleUse, { config, objects }: GrantContext): Grant[] {
+export function roleGrants({ source, rule }: RoleUse, { config, objects }: GrantContext): Grant[] {
   const report = config.jobs.reportBucket ?? source.name;
   return [
     { actions: ['s3:InitiateReplication'], resource: objects(source.name, rule.filter.prefix ?? '') },

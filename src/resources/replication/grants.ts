@@ -15,7 +15,7 @@ import type { BucketConfig } from '../../config/types.js';
 import { bucketArn } from '../arn.js';
 import type { Grant, GrantContext, RoleUse } from '../types.js';
 
-export function replicationGrants({ source, rule, destination }: RoleUse, { objects }: GrantContext): Grant[] {
+export function roleGrants({ source, rule, destination }: RoleUse, { objects }: GrantContext): Grant[] {
   const grants: Grant[] = [];
   const add = (actions: string[], resource: string, condition?: Grant['condition']) =>
     grants.push({ actions, resource, ...(condition ? { condition } : {}) });

@@ -22,7 +22,7 @@ import { BucketRegionError } from '../bucket/index.js';
 import { readEach } from '../util.js';
 import { fromAws, sortRules, toAws, type NormalReplication } from './shape.js';
 import { expandReplications } from './expand.js';
-import { replicationGrants } from './grants.js';
+import { roleGrants } from './grants.js';
 import { costFacts } from './cost.js';
 
 export { fromAws, toAws, type NormalReplication, type NormalRule } from './shape.js';
@@ -34,7 +34,7 @@ export const replication: ResourceKind = {
   doc: { address: '`replication.SOURCE`', resource: 'the bucket\'s replication configuration', notes: 'always the V2 form; one document per source bucket' },
   describe: (id) => `replication configuration of s3://${id.bucket} (${id.region})`,
   expand: expandReplications,
-  roleGrants: replicationGrants,
+  roleGrants,
   costFacts,
   importCheck({ desired, live, paths, known }) {
     // A V1 configuration import wrote in the V2 form (it reported it): the rules mean the same. The V2 form

@@ -4,7 +4,8 @@ import { isAwsError } from '../../aws/errors.js';
 import { readEach, tagsFromList } from '../util.js';
 import type { ApplyContext, DesiredResource, Json, ResourceKind } from '../types.js';
 import { normalizePolicy } from '../policy-doc.js';
-import { checkPolicySizes, expandRolePolicies } from './expand.js';
+import { expandRolePolicies } from './expand.js';
+import { checkConfig } from './check.js';
 import { roleAddress } from '../role/expand.js';
 import { LINEAGE_TAG, MANAGED_BY_TAG, readInlinePolicy, readRoleDocument } from '../role/index.js';
 import { NotOwned, taggedForLineage } from '../ownership.js';
@@ -18,7 +19,7 @@ export const rolePolicy: ResourceKind = {
   doc: { address: '`role-policy.KEY`', resource: 'the inline policy of a role with `name:`', notes: 'generated least-privilege from the rules that use the role' },
   describe: (id) => `inline policy ${id.policyName} of IAM role ${id.roleName}`,
   expand: expandRolePolicies,
-  checkConfig: checkPolicySizes,
+  checkConfig,
   // DeleteRole takes the role's inline policies with it (role/index.ts deletes them first).
   goesWithDependency: true,
   iam: {

@@ -4,8 +4,8 @@
  * - trust: s3.amazonaws.com and batchoperations.s3.amazonaws.com, with no
  *   condition, as AWS documents both ("IAM: trust policy");
  * - permissions: the grants every kind contributes for each rule (its
- *   `roleGrants`: the replication kind's for replicating objects and SSE-KMS,
- *   the job kind's for Batch Replication).
+ *   `roleGrants`, listed in grants.generated.ts: the replication kind's for
+ *   replicating objects and SSE-KMS, the job kind's for Batch Replication).
  * Statements with the same effect, actions and conditions are merged. When the
  * result is over IAM's inline limit for a role, object grants are widened to
  * whole buckets, bucket by bucket, and the plan says so ("IAM: policy size").
@@ -13,7 +13,8 @@
 import type { Config } from '../../config/types.js';
 import { objectsArn } from '../arn.js';
 import { normalizePolicy, type PolicyDocument, type Statement } from '../policy-doc.js';
-import type { Grant, GrantContext, ResourceKind, RoleUse } from '../types.js';
+import type { Grant, GrantContext, RoleGrants, RoleUse } from '../types.js';
+import { ROLE_GRANTS } from '../grants.generated.js';
 
 export type { RoleUse } from '../types.js';
 
@@ -68,9 +69,9 @@ export interface RolePolicy {
  * for the buckets with the most prefixes first, until it fits (or every bucket
  * is widened and it still does not: `validate` reports that as policy-too-large).
  */
-export function rolePolicy(uses: RoleUse[], config: Config, kinds: readonly ResourceKind[]): RolePolicy {
+export function rolePolicy(uses: RoleUse[], config: Config): RolePolicy {
   const widened = new Set<string>();
-  let document = permissionsPolicy(uses, config, kinds, widened);
+  let document = permissionsPolicy(uses, config, widened);
   let size = document ? policySize(document) : 0;
   if (size <= INLINE_POLICY_LIMIT) return { document, size, widened: [] };
   // Buckets by how many distinct prefixes they are granted under, most first.
@@ -85,7 +86,7 @@ export function rolePolicy(uses: RoleUse[], config: Config, kinds: readonly Reso
   const order = [...prefixes].filter(([, p]) => p.size > 1 || !p.has('')).sort((a, b) => b[1].size - a[1].size || a[0].localeCompare(b[0]));
   for (const [bucket] of order) {
     widened.add(bucket);
-    document = permissionsPolicy(uses, config, kinds, widened);
+    document = permissionsPolicy(uses, config, widened);
     size = document ? policySize(document) : 0;
     if (size <= INLINE_POLICY_LIMIT) break;
   }
@@ -95,12 +96,12 @@ export function rolePolicy(uses: RoleUse[], config: Config, kinds: readonly Reso
 export function permissionsPolicy(
   uses: RoleUse[],
   config: Config,
-  kinds: readonly ResourceKind[],
   wholeBuckets: ReadonlySet<string> = new Set(),
+  contributors: readonly RoleGrants[] = ROLE_GRANTS.map(([, g]) => g),
 ): PolicyDocument | null {
   const ctx: GrantContext = { config, objects: (bucket, prefix) => objectsArn(bucket, wholeBuckets.has(bucket) ? '' : prefix) };
   // Each kind contributes what it needs the role for (replication, Batch Replication, …).
-  const grants = uses.flatMap((use) => kinds.flatMap((k) => k.roleGrants?.(use, ctx) ?? []));
+  const grants = uses.flatMap((use) => contributors.flatMap((g) => g(use, ctx)));
   if (grants.length === 0) return null;
   return normalizePolicy({ Version: '2012-10-17', Statement: merge(grants) });
 }
