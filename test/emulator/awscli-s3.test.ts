@@ -152,6 +152,39 @@ describe('AWS CLI against the emulator', () => {
     expect(await json(['s3api', 'get-bucket-notification-configuration', '--bucket', 'cli-src'])).toEqual({});
   });
 
+  it('speaks SQS (this CLI uses the query protocol): a queue whose policy lets S3 send validates the notification and receives s3:TestEvent', async () => {
+    const missing = await aws(['sqs', 'get-queue-url', '--queue-name', 'cli-events']);
+    expect(missing.code).toBe(254);
+    expect(missing.stderr).toContain('AWS.SimpleQueueService.NonExistentQueue');
+    const { QueueUrl } = await json<{ QueueUrl: string }>(['sqs', 'create-queue', '--queue-name', 'cli-events', '--attributes', 'VisibilityTimeout=60']);
+    const arn = `arn:aws:sqs:us-east-1:${ACCOUNT}:cli-events`;
+    const policy = JSON.stringify({
+      Version: '2012-10-17',
+      Statement: [
+        {
+          Effect: 'Allow',
+          Principal: { Service: 's3.amazonaws.com' },
+          Action: 'SQS:SendMessage',
+          Resource: arn,
+          Condition: { ArnLike: { 'aws:SourceArn': 'arn:aws:s3:*:*:cli-src' }, StringEquals: { 'aws:SourceAccount': ACCOUNT } },
+        },
+      ],
+    });
+    await json(['sqs', 'set-queue-attributes', '--queue-url', QueueUrl, '--attributes', JSON.stringify({ Policy: policy })]);
+    const attrs = await json<{ Attributes: Record<string, string> }>(['sqs', 'get-queue-attributes', '--queue-url', QueueUrl, '--attribute-names', 'All']);
+    expect(attrs.Attributes).toMatchObject({ QueueArn: arn, VisibilityTimeout: '60', Policy: policy });
+    const config = JSON.stringify({ QueueConfigurations: [{ Id: 'cli-failed', QueueArn: arn, Events: ['s3:Replication:OperationFailedReplication'] }] });
+    await json(['s3api', 'put-bucket-notification-configuration', '--bucket', 'cli-src', '--notification-configuration', config]);
+    const got = await json<{ Messages: Array<{ Body: string; ReceiptHandle: string }> }>(['sqs', 'receive-message', '--queue-url', QueueUrl, '--max-number-of-messages', '10']);
+    expect(got.Messages).toHaveLength(1);
+    expect(JSON.parse(got.Messages[0]!.Body)).toMatchObject({ Service: 'Amazon S3', Event: 's3:TestEvent', Bucket: 'cli-src' });
+    await json(['sqs', 'delete-message', '--queue-url', QueueUrl, '--receipt-handle', got.Messages[0]!.ReceiptHandle]);
+    const bad = await aws(['sqs', 'receive-message', '--queue-url', QueueUrl, '--max-number-of-messages', '11']);
+    expect(bad.code).toBe(254);
+    expect(bad.stderr).toContain('InvalidParameterValue');
+    await json(['s3api', 'put-bucket-notification-configuration', '--bucket', 'cli-src', '--notification-configuration', '{}']);
+  });
+
   it('replicates an object written with the CLI', async () => {
     const body = join(home, 'body.txt');
     writeFileSync(body, 'from the aws cli');

@@ -6,6 +6,7 @@ import { S3Client } from '@aws-sdk/client-s3';
 import { S3ControlClient } from '@aws-sdk/client-s3-control';
 import { IAMClient, CreateRoleCommand, PutRolePolicyCommand } from '@aws-sdk/client-iam';
 import { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
+import { SQSClient } from '@aws-sdk/client-sqs';
 import { startEmulator, type Emulator, type EmulatorOptions } from './server.js';
 
 export const ACCOUNT = '111111111111';
@@ -38,6 +39,26 @@ export function iam(emu: Emulator, accessKeyId = 'test'): IAMClient {
 
 export function cloudwatch(emu: Emulator, region = 'us-east-1'): CloudWatchClient {
   return new CloudWatchClient({ region, endpoint: emu.url, credentials: creds('test'), maxAttempts: 1 });
+}
+
+export function sqs(emu: Emulator, region = 'us-east-1', accessKeyId = 'test'): SQSClient {
+  return new SQSClient({ region, endpoint: emu.url, credentials: creds(accessKeyId), maxAttempts: 1 });
+}
+
+/** The queue policy AWS documents for S3 event notifications (SourceArn of the bucket, SourceAccount of its owner). */
+export function s3QueuePolicy(queueArn: string, bucket: string, owner: string): string {
+  return JSON.stringify({
+    Version: '2012-10-17',
+    Statement: [
+      {
+        Effect: 'Allow',
+        Principal: { Service: 's3.amazonaws.com' },
+        Action: ['SQS:SendMessage'],
+        Resource: queueArn,
+        Condition: { ArnLike: { 'aws:SourceArn': `arn:aws:s3:*:*:${bucket}` }, StringEquals: { 'aws:SourceAccount': owner } },
+      },
+    ],
+  });
 }
 
 export const TRUST_POLICY = JSON.stringify({

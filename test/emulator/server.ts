@@ -18,7 +18,7 @@ import { createKms, type KmsService } from './kms.js';
 import { createS3, type S3Service } from './s3.js';
 import { createS3Control, type S3ControlService } from './s3control.js';
 import { Faults, type FaultSettings } from './faults.js';
-import type { NotificationDestinations } from './notification-config.js';
+import { createSqs, type SqsService } from './sqs.js';
 
 export const DEFAULT_ACCOUNT_ID = '111111111111';
 
@@ -79,12 +79,11 @@ export interface Services {
   cloudwatch: CloudWatchService;
   sts: StsService;
   kms: KmsService;
+  sqs: SqsService;
 }
 
 const SNAPSHOT_FORMAT = 's3repl-emulator/1';
 
-/** No SQS queues, SNS topics or Lambda functions exist: every destination is missing. */
-const NO_DESTINATIONS: NotificationDestinations = { checkQueue: () => 'missing', sendToQueue: () => false };
 
 interface SigV4Scope {
   accessKeyId: string;
@@ -121,6 +120,8 @@ function serviceFor(scopeService: string | undefined, path: string, headers: Rec
       return 'sts';
     case 'kms':
       return 'kms';
+    case 'sqs':
+      return 'sqs';
     case undefined:
       break;
     default:
@@ -128,6 +129,7 @@ function serviceFor(scopeService: string | undefined, path: string, headers: Rec
   }
   // Unsigned: guess from the protocol's shape.
   const target = headers['x-amz-target'] ?? '';
+  if (target.startsWith('AmazonSQS.')) return 'sqs';
   if (target.startsWith('GraniteServiceVersion20100801') || path.startsWith('/service/GraniteServiceVersion20100801')) return 'cloudwatch';
   if ((headers['content-type'] ?? '').startsWith('application/x-www-form-urlencoded') && path === '/') {
     const version = new URLSearchParams(body.toString('utf8')).get('Version');
@@ -216,13 +218,14 @@ export async function startEmulator(opts: EmulatorOptions = {}): Promise<Emulato
     const cloudwatch = createCloudWatch({ clock, beforeRequest: () => storageMetrics?.publishDue() });
     const sts = createSts({ clock, iam });
     const kms = createKms({ clock, iam, session: (akid) => sts.session(akid) });
+    const sqs = createSqs({ clock, onChange: scheduleSave });
     const s3 = createS3({
       clock,
       iam,
       kms,
       cloudwatch,
       replicationDelayMs: opts.replicationDelayMs ?? 50,
-      destinations: NO_DESTINATIONS,
+      destinations: sqs,
       onChange: scheduleSave,
     });
     storageMetrics = new DailyStorageMetrics({ clock, state: () => s3.state, cloudwatch });
@@ -235,7 +238,7 @@ export async function startEmulator(opts: EmulatorOptions = {}): Promise<Emulato
       mrapStepDelayMs: opts.mrapStepDelayMs ?? opts.jobStepDelayMs ?? 50,
       onChange: scheduleSave,
     });
-    return { s3, s3control, iam, cloudwatch, sts, kms };
+    return { s3, s3control, iam, cloudwatch, sts, kms, sqs };
   };
   let services = makeServices();
 

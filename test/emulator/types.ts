@@ -5,7 +5,7 @@
  * own wire protocol and formats its own errors.
  */
 
-export type ServiceName = 's3' | 's3control' | 'iam' | 'sts' | 'cloudwatch' | 'kms';
+export type ServiceName = 's3' | 's3control' | 'iam' | 'sts' | 'cloudwatch' | 'kms' | 'sqs';
 
 export interface EmuRequest {
   service: ServiceName;
