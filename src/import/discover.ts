@@ -26,6 +26,7 @@ import { tagsFromList } from '../resources/util.js';
 import { readReplicationDocument } from '../resources/replication/index.js';
 import { listInlinePolicyNames, readInlinePolicy, readRoleDocument } from '../resources/role/index.js';
 import { describeMetricAlarms } from '../resources/alarm/index.js';
+import { readEncryption } from '../resources/bucket/index.js';
 
 /** What these credentials can see of a bucket. */
 export type BucketAccess =
@@ -44,6 +45,8 @@ export interface BucketFacts {
   /** Owned buckets only. */
   versioning?: 'Enabled' | 'Suspended' | 'Unversioned';
   objectLock?: boolean;
+  /** Owned buckets only: the default encryption uses an S3 Bucket Key (BucketKeyEnabled). */
+  bucketKey?: boolean;
   /** Owned buckets that are not imported sources: whether they have a replication configuration of their own. */
   replicates?: boolean;
 }
@@ -232,7 +235,7 @@ function readReplication(aws: AwsClients, bucket: string, region: string): Promi
 
 async function readBucketDetails(aws: AwsClients, b: BucketFacts): Promise<void> {
   const s3 = aws.s3(b.region!);
-  const [versioning, objectLock] = await Promise.all([
+  const [versioning, objectLock, encryption] = await Promise.all([
     s3.send(new GetBucketVersioningCommand({ Bucket: b.name })),
     s3.send(new GetObjectLockConfigurationCommand({ Bucket: b.name }))
       .then((r) => r.ObjectLockConfiguration?.ObjectLockEnabled === 'Enabled')
@@ -240,9 +243,11 @@ async function readBucketDetails(aws: AwsClients, b: BucketFacts): Promise<void>
         if (isAwsError(e, 'ObjectLockConfigurationNotFoundError')) return false;
         throw e;
       }),
+    readEncryption(aws, b.name, b.region!),
   ]);
   b.versioning = versioning.Status ?? 'Unversioned';
   b.objectLock = objectLock;
+  b.bucketKey = encryption.bucketKey;
 }
 
 async function readRole(aws: AwsClients, arn: string, accountId: string): Promise<RoleFacts> {

@@ -109,6 +109,8 @@ export function generate(facts: ImportFacts, opts: GenerateOptions): Generated {
   for (const s of facts.sources) {
     const b: RawBucket = { region: s.bucket.region, create: false };
     if (s.bucket.objectLock) b.objectLock = true;
+    // The generated KMS conditions allow the bucket ARN only with bucketKey (docs/aws-behaviour.md, "KMS: S3 Bucket Key encryption context").
+    if (s.bucket.bucketKey) b.bucketKey = true;
     buckets[s.bucket.name] = b;
   }
   const destNames = [...new Set([...perSource.values()].flatMap((es) => es.map((e) => e.destination)))]
@@ -429,6 +431,7 @@ function destinationBucket(
     b.region = f.region!;
     b.create = false;
     if (f.objectLock) b.objectLock = true;
+    if (f.bucketKey) b.bucketKey = true;
     if (f.replicates) {
       notes.set(name, `${name} has a replication configuration of its own, not imported (add --bucket ${name} to import it too).`);
     }

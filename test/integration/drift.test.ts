@@ -13,7 +13,16 @@ import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { Ajv, type ValidateFunction } from 'ajv';
 import addFormatsPlugin from 'ajv-formats';
-import { CreateBucketCommand, DeleteBucketCommand, DeleteBucketReplicationCommand, GetBucketReplicationCommand, PutBucketReplicationCommand, PutBucketVersioningCommand } from '@aws-sdk/client-s3';
+import {
+  CreateBucketCommand,
+  DeleteBucketCommand,
+  DeleteBucketReplicationCommand,
+  GetBucketEncryptionCommand,
+  GetBucketReplicationCommand,
+  PutBucketEncryptionCommand,
+  PutBucketReplicationCommand,
+  PutBucketVersioningCommand,
+} from '@aws-sdk/client-s3';
 import { DeleteAlarmsCommand, DescribeAlarmsCommand, PutMetricAlarmCommand } from '@aws-sdk/client-cloudwatch';
 import { GetRolePolicyCommand, PutRolePolicyCommand } from '@aws-sdk/client-iam';
 import { startEmulator, type Emulator } from '../emulator/server.js';
@@ -282,6 +291,42 @@ describe('drift after changes made outside s3repl', () => {
       after: 'Suspended',
       text: 'status: "Enabled" → "Suspended"',
     });
+  });
+
+  it("an S3 Bucket Key turned on by hand (GetBucketEncryption's BucketKeyEnabled): bucketKey false → true, and apply turns it off again", async () => {
+    const rule = async () => (await east().s3.send(new GetBucketEncryptionCommand({ Bucket: 'drift-logs' }))).ServerSideEncryptionConfiguration!.Rules![0]!;
+    expect((await rule()).BucketKeyEnabled).toBe(false);
+    await east().s3.send(
+      new PutBucketEncryptionCommand({
+        Bucket: 'drift-logs',
+        ServerSideEncryptionConfiguration: { Rules: [{ ApplyServerSideEncryptionByDefault: { SSEAlgorithm: 'AES256' }, BucketKeyEnabled: true }] },
+      }),
+    );
+    await expectDriftThenRepair('bucket.drift-logs', {
+      status: 'changed',
+      path: 'bucketKey',
+      before: false,
+      after: true,
+      text: 'bucketKey: false → true',
+    });
+    expect(await rule()).toEqual({ ApplyServerSideEncryptionByDefault: { SSEAlgorithm: 'AES256' }, BucketKeyEnabled: false });
+  });
+
+  it('bucketKey: true in the configuration for a bucket without a Bucket Key: pending in drift, an update in plan, set by apply', async () => {
+    writeFileSync(path.join(cwd, 'replication.yaml'), CONFIG.replace('drift-logs: { create: true }', 'drift-logs: { create: true, bucketKey: true }'));
+    const { code, report } = await driftJson();
+    expect(code).toBe(2);
+    expect(report.pending.map((p) => [p.address, p.action, p.cause, p.changes])).toEqual([
+      ['bucket.drift-logs', 'update', 'config', [{ path: 'bucketKey', kind: 'changed', before: false, after: true }]],
+      // The role's KMS conditions are unchanged (no rule replicates SSE-KMS objects).
+    ]);
+    const plan = await cli(['plan']);
+    expect(plan.stdout).toMatch(/~ bucket\.drift-logs/);
+    expect(plan.stdout).toContain('bucketKey');
+    await apply();
+    await expectInSync();
+    const rule = (await east().s3.send(new GetBucketEncryptionCommand({ Bucket: 'drift-logs' }))).ServerSideEncryptionConfiguration!.Rules![0]!;
+    expect(rule.BucketKeyEnabled).toBe(true);
   });
 
   it('an alarm deleted: vanished', async () => {

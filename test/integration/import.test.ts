@@ -10,6 +10,7 @@ import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import {
   CreateBucketCommand,
+  PutBucketEncryptionCommand,
   PutBucketReplicationCommand,
   PutBucketVersioningCommand,
   type BucketLocationConstraint,
@@ -182,11 +183,17 @@ describe('import round trips: import, validate, plan shows no changes, state lis
     expect(r.addresses).toEqual(['replication.tags-src', 'versioning.tags-dst', 'versioning.tags-src']);
   });
 
-  it('(c) keeps SSE-KMS replication: sseKms and the replica key', async () => {
+  it('(c) keeps SSE-KMS replication: sseKms, the replica key, and the destination\'s S3 Bucket Key (bucketKey)', async () => {
     const roleArn = await role('kms-role');
     const key = `arn:aws:kms:us-west-2:${ACCOUNT}:key/1234abcd-12ab-34cd-56ef-1234567890ab`;
     await bucket('kms-src');
     await bucket('kms-dst', 'us-west-2');
+    await clients(emu.url, 'us-west-2').s3.send(
+      new PutBucketEncryptionCommand({
+        Bucket: 'kms-dst',
+        ServerSideEncryptionConfiguration: { Rules: [{ ApplyServerSideEncryptionByDefault: { SSEAlgorithm: 'aws:kms', KMSMasterKeyID: key }, BucketKeyEnabled: true }] },
+      }),
+    );
     await replicate('kms-src', 'us-east-1', roleArn, [
       {
         ID: 'encrypted',
@@ -202,7 +209,9 @@ describe('import round trips: import, validate, plan shows no changes, state lis
     expectNoChanges(r);
     const doc = parseDocument(r.yaml).toJS() as { buckets: Record<string, unknown>; replications: Array<{ rules: Array<Record<string, unknown>> }> };
     expect(doc.replications[0]!.rules[0]).toMatchObject({ encryption: { sseKms: true, replicaKmsKey: key }, deleteMarkers: true });
-    expect(doc.buckets['kms-dst']).toEqual({ region: 'us-west-2', create: false });
+    // The generated KMS conditions then allow the bucket ARN, the encryption context S3 uses with a Bucket Key.
+    expect(doc.buckets['kms-dst']).toEqual({ region: 'us-west-2', create: false, bucketKey: true });
+    expect(doc.buckets['kms-src']).toEqual({ region: 'us-east-1', create: false });
     expect(r.addresses).toEqual(['replication.kms-src', 'versioning.kms-dst', 'versioning.kms-src']);
 
     // Recorded with the live values: drift is detected from now on.

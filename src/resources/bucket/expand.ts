@@ -65,7 +65,7 @@ export function expandBuckets({ config, accountId }: ExpandContext): DesiredReso
       id: bucketId(config, b, accountId),
       // What create sets up beside the bucket itself: compared with what is there, so a
       // bucket left half-made (a run stopped after CreateBucket) is completed by the next apply.
-      attributes: { region: b.region, objectLock: b.objectLock, encrypted: true, publicAccessBlocked: true, tagged: true },
+      attributes: { region: b.region, objectLock: b.objectLock, encrypted: true, bucketKey: b.bucketKey, publicAccessBlocked: true, tagged: true },
       dependsOn: [],
     });
   }

@@ -3,7 +3,10 @@
  * resource), SSE-S3 default encryption, all public access blocked, tagged
  * (with the state's lineage, so a run stopped half-way recognises it). Those
  * three are read back and compared, so a bucket left half-made is completed;
- * s3repl never deletes a bucket.
+ * s3repl never deletes a bucket. Its S3 Bucket Key setting (BucketKeyEnabled
+ * of the default encryption) is read back too and compared with `bucketKey`,
+ * which the generated KMS conditions rely on (docs/aws-behaviour.md, "KMS: S3
+ * Bucket Key encryption context"): a mismatch is drift, and apply sets it.
  */
 import {
   CreateBucketCommand,
@@ -11,6 +14,7 @@ import {
   GetBucketTaggingCommand,
   GetPublicAccessBlockCommand,
   HeadBucketCommand,
+  type ServerSideEncryptionRule,
   PutBucketEncryptionCommand,
   PutBucketTaggingCommand,
   PutPublicAccessBlockCommand,
@@ -48,7 +52,7 @@ export class BucketRegionError extends UserError {
 export const bucket: ResourceKind = {
   kind: 'bucket',
   phase: 0,
-  doc: { address: '`bucket.NAME`', resource: 'a bucket with `create: true`', notes: 'created versioned, SSE-S3 encrypted, public access blocked, tagged (a half-made one is completed); **never deleted**' },
+  doc: { address: '`bucket.NAME`', resource: 'a bucket with `create: true`', notes: 'created versioned, SSE-S3 encrypted (S3 Bucket Key as `bucketKey` says), public access blocked, tagged (a half-made one is completed); **never deleted**' },
   neverDelete: 's3repl never deletes a bucket; it stays as it is',
   describe: (id) => `bucket s3://${id.bucket} (${id.region}${id.account ? `, account ${id.account}` : ''})`,
   expand: expandBuckets,
@@ -60,6 +64,7 @@ export const bucket: ResourceKind = {
     region: a.region ?? null,
     ...(a.objectLock !== undefined ? { objectLock: a.objectLock } : {}),
     ...(a.encrypted !== undefined ? { encrypted: a.encrypted } : {}),
+    ...(a.bucketKey !== undefined ? { bucketKey: a.bucketKey } : {}),
     ...(a.publicAccessBlocked !== undefined ? { publicAccessBlocked: a.publicAccessBlocked } : {}),
     ...(a.tagged !== undefined ? { tagged: a.tagged } : {}),
     ...(a.tags !== undefined ? { tags: sortedRecord(a.tags as Record<string, string>) } : {}),
@@ -75,12 +80,19 @@ export const bucket: ResourceKind = {
         if (isAwsError(e, 'NotFound', 'NoSuchBucket') || httpStatus(e) === 404) return null;
         else throw BucketRegionError.wrap(e, id.bucket!, id.region!);
       }
-      const [encrypted, publicAccessBlocked, tags] = await Promise.all([
-        readEncrypted(aws, id.bucket!, id.region!),
+      const [encryption, publicAccessBlocked, tags] = await Promise.all([
+        readEncryption(aws, id.bucket!, id.region!),
         readPublicAccessBlocked(aws, id.bucket!, id.region!),
         readBucketTags(aws, id.bucket!, id.region!),
       ]);
-      return { region: id.region!, encrypted, publicAccessBlocked, tagged: tags[MANAGED_BY_TAG] === 's3repl', tags };
+      return {
+        region: id.region!,
+        encrypted: encryption.encrypted,
+        bucketKey: encryption.bucketKey,
+        publicAccessBlocked,
+        tagged: tags[MANAGED_BY_TAG] === 's3repl',
+        tags,
+      };
     });
   },
   // A bucket made by this state carries its lineage in its tags.
@@ -112,7 +124,7 @@ export const bucket: ResourceKind = {
       }
     }
     await blockPublicAccess(ctx, name, region, account);
-    await encrypt(ctx, name, region, account);
+    await encrypt(ctx, name, region, r.attributes.bucketKey === true, account);
     await tag(ctx, name, region, {}, account);
   },
   async update(ctx, r, live) {
@@ -120,7 +132,9 @@ export const bucket: ResourceKind = {
     // CreateBucket is completed when missing (a run stopped half-way, or removed by hand).
     const { bucket: name, region, account } = r.id as { bucket: string; region: string; account?: string };
     if (live.publicAccessBlocked === false) await blockPublicAccess(ctx, name, region, account);
-    if (live.encrypted === false) await encrypt(ctx, name, region, account);
+    const bucketKey = r.attributes.bucketKey === true;
+    if (live.encrypted === false) await encrypt(ctx, name, region, bucketKey, account);
+    else if (live.bucketKey !== undefined && live.bucketKey !== bucketKey) await setBucketKey(ctx, name, region, bucketKey, account);
     if (live.tagged === false) await tag(ctx, name, region, (live.tags ?? {}) as Record<string, string>, account);
   },
   async delete() {
@@ -137,11 +151,26 @@ async function blockPublicAccess(ctx: ApplyContext, name: string, region: string
   );
 }
 
-async function encrypt(ctx: ApplyContext, name: string, region: string, account?: string): Promise<void> {
+async function encrypt(ctx: ApplyContext, name: string, region: string, bucketKey: boolean, account?: string): Promise<void> {
   await ctx.aws.in(account).s3(region).send(
     new PutBucketEncryptionCommand({
       Bucket: name,
-      ServerSideEncryptionConfiguration: { Rules: [{ ApplyServerSideEncryptionByDefault: { SSEAlgorithm: 'AES256' }, BucketKeyEnabled: false }] },
+      ServerSideEncryptionConfiguration: { Rules: [{ ApplyServerSideEncryptionByDefault: { SSEAlgorithm: 'AES256' }, BucketKeyEnabled: bucketKey }] },
+    }),
+  );
+}
+
+/** Turns the S3 Bucket Key on or off, keeping the bucket's default encryption (algorithm and key) as it is. */
+async function setBucketKey(ctx: ApplyContext, name: string, region: string, bucketKey: boolean, account?: string): Promise<void> {
+  const s3 = ctx.aws.in(account).s3(region);
+  const current = await s3.send(new GetBucketEncryptionCommand({ Bucket: name }));
+  const rule = defaultRule(current.ServerSideEncryptionConfiguration?.Rules);
+  await s3.send(
+    new PutBucketEncryptionCommand({
+      Bucket: name,
+      ServerSideEncryptionConfiguration: {
+        Rules: [{ ApplyServerSideEncryptionByDefault: rule?.ApplyServerSideEncryptionByDefault ?? { SSEAlgorithm: 'AES256' }, BucketKeyEnabled: bucketKey }],
+      },
     }),
   );
 }
@@ -152,13 +181,24 @@ async function tag(ctx: ApplyContext, name: string, region: string, existing: Re
   await ctx.aws.in(account).s3(region).send(new PutBucketTaggingCommand({ Bucket: name, Tagging: { TagSet: tagsToList(tags) } }));
 }
 
-/** Whether the bucket has default encryption (every bucket made since January 2023 has SSE-S3). */
-async function readEncrypted(aws: AwsClients, name: string, region: string): Promise<boolean> {
+/** The rule that sets the bucket's default encryption. */
+function defaultRule(rules: ServerSideEncryptionRule[] | undefined): ServerSideEncryptionRule | undefined {
+  return (rules ?? []).find((rule) => rule.ApplyServerSideEncryptionByDefault?.SSEAlgorithm);
+}
+
+/**
+ * Whether the bucket has default encryption (every bucket made since January
+ * 2023 has SSE-S3), and whether it uses an S3 Bucket Key (BucketKeyEnabled; an
+ * absent value is false, S3's default). Also read by `s3repl import`, which
+ * writes `bucketKey: true` for a bucket that has one.
+ */
+export async function readEncryption(aws: AwsClients, name: string, region: string): Promise<{ encrypted: boolean; bucketKey: boolean }> {
   try {
     const r = await aws.s3(region).send(new GetBucketEncryptionCommand({ Bucket: name }));
-    return (r.ServerSideEncryptionConfiguration?.Rules ?? []).some((rule) => rule.ApplyServerSideEncryptionByDefault?.SSEAlgorithm);
+    const rule = defaultRule(r.ServerSideEncryptionConfiguration?.Rules);
+    return { encrypted: rule !== undefined, bucketKey: rule?.BucketKeyEnabled === true };
   } catch (e) {
-    if (isAwsError(e, 'ServerSideEncryptionConfigurationNotFoundError')) return false;
+    if (isAwsError(e, 'ServerSideEncryptionConfigurationNotFoundError')) return { encrypted: false, bucketKey: false };
     throw e;
   }
 }
