@@ -296,7 +296,7 @@ export const applyCommand: CommandModule = {
 
 export const destroyCommand: CommandModule = {
   command: 'destroy',
-  describe: 'Remove everything s3repl manages (replication configurations, alarms, roles it created); never buckets',
+  describe: 'Remove everything s3repl manages (replication configurations, alarms, roles and Multi-Region Access Points it created); never buckets',
   builder: (y: Argv) => common(y).example('$0 destroy', 'Show what would be removed, ask for yes, remove it'),
   async run(raw) {
     const argv = raw as unknown as ApplyArgs;

@@ -47,7 +47,7 @@ export const commands: CommandEntry[] = [
   },
   {
     command: 'destroy',
-    describe: 'Remove everything s3repl manages (replication configurations, alarms, roles it created); never buckets',
+    describe: 'Remove everything s3repl manages (replication configurations, alarms, roles and Multi-Region Access Points it created); never buckets',
     load: async () => (await import('./apply.js')).destroyCommand,
   },
   {
