@@ -173,7 +173,7 @@ export async function makePlan(input: PlanInput): Promise<Plan> {
     if (forced.length) {
       if (adopt) {
         // Not s3repl's: never deleted to be made again.
-        ownership.push(`${d.address}: ${k.describe(d.id)} exists and is not s3repl's, and ${forced.join(', ')} cannot be changed in place${because.length ? ` (${because.join('; ')})` : ''}; s3repl will not delete it to create it again`);
+        ownership.push(`${d.address}: ${k.describe(d.id)} exists and is not s3repl's, and ${forced.join(', ')} cannot be changed in place${because.length ? ` (${because.join('; ')})` : ''}; s3repl will not delete it to create it again: make the configuration match it, or delete it yourself`);
         continue;
       }
       if (k.neverDelete) {

@@ -12,7 +12,13 @@ import { Ajv } from 'ajv';
 import addFormatsPlugin from 'ajv-formats';
 import * as path from 'node:path';
 import { GetBucketReplicationCommand, GetObjectCommand, PutObjectCommand } from '@aws-sdk/client-s3';
-import { GetMultiRegionAccessPointCommand, GetMultiRegionAccessPointPolicyCommand, GetMultiRegionAccessPointRoutesCommand } from '@aws-sdk/client-s3-control';
+import {
+  CreateMultiRegionAccessPointCommand,
+  GetMultiRegionAccessPointCommand,
+  GetMultiRegionAccessPointPolicyCommand,
+  GetMultiRegionAccessPointRoutesCommand,
+} from '@aws-sdk/client-s3-control';
+import { CreateBucketCommand, PutBucketVersioningCommand } from '@aws-sdk/client-s3';
 import { startEmulator, type Emulator, type EmulatorOptions } from '../emulator/server.js';
 import { s3, s3control } from '../emulator/s3-testkit.js';
 import { BIN, awsEnv, runCli, workdir } from '../helpers/cli.js';
@@ -237,5 +243,72 @@ describe('a three-Region access point with mesh: true', () => {
     expect(out).toContain('s3repl waits for it to become READY');
     expect(operations()).toHaveLength(1);
     expect((await accessPoint(emu)).Status).toBe('READY');
+  });
+
+  describe('an access point that already exists, made outside s3repl', () => {
+    /** Buckets made by hand (versioned), and an access point over `members` created with the console's defaults, waited for. */
+    async function madeByHand(emu: Emulator, members: Array<[string, string]>): Promise<string> {
+      for (const [bucket, region] of MEMBERS) {
+        const c = s3(emu, region, ACCOUNT);
+        await c.send(new CreateBucketCommand({ Bucket: bucket, ...(region === 'us-east-1' ? {} : { CreateBucketConfiguration: { LocationConstraint: region as 'eu-west-1' } }) }));
+        await c.send(new PutBucketVersioningCommand({ Bucket: bucket, VersioningConfiguration: { Status: 'Enabled' } }));
+      }
+      await control(emu).send(
+        new CreateMultiRegionAccessPointCommand({
+          AccountId: ACCOUNT,
+          ClientToken: 'made-by-hand',
+          Details: {
+            Name: 'media',
+            PublicAccessBlock: { BlockPublicAcls: true, IgnorePublicAcls: true, BlockPublicPolicy: true, RestrictPublicBuckets: true },
+            Regions: members.map(([Bucket]) => ({ Bucket })),
+          },
+        }),
+      );
+      await emu.settled();
+      const ap = await accessPoint(emu);
+      expect(ap.Status).toBe('READY');
+      return ap.Alias!;
+    }
+    const HAND_CONFIG = CONFIG.replaceAll('{ create: true }', '{}').replaceAll(', create: true }', ' }');
+
+    it('with the configured buckets: the plan adopts it, apply records it and creates no second one', async () => {
+      const emu = await emulator();
+      const alias = await madeByHand(emu, MEMBERS);
+      const cwd = workdir(HAND_CONFIG);
+      const run = (args: string[]) => runCli(args, { cwd, endpoint: emu.url, account: ACCOUNT });
+
+      const plan = await run(['plan']);
+      expect(plan.code, plan.stderr).toBe(0);
+      expect(plan.stdout).toMatch(/# mrap\.media will be adopted/);
+      const apply = await run(['apply', '--auto-approve']);
+      expect(apply.code, apply.stderr).toBe(0);
+      expect((await accessPoint(emu)).Alias).toBe(alias);
+      expect(emu.services.s3control.mrap.snapshot().operations.filter((o) => o.Operation === 'CreateMultiRegionAccessPoint')).toHaveLength(1);
+      const shown = await run(['state', 'show', 'mrap.media']);
+      expect(shown.code, shown.stderr).toBe(0);
+      expect(shown.stdout).toContain('members: media-apse2,media-euw1,media-use1');
+      // Its routing and policy are now the configured ones.
+      expect(await routes(emu)).toEqual({ 'us-east-1': 100, 'eu-west-1': 0, 'ap-southeast-2': 0 });
+      const again = await run(['plan', '--detailed-exitcode']);
+      expect(again.code, again.stdout + again.stderr).toBe(0);
+    });
+
+    it('with other buckets: refused before anything changes, saying why and what to do', async () => {
+      const emu = await emulator();
+      const alias = await madeByHand(emu, MEMBERS.slice(0, 2));
+      const cwd = workdir(HAND_CONFIG);
+      const run = (args: string[]) => runCli(args, { cwd, endpoint: emu.url, account: ACCOUNT });
+      const calls = () => emu.calls()['s3:PutBucketReplication'] ?? 0;
+
+      const apply = await run(['apply', '--auto-approve']);
+      expect(apply.code).toBe(1);
+      expect(apply.stderr).toContain("mrap.media: Multi-Region Access Point media (media-apse2, media-euw1, media-use1) exists and is not s3repl's, and buckets cannot be changed in place (buckets: the member buckets are fixed when an access point is created)");
+      expect(apply.stderr).toContain('make the configuration match it, or delete it yourself');
+      expect(apply.stderr).not.toMatch(/\n\s+at /);
+      // Refused when planning: nothing was created or changed.
+      expect(calls()).toBe(0);
+      expect(emu.calls()['iam:CreateRole'] ?? 0).toBe(0);
+      expect((await accessPoint(emu)).Alias).toBe(alias);
+    });
   });
 });

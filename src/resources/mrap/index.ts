@@ -117,6 +117,13 @@ export const mrap: ResourceKind = {
     }));
   },
   normalize: (a) => a,
+  // Fixed at creation (docs/aws-behaviour.md, "One bucket per Region, fixed at creation"). They are
+  // also in the id, so a configuration change is an id change; this catches the live access point
+  // differing from its id: one made outside s3repl under the configured name is refused, not adopted.
+  requiresReplace: {
+    buckets: 'the member buckets are fixed when an access point is created',
+    publicAccessBlock: 'Block Public Access settings are fixed when an access point is created',
+  },
   readMany: (ctx, items) =>
     readEach(items, async (id) => {
       const ap = await getAccessPoint(ctx.aws, ctx.accountId, id.name!);
