@@ -20,6 +20,8 @@ import {
 } from './s3-model.js';
 import { isV1, ruleMatches, type ReplicationConfig, type ReplicationRule } from './replication-config.js';
 import { bucketPolicyDecision, type PolicyDocument } from './bucket-policy.js';
+import { targetMatches, type NotificationDestinations } from './notification-config.js';
+import { canonicalUserId, newHostId, newRequestId } from './s3-model.js';
 
 export interface ReplicationDeps {
   state: () => S3State;
@@ -28,8 +30,20 @@ export interface ReplicationDeps {
   cloudwatch: CloudWatchService;
   clock: Clock;
   delayMs: number;
+  /** Where replication event notifications go (the SQS service). */
+  destinations: NotificationDestinations;
   onChange: () => void;
 }
+
+/** The replication event types S3 publishes (docs/aws-behaviour.md, "Replication events"). */
+export type ReplicationEvent =
+  | 'OperationFailedReplication'
+  | 'OperationMissedThreshold'
+  | 'OperationReplicatedAfterThreshold'
+  | 'OperationNotTracked';
+
+/** S3 RTC's threshold: 15 minutes, the only value a configuration may give. */
+const RTC_THRESHOLD_MINUTES = 15;
 
 export type Outcome = 'COMPLETED' | 'FAILED';
 
@@ -242,7 +256,7 @@ export class ReplicationEngine {
     for (const t of targets) this.publishPending(source, t, v.size);
     this.later(() => {
       delete v.failureReason;
-      const outcomes = targets.map((t) => this.replicate(source, config, t, v, started));
+      const outcomes = targets.map((t) => this.replicate(source, config, t, v, started, true));
       if (!v.isDeleteMarker && v.replicationStatus === 'PENDING') {
         v.replicationStatus = outcomes.every((o) => o === 'COMPLETED') ? 'COMPLETED' : 'FAILED';
       }
@@ -281,7 +295,7 @@ export class ReplicationEngine {
     if (targets.length === 0) return 'FAILED';
     const started = this.deps.clock.now();
     delete v.failureReason;
-    const outcomes = targets.map((t) => this.replicate(source, config, t, v, started));
+    const outcomes = targets.map((t) => this.replicate(source, config, t, v, started, false));
     const outcome: Outcome = outcomes.every((o) => o === 'COMPLETED') ? 'COMPLETED' : 'FAILED';
     if (!v.isDeleteMarker && v.replicationStatus !== 'REPLICA') v.replicationStatus = outcome;
     this.deps.onChange();
@@ -361,13 +375,17 @@ export class ReplicationEngine {
     return null;
   }
 
-  private replicate(source: Bucket, config: ReplicationConfig, t: Target, v: ObjectVersion, started: number): Outcome {
+  private replicate(source: Bucket, config: ReplicationConfig, t: Target, v: ObjectVersion, started: number, live: boolean): Outcome {
     const found = this.destination(t.destination);
     const action = v.isDeleteMarker ? 's3:ReplicateDelete' : 's3:ReplicateObject';
     const reason = typeof found === 'string' ? found : this.denial(config, source, found, t, v, action);
+    // Live replication past the RTC threshold: S3 reports the miss (docs/aws-behaviour.md, "Replication events").
+    const late = live && this.pastThreshold(t, started);
+    if (late) this.notify(source, t, v, started, 'OperationMissedThreshold');
     if (reason !== null) {
       if (!v.isDeleteMarker) v.failureReason = reason;
       this.publishDone(source, t, started, false);
+      if (live) this.notify(source, t, v, started, 'OperationFailedReplication', { failureReason: reason });
       return 'FAILED';
     }
     const dest = found as Bucket;
@@ -383,7 +401,69 @@ export class ReplicationEngine {
       bucketKey: v.kmsKeyArn && replicaUsesBucketKey(v, dest) ? true : undefined,
     });
     this.publishDone(source, t, started, true);
+    if (late) this.notify(source, t, v, started, 'OperationReplicatedAfterThreshold', { replicationTime: new Date(this.deps.clock.now()).toISOString() });
     return 'COMPLETED';
+  }
+
+  // ----------------------------------------------------------------- events
+
+  /** RTC is on for the rule and its 15-minute threshold has passed since the write. */
+  private pastThreshold(t: Target, started: number): boolean {
+    const d = t.rule.Destination;
+    if (d.ReplicationTime?.Status !== 'Enabled' || d.Metrics?.Status !== 'Enabled') return false;
+    return this.deps.clock.now() - started > RTC_THRESHOLD_MINUTES * 60_000;
+  }
+
+  /**
+   * Sends a replication event to every notification configuration of the
+   * source bucket that takes it (event type and key filter). S3 publishes
+   * replication events only for rules with replication metrics enabled; the
+   * threshold events come from S3 RTC. Object versions only: delete markers
+   * carry no replication status. SNS and Lambda destinations are not
+   * emulated; only queues receive the message.
+   */
+  private notify(source: Bucket, t: Target, v: ObjectVersion, started: number, event: ReplicationEvent, extra: Record<string, string> = {}): void {
+    if (v.isDeleteMarker || t.rule.Destination.Metrics?.Status !== 'Enabled') return;
+    const config = source.notification;
+    if (!config) return;
+    const eventType = `s3:Replication:${event}`;
+    const now = this.deps.clock.now();
+    for (const target of config.targets) {
+      if (target.kind !== 'Queue' || !targetMatches(target, eventType, v.key)) continue;
+      const threshold = event === 'OperationMissedThreshold' || event === 'OperationReplicatedAfterThreshold' ? { threshold: String(RTC_THRESHOLD_MINUTES * 60) } : {};
+      const record = {
+        eventVersion: '2.2',
+        eventSource: 'aws:s3',
+        awsRegion: source.region,
+        eventTime: new Date(now).toISOString(),
+        eventName: `Replication:${event}`,
+        userIdentity: { principalId: 's3.amazonaws.com' },
+        requestParameters: { sourceIPAddress: 's3.amazonaws.com' },
+        responseElements: { 'x-amz-request-id': newRequestId(), 'x-amz-id-2': newHostId() },
+        s3: {
+          s3SchemaVersion: '1.0',
+          configurationId: target.Id,
+          bucket: { name: source.name, ownerIdentity: { principalId: canonicalUserId(source.accountId) }, arn: `arn:aws:s3:::${source.name}` },
+          object: {
+            // Keys are URL-encoded in event messages ("red flower.jpg" becomes "red+flower.jpg").
+            key: encodeURIComponent(v.key).replace(/%20/g, '+').replace(/%2F/g, '/'),
+            size: v.size,
+            eTag: v.etag.replace(/"/g, ''),
+            versionId: v.versionId,
+            sequencer: v.lastModified.toString(16).toUpperCase().padStart(16, '0'),
+          },
+        },
+        replicationEventData: {
+          replicationRuleId: t.rule.ID,
+          destinationBucket: t.rule.Destination.Bucket,
+          s3Operation: 'OBJECT_PUT',
+          requestTime: new Date(started).toISOString(),
+          ...threshold,
+          ...extra,
+        },
+      };
+      this.deps.destinations.sendToQueue(target.Arn, JSON.stringify({ Records: [record] }), { bucketName: source.name, accountId: source.accountId });
+    }
   }
 
   // ---------------------------------------------------------------- metrics

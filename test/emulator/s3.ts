@@ -238,6 +238,7 @@ export function createS3(opts: S3Options): S3Service {
     cloudwatch: opts.cloudwatch,
     clock: opts.clock,
     delayMs: opts.replicationDelayMs,
+    destinations: opts.destinations,
     onChange: opts.onChange,
   });
   const now = () => opts.clock.now();

@@ -112,6 +112,47 @@ describe('batch replication jobs', () => {
     ]);
   });
 
+  it('replicates exactly the versions a CSV manifest (Bucket,Key,VersionId) lists; the manifest ETag must match', async () => {
+    await configure();
+    emu.setBucketAvailable('dst', false);
+    const v1 = await client.send(new PutObjectCommand({ Bucket: 'src', Key: 'docs/a b.txt', Body: 'one' }));
+    const v2 = await client.send(new PutObjectCommand({ Bucket: 'src', Key: 'docs/a b.txt', Body: 'two' }));
+    const other = await client.send(new PutObjectCommand({ Bucket: 'src', Key: 'other', Body: 'x' }));
+    await emu.settled();
+    emu.setBucketAvailable('dst', true);
+    // Keys in a manifest are URL-encoded.
+    const csv = `src,${encodeURIComponent('docs/a b.txt')},${v1.VersionId}\n`;
+    const manifest = await client.send(new PutObjectCommand({ Bucket: 'reports', Key: 'manifests/retry.csv', Body: csv }));
+    const input = (etag: string, token: string) =>
+      jobInput({
+        ClientRequestToken: token,
+        ManifestGenerator: undefined,
+        Manifest: {
+          Spec: { Format: 'S3BatchOperations_CSV_20180820', Fields: ['Bucket', 'Key', 'VersionId'] },
+          Location: { ObjectArn: 'arn:aws:s3:::reports/manifests/retry.csv', ETag: etag },
+        },
+      });
+
+    // A stale ETag (the manifest was rewritten since): the job fails while reading its manifest.
+    const stale = await control.send(new CreateJobCommand(input('"0123456789abcdef0123456789abcdef"', 'stale')));
+    await emu.settled();
+    const failed = await describeJob(stale.JobId!);
+    expect(failed.Status).toBe('Failed');
+    expect(failed.FailureReasons?.[0]?.FailureReason).toMatch(/ETag/);
+    expect(failed.ProgressSummary?.TotalNumberOfTasks).toBe(0);
+
+    const { JobId } = await control.send(new CreateJobCommand(input(manifest.ETag!, 'csv')));
+    await emu.settled();
+    const job = await describeJob(JobId!);
+    expect(job.Status).toBe('Complete');
+    expect(job.Manifest?.Spec).toMatchObject({ Format: 'S3BatchOperations_CSV_20180820', Fields: ['Bucket', 'Key', 'VersionId'] });
+    expect(job.ProgressSummary).toMatchObject({ TotalNumberOfTasks: 1, NumberOfTasksSucceeded: 1 });
+    // Only the listed (older) version was replicated; the current one and the other key were not.
+    expect((await client.send(new HeadObjectCommand({ Bucket: 'dst', Key: 'docs/a b.txt', VersionId: v1.VersionId }))).VersionId).toBe(v1.VersionId);
+    expect(await failure(client.send(new HeadObjectCommand({ Bucket: 'dst', Key: 'docs/a b.txt', VersionId: v2.VersionId })))).toMatchObject({ status: 404 });
+    expect(await failure(client.send(new HeadObjectCommand({ Bucket: 'dst', Key: 'other', VersionId: other.VersionId })))).toMatchObject({ status: 404 });
+  });
+
   it('a new job is New until its steps run', async () => {
     await emu.stop();
     emu = await emulator({ jobStepDelayMs: 3_600_000 });
