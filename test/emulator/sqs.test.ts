@@ -5,6 +5,9 @@
  * notifications (validation and the s3:TestEvent message).
  */
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import {
   CreateQueueCommand,
   DeleteMessageBatchCommand,
@@ -222,6 +225,33 @@ describe('messages', () => {
     await client.send(new SetQueueAttributesCommand({ QueueUrl: url, Attributes: { Policy: JSON.stringify(policy) } }));
     await other.send(new SendMessageCommand({ QueueUrl: url, MessageBody: 'x' }));
     expect(await failure(other.send(new ReceiveMessageCommand({ QueueUrl: url })))).toMatchObject({ name: 'AccessDenied' });
+  });
+});
+
+describe('emulator core', () => {
+  it('keeps queues, their policies and messages across a --persist restart', async () => {
+    await emu.stop();
+    const file = join(mkdtempSync(join(tmpdir(), 'emu-sqs-')), 'state.json');
+    emu = await emulator({ clock: { now: () => t }, persistFile: file });
+    client = sqs(emu);
+    const url = await create('kept');
+    const policy = s3QueuePolicy(`arn:aws:sqs:us-east-1:${ACCOUNT}:kept`, 'src', ACCOUNT);
+    await client.send(new SetQueueAttributesCommand({ QueueUrl: url, Attributes: { Policy: policy } }));
+    await client.send(new SendMessageCommand({ QueueUrl: url, MessageBody: 'survives' }));
+    await emu.stop();
+    emu = await emulator({ clock: { now: () => t }, persistFile: file });
+    client = sqs(emu);
+    const again = (await client.send(new GetQueueUrlCommand({ QueueName: 'kept' }))).QueueUrl!;
+    expect((await attributes(again)).Policy).toBe(policy);
+    expect((await receive(again)).Messages?.[0]?.Body).toBe('survives');
+  });
+
+  it('throttles SQS calls with its own error when faults target sqs', async () => {
+    const url = await create('busy');
+    emu.setFaults({ throttleRate: 1, targets: ['sqs:SendMessage'] });
+    expect(await failure(client.send(new SendMessageCommand({ QueueUrl: url, MessageBody: 'x' })))).toMatchObject({ name: 'RequestThrottled', status: 403 });
+    expect(emu.calls()['sqs:SendMessage']).toBe(1);
+    expect((await receive(url)).Messages).toBeUndefined(); // nothing was sent
   });
 });
 
