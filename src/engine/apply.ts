@@ -2,8 +2,8 @@
  * Executes a plan as a dependency graph (schedule.ts): a create or update
  * starts as soon as the resources it depends on (its dependsOn) are done, so
  * each bucket's chain proceeds at its own pace instead of waiting for the
- * slowest bucket of every kind; deletions follow, in reverse kind order, once
- * everything else has succeeded. A failed step stops only what depends on it.
+ * slowest bucket of every kind; deletions follow, in reverse dependency order,
+ * once everything else has succeeded. A failed step stops only what depends on it.
  *
  * Every finished step is recorded in state before it counts as done (a
  * journal append for local state; see state/session.ts), outside its
@@ -72,7 +72,7 @@ interface Step {
   address: string;
   verb: StepVerb;
   phase: number;
-  /** Addresses whose steps must finish first (forward steps only). */
+  /** Addresses whose steps must finish first; for a deletion, what it depended on (its deletion waits for this one). */
   deps: readonly string[];
   run: () => Promise<void>;
 }
@@ -111,6 +111,8 @@ export async function applyPlan(opts: ApplyOptions): Promise<ApplyResult> {
       kind: c.kind,
       id: c.id,
       attributes: { ...(c.after as Attrs), ...(assigned ?? {}) },
+      // What it depends on, so that a later delete of both deletes it first.
+      dependsOn: c.dependsOn,
       appliedAt: new Date().toISOString(),
     });
 
@@ -128,7 +130,7 @@ export async function applyPlan(opts: ApplyOptions): Promise<ApplyResult> {
         const prior = session.get(c.address);
         const after = c.after ?? {};
         const attributes = prior ? { ...Object.fromEntries(Object.entries(prior.attributes).filter(([k]) => !(k in after))), ...after } : after;
-        if (!prior || !sameResource(prior, { ...prior, id: c.id, attributes })) {
+        if (!prior || !sameResource(prior, { ...prior, id: c.id, attributes, dependsOn: c.dependsOn })) {
           forward.push({ address: c.address, verb: 'record', phase: -1, deps: [], run: async () => record(c, attributes) });
         }
         break;
@@ -169,7 +171,7 @@ export async function applyPlan(opts: ApplyOptions): Promise<ApplyResult> {
             address: c.address,
             verb: 'delete',
             phase: kind.phase,
-            deps: [],
+            deps: c.dependsOn,
             run: async () => {
               if (await deleteIfOwned(c.address, () => kind.delete(ctxFor(c.address, 'delete'), c.address, priorId, c.before ?? {}))) result.destroyed++;
             },
@@ -209,7 +211,7 @@ export async function applyPlan(opts: ApplyOptions): Promise<ApplyResult> {
           address: c.address,
           verb: 'delete',
           phase: kind.phase,
-          deps: [],
+          deps: c.dependsOn,
           run: async () => {
             // Deleted, or left in AWS because it is not proven s3repl's: either way no longer managed.
             if (await deleteIfOwned(c.address, () => kind.delete(ctxFor(c.address, 'delete'), c.address, c.id, c.before ?? {}))) result.destroyed++;
@@ -280,15 +282,23 @@ export async function applyPlan(opts: ApplyOptions): Promise<ApplyResult> {
     if (signal?.aborted) notStarted.push(...r.skipped);
   };
   await graph(forward);
-  // Deletions last, in reverse kind order (the state does not record what depended on a
-  // deleted resource), and only when everything else succeeded: a replaced resource's
-  // old version goes once nothing refers to it.
-  const phases = [...new Set(backward.map((s) => s.phase))].sort((a, b) => b - a);
-  for (const p of phases) {
-    if (result.errors.length) break;
-    const group = backward.filter((s) => s.phase === p);
-    if (signal?.aborted) notStarted.push(...group.map((s) => s.address));
-    else await graph(group);
+  // Deletions last, and only when everything else succeeded: a replaced resource's old
+  // version goes once nothing refers to it. In reverse dependency order: a deletion waits
+  // for the deletions of what depended on it (their dependsOn, from the state), so a
+  // replication configuration is removed before the role it uses, and a failed deletion
+  // keeps what it depends on.
+  if (!result.errors.length) {
+    const dependents = new Map<string, string[]>();
+    for (const s of backward) {
+      for (const d of s.deps) {
+        const list = dependents.get(d) ?? [];
+        list.push(s.address);
+        dependents.set(d, list);
+      }
+    }
+    const reversed = backward.map((s) => ({ ...s, deps: dependents.get(s.address) ?? [] }));
+    if (signal?.aborted) notStarted.push(...reversed.map((s) => s.address));
+    else await graph(reversed);
   }
   await session.persist();
   if (signal?.aborted) result.interrupted = { notStarted, stopped };

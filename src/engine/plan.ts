@@ -203,7 +203,16 @@ export async function makePlan(input: PlanInput): Promise<Plan> {
     const base = { address: addr, kind: s.kind, id: s.id, after: null, dependsOn: [] };
     if (!l) changes.push({ ...base, action: 'forget', before: null, changes: [], reasons: ['already gone from AWS'] });
     else if (k.neverDelete) changes.push({ ...base, action: 'forget', before: l, changes: [], reasons: [k.neverDelete] });
-    else changes.push({ ...base, action: 'delete', before: l, changes: diffAttrs(l, null), reasons: [] });
+    // What it depended on when last applied: apply deletes it before those of them it deletes too.
+    else changes.push({ ...base, action: 'delete', before: l, changes: diffAttrs(l, null), reasons: [], dependsOn: s.dependsOn ?? [] });
+  }
+
+  // A state written before s3repl recorded dependsOn: a delete is taken to depend on every
+  // resource of an earlier kind that the plan deletes (kind order, as before).
+  const deleted = changes.filter((c) => c.action === 'delete');
+  for (const c of deleted) {
+    if (stateBy.get(c.address)?.dependsOn !== undefined) continue;
+    c.dependsOn = deleted.filter((o) => kindOf(o.kind).phase < kindOf(c.kind).phase).map((o) => o.address).sort();
   }
 
   // In the order apply runs them: by phase (buckets … jobs), then by address.

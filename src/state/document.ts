@@ -99,6 +99,9 @@ export function resourceProblem(address: string, r: unknown): string | undefined
   }
   if (!isPlainObject(r.attributes)) return 'has "attributes" that are not an object';
   if (typeof r.appliedAt !== 'string') return 'has no "appliedAt"';
+  if (r.dependsOn !== undefined && !(Array.isArray(r.dependsOn) && r.dependsOn.every((a) => typeof a === 'string'))) {
+    return 'has a "dependsOn" that is not a list of addresses';
+  }
   return undefined;
 }
 
@@ -146,6 +149,7 @@ export function canonicalResource(r: StateResource): unknown {
     kind: r.kind,
     id: sortKeys(r.id as Json),
     attributes: sortKeys(r.attributes),
+    ...(r.dependsOn !== undefined ? { dependsOn: r.dependsOn } : {}),
     appliedAt: r.appliedAt,
   };
 }

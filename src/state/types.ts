@@ -12,6 +12,12 @@ export interface StateResource {
   kind: KindName;
   id: ResourceId;
   attributes: Attrs;
+  /**
+   * Addresses it depended on when last applied (its dependsOn then): when it
+   * and they are deleted, it goes first. Absent in states written before
+   * s3repl recorded it (then deletes follow kind order).
+   */
+  dependsOn?: string[];
   /** ISO time of the last apply that wrote this resource. */
   appliedAt: string;
 }

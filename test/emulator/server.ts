@@ -23,6 +23,11 @@ import { createSqs, type SqsService } from './sqs.js';
 export const DEFAULT_ACCOUNT_ID = '111111111111';
 
 export interface EmulatorOptions {
+  /**
+   * Told of every call as it arrives, in order (`service:Operation`, the request
+   * path and its body as text): for tests of the order in which things happen.
+   */
+  onCall?: (call: { operation: string; path: string; body: string }) => void;
   /** Port to listen on; 0 (default) picks a free one. */
   port?: number;
   /** Interface to bind (default 127.0.0.1). */
@@ -336,6 +341,7 @@ export async function startEmulator(opts: EmulatorOptions = {}): Promise<Emulato
       service === 's3' ? services.s3.operationName(emuReq) : service === 's3control' ? services.s3control.operationName(emuReq) : rpcOperation(emuReq);
     const key = `${service}:${operation}`;
     calls.set(key, (calls.get(key) ?? 0) + 1);
+    opts.onCall?.({ operation: key, path: rawPath, body: body.toString('utf8') });
     const decision = faults.decide(key);
     if (decision.latencyMs > 0) await sleep(decision.latencyMs);
     if (decision.fault === 'throttle') return mod.throttled(emuReq);
