@@ -98,6 +98,18 @@ export async function makePlan(input: PlanInput): Promise<Plan> {
   input.onLive?.(live);
 
   const notices = mode === 'destroy' ? [] : [...expanded.notices];
+  // What the configuration alone cannot say, each kind completes from what was read.
+  desired.forEach((d, i) => {
+    const k = kindOf(d.kind);
+    if (!k.settle) return;
+    const settled = k.settle(d, {
+      live: (address) => live.get(address),
+      applied: (address) => stateBy.get(address)?.attributes,
+      notice: (n) => notices.push(n),
+    });
+    desired[i] = { ...settled, attributes: k.normalize(settled.attributes) };
+    desiredBy.set(d.address, desired[i]!);
+  });
   if (mode === 'apply') {
     const unmet = expanded.expectations.filter((e) => live.get(e.address) === null);
     if (input.missingBuckets === 'report') {

@@ -72,6 +72,16 @@ export interface ExpandContext {
   expect(e: Expectation): void;
 }
 
+/** What `settle` sees once the plan has read AWS. */
+export interface SettleContext {
+  /** The live value read for a desired address (null: it does not exist; undefined: not read). */
+  live(address: string): LiveValue | undefined;
+  /** The last-applied attributes the state records for an address, if any. */
+  applied(address: string): Attrs | undefined;
+  /** Tell the plan's reader something about this resource. */
+  notice(n: Notice): void;
+}
+
 export interface ReadContext {
   aws: AwsClients;
   /** The caller's account id. */
@@ -209,6 +219,13 @@ export interface ResourceKind {
    * one is replaced with it.
    */
   goesWithDependency?: boolean;
+  /**
+   * Completes a desired resource with what only AWS or the state can tell
+   * (whether a backfill's destination is new to the bucket's live replication
+   * configuration), once the plan has read them and before it compares. The
+   * configuration alone (validate, graph) sees the resource as expanded.
+   */
+  settle?(desired: DesiredResource, ctx: SettleContext): DesiredResource;
   /** Reads many resources of this kind with as few calls as possible. Keyed by address. */
   readMany(ctx: ReadContext, items: ReadonlyArray<{ address: string; id: ResourceId }>): Promise<Map<string, LiveValue>>;
   /** Creates it; may return attributes AWS assigned (a job id) to record in state. */

@@ -103,8 +103,8 @@ describe('backfill as AWS runs it', () => {
     const plan = await runCli(['plan'], { cwd, endpoint: emu.url });
     expect(plan.stdout).toContain('job.acme-photos');
     expect(plan.stdout).not.toMatch(/job\.acme-photos\.\S/);
-    // Two destinations: objects COMPLETED for one may never have reached the other.
-    expect(plan.stdout + plan.stderr).toContain('includes objects already COMPLETED');
+    // Two destinations, but no replication configuration yet: no object is COMPLETED, so the job does not ask for them.
+    expect(plan.stdout + plan.stderr).not.toContain('COMPLETED');
 
     const applied = await runCli(['apply', '--auto-approve'], { cwd, endpoint: emu.url, env: { AWS_REGION: 'ap-southeast-2' } });
     expect(applied.code, applied.stderr).toBe(0);
@@ -119,6 +119,53 @@ describe('backfill as AWS runs it', () => {
       ((await clients(emu.url, region).s3.send(new ListObjectVersionsCommand({ Bucket: bucket }))).Versions ?? []).map((v) => v.Key).sort();
     expect(await keys('acme-photos-melbourne', 'ap-southeast-4')).toEqual(existing);
     expect(await keys('acme-photos-sydney-copy', 'ap-southeast-2')).toEqual(['originals/raw-001.cr2', 'originals/raw-002.cr2']);
+  });
+});
+
+describe('backfilling a destination new to the configuration', () => {
+  it('objects already replicated to the old destination are COMPLETED: the job includes them, and the new destination gets them', async () => {
+    const emu = await emulator();
+    const yaml = (withNew: boolean) => `version: 1
+defaults: { region: us-east-1 }
+buckets:
+  nd-src: { create: true }
+  nd-old: { create: true }
+  nd-new: { create: true }
+roles: { r: { name: nd-role } }
+replications:
+  - source: nd-src
+    role: r
+    rules:
+      - id: to-old
+        destination: { bucket: nd-old }
+${withNew ? `      - id: to-new
+        priority: 2
+        destination: { bucket: nd-new }
+        existingObjects: replicate
+` : ''}`;
+    const cwd = workdir(yaml(false));
+    let applied = await runCli(['apply', '--auto-approve'], { cwd, endpoint: emu.url });
+    expect(applied.code, applied.stderr).toBe(0);
+    const s3 = clients(emu.url).s3;
+    for (const Key of ['a.txt', 'b.txt']) await s3.send(new PutObjectCommand({ Bucket: 'nd-src', Key, Body: Key }));
+    await emu.settled();
+    expect((await s3.send(new HeadObjectCommand({ Bucket: 'nd-src', Key: 'a.txt' }))).ReplicationStatus).toBe('COMPLETED');
+
+    writeFileSync(path.join(cwd, 'replication.yaml'), yaml(true));
+    const plan = await runCli(['plan'], { cwd, endpoint: emu.url });
+    expect(plan.code, plan.stderr).toBe(0);
+    expect(plan.stdout.replace(/\s+/g, ' ')).toContain('includes objects already COMPLETED: nd-new is new to its replication configuration, which already replicates to nd-old');
+    applied = await runCli(['apply', '--auto-approve'], { cwd, endpoint: emu.url });
+    expect(applied.code, applied.stderr).toBe(0);
+    const waited = await runCli(['jobs', '--wait', '--interval', '100ms'], { cwd, endpoint: emu.url });
+    expect(waited.code, waited.stderr).toBe(0);
+    await emu.settled();
+    // (The job's completion report, written into the source, replicates too.)
+    const keys = ((await s3.send(new ListObjectVersionsCommand({ Bucket: 'nd-new' }))).Versions ?? []).map((v) => v.Key!).filter((k) => !k.startsWith('s3repl/')).sort();
+    expect(keys).toEqual(['a.txt', 'b.txt']);
+    // Once it ran, the next plan changes nothing: the job is not started again.
+    const again = await runCli(['plan', '--detailed-exitcode'], { cwd, endpoint: emu.url });
+    expect(again.code, again.stdout).toBe(0);
   });
 });
 

@@ -21,7 +21,7 @@ import type { AwsClients } from '../../aws/clients.js';
 import { isAwsError } from '../../aws/errors.js';
 import { bucketArn } from '../arn.js';
 import type { ApplyContext, Attrs, ResourceKind } from '../types.js';
-import { expandJobs } from './expand.js';
+import { expandJobs, settleJob } from './expand.js';
 import { roleGrants } from './grants.js';
 
 export { jobAddress, jobToken } from './expand.js';
@@ -100,6 +100,7 @@ export const job: ResourceKind = {
   doc: { address: '`job.SOURCE`', resource: 'one S3 Batch Replication job per source bucket with a rule that has `existingObjects: replicate`', notes: 'covers the bucket\'s whole configuration, narrowed to the backfilling rules\' common prefix; idempotent: a token derived from its shape, also in the job description' },
   describe: (id) => `Batch Replication job ${id.token} (${id.region})`,
   expand: expandJobs,
+  settle: settleJob,
   roleGrants,
   // The rules a backfill replicates existing objects for: `rules` (one job per source),
   // or `ruleId` (a job recorded before that, one per rule).
