@@ -118,6 +118,13 @@ function builtIn(): PriceTable {
   for (const a of TABLE_REGIONS) for (const b of TABLE_REGIONS) if (a !== b) transferPerGB[`${a}>${b}`] = unknown('inter-region transfer');
   transferPerGB['us-west-2>us-east-1'] = s3(0.02, 'S3 Tables replication example: "Inter-region Data Transfer OUT from US-West (Oregon) to US-East (N. Virginia) is $0.02 per GB"');
   transferPerGB['us-east-1>us-east-2'] = s3(0.01, 'Multi-Region Access Points example 2: "The data transfer charge from US East (N. Virginia) to US East (Ohio) is $0.01 per GB"');
+  transferPerGB['us-east-1>us-west-2'] = {
+    usd: 0.02,
+    source: 'https://repost.aws/articles/ARjzluyMS8RbeOOK4MGXRG6Q/cost-effective-methods-for-accessing-s3-buckets-cross-region',
+    read: READ,
+    note:
+      'secondary source: an AWS re:Post article, not the pricing page ("All prices were verified as of January 2026"); for an EC2 instance in us-east-1 and "an S3 bucket in us-west-2 ... Uploads/Downloads: $0.02 per GB transferred", the S3 side priced "from the Data transfer OUT From Amazon EC2 To {region} table"; lowest volume tier',
+  };
   return {
     version: READ,
     currency: 'USD',
