@@ -93,6 +93,7 @@ export interface RawRule {
   rtc?: boolean;
   metrics?: boolean;
   existingObjects?: 'replicate' | 'ignore';
+  usageShare?: number;
   alarms?: AlarmThresholds & { notify?: string[] };
 }
 
@@ -246,6 +247,7 @@ function resolveRule(rule: RawRule, index: number, buckets: Record<string, Bucke
     metrics: rule.metrics ?? rtc,
     existingObjects: rule.existingObjects ?? 'ignore',
   };
+  if (rule.usageShare !== undefined) resolved.usageShare = rule.usageShare;
   if (rule.encryption) {
     const encryption: NonNullable<RuleConfig['encryption']> = {
       sseKms: rule.encryption.sseKms ?? false,

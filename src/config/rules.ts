@@ -49,6 +49,7 @@ export const RULES = {
   'two-way-without-replica-modifications': 'two-way replication without replica modification sync on both sides (warning)',
   'chained-replication': 'A → B → C: replicas in B are not replicated on to C (warning)',
   'existing-objects-disabled-rule': 'a backfill asked for on a disabled rule (warning)',
+  'usage-share-unfiltered': 'usageShare on a rule without a filter, which replicates the whole bucket (warning)',
   'alarm-topic-missing-region': 'alarms with notify set but no SNS topic in a region some of them live in',
   'alarm-topic-region': 'an SNS topic in a region none of the alarms that could use it live in (warning)',
   'too-many-alarm-topics': 'more than 5 SNS topics for the alarms of one region',
@@ -294,6 +295,9 @@ function checkRule(config: Config, at: Located, report: Report, warn: Warn): voi
   }
   if (rule.existingObjects === 'replicate' && rule.status === 'disabled') {
     warn('existing-objects-disabled-rule', [...path, 'existingObjects'], `rule "${rule.id}" is disabled, so no existing objects will be replicated`, 'enable the rule, or drop existingObjects');
+  }
+  if (rule.usageShare !== undefined && rule.usageShare !== 1 && (rule.filter.prefix ?? '') === '' && Object.keys(rule.filter.tags).length === 0) {
+    warn('usage-share-unfiltered', [...path, 'usageShare'], `rule "${rule.id}" has no filter, so it replicates the whole bucket, yet usageShare says ${rule.usageShare}`, 'drop usageShare, or give the rule the filter the share stands for');
   }
   if (rule.alarms && src?.region && target?.region) checkAlarmTopics(at, src, target, report, warn);
 }

@@ -116,6 +116,8 @@ export interface RuleConfig {
   /** Resolved: explicit `metrics`, else true when `rtc` is on. */
   metrics: boolean;
   existingObjects: 'replicate' | 'ignore';
+  /** For the cost estimate: the fraction (0 < share <= 1) of the source bucket's usage the rule's filter selects. */
+  usageShare?: number;
   alarms?: RuleAlarms;
   /**
    * Where the rule comes from when it is not written under `replications:`:

@@ -46,6 +46,8 @@ export interface CostSide {
   total: CostTotal;
 }
 
+export type UsageBasis = 'bucket' | 'share' | 'upper-bound';
+
 /** The usage a rule's figures are computed from. */
 export interface RuleUsage {
   storedGB: number | null;
@@ -54,6 +56,12 @@ export interface RuleUsage {
   monthlyWrites: number | null;
   /** The rule's share of the bucket (1 = everything). */
   share: number;
+  /**
+   * How the rule's part of the bucket was estimated: `bucket` (no filter: all of it),
+   * `share` (a filter, and the rule's `usageShare` from the configuration),
+   * `upper-bound` (a filter without a share: the whole bucket is counted).
+   */
+  basis: UsageBasis;
   /** Where each figure came from, and how the share was estimated. */
   notes: string[];
 }
@@ -99,6 +107,8 @@ export interface RuleSpec {
   metrics: boolean;
   sseKms: boolean;
   filter: { prefix: string; tags: Record<string, string> };
+  /** The configuration's `usageShare` for a filtered rule: the part of the bucket's usage it selects; null when not given. */
+  usageShare: number | null;
   /** CloudWatch alarms on the rule's metrics. */
   alarms: number;
   /** The destination holds replicas of the objects that existed before the rule (Batch Replication ran or runs). */

@@ -34,6 +34,7 @@ export function specsFromConfig(config: Config): RuleSpec[] {
       metrics: rule.metrics,
       sseKms: rule.encryption?.sseKms ?? false,
       filter: { prefix: rule.filter.prefix ?? '', tags: { ...rule.filter.tags } },
+      usageShare: rule.usageShare ?? null,
       alarms: alarmCount(rule),
       backfilled: rule.existingObjects === 'replicate' && rule.status === 'enabled',
     })),
@@ -47,6 +48,17 @@ function factsOf(c: ResourceChange, side: Side): CostFact[] {
   const v = c[side];
   if (typeof v !== 'object' || v === null || Array.isArray(v)) return [];
   return kindOf(c.kind).costFacts?.(v, c.id) ?? [];
+}
+
+/**
+ * The configuration's usageShare for a live rule: it describes the configured
+ * filter, so it applies to the live rule only when that rule filters the same way.
+ */
+function shareFor(config: Config, source: string, ruleId: string, live: RuleSpec['filter']): number | null {
+  const rule = config.replications.find((r) => r.source === source)?.rules.find((r) => r.id === ruleId);
+  if (!rule || rule.usageShare === undefined) return null;
+  const sameTags = (a: Record<string, string>, b: Record<string, string>) => Object.keys(a).length === Object.keys(b).length && Object.entries(a).every(([k, v]) => b[k] === v);
+  return (rule.filter.prefix ?? '') === live.prefix && sameTags(rule.filter.tags, live.tags) ? rule.usageShare : null;
 }
 
 /** The rules as they are live: the `before` of each replication configuration in the plan. */
@@ -75,6 +87,7 @@ export function specsFromPlan(plan: Plan, config: Config): RuleSpec[] {
       metrics: r.metrics,
       sseKms: r.sseKms,
       filter: r.filter,
+      usageShare: shareFor(config, source, r.ruleId, r.filter),
       alarms: alarms.get(k) ?? 0,
       backfilled: backfilled.has(k),
     };

@@ -81,16 +81,33 @@ function itemLine(i: CostItem): string {
 
 const ruleName = (r: RuleCost) => `${r.source}/${r.ruleId} → ${r.destination}`;
 
+/**
+ * Which part of the source bucket's usage a rule's figures count: all of it
+ * (no filter), the configured usageShare of a filtered rule, or, for a
+ * filtered rule without one, the whole bucket as an upper bound.
+ */
+export function basisText(r: RuleCost): string {
+  switch (r.usage.basis) {
+    case 'share':
+      return `${Math.round(r.usage.share * 10000) / 100}% of bucket (usageShare)`;
+    case 'upper-bound':
+      return 'whole bucket (upper bound)';
+    default:
+      return 'whole bucket';
+  }
+}
+
 // ---------------------------------------------------------------------------
 // Text
 
 export function renderCostText(cost: Cost, c: ChalkInstance): string {
-  const rows = cost.rules.map((r) => [ruleName(r), totalText(r.before?.total), totalText(r.after?.total), changeText(r), totalText(r.oneOff?.total)]);
-  const head = ['Rule', 'Monthly before', 'Monthly after', 'Change', 'One-off'];
-  const total = ['Total', totalText(cost.monthly.before), totalText(cost.monthly.after), totalText(cost.monthly.change, true), totalText(cost.oneOff)];
+  const rows = cost.rules.map((r) => [ruleName(r), totalText(r.before?.total), totalText(r.after?.total), changeText(r), totalText(r.oneOff?.total), basisText(r)]);
+  const head = ['Rule', 'Monthly before', 'Monthly after', 'Change', 'One-off', 'Usage counted'];
+  const total = ['Total', totalText(cost.monthly.before), totalText(cost.monthly.after), totalText(cost.monthly.change, true), totalText(cost.oneOff), ''];
   const all = [head, ...rows, total];
   const widths = head.map((_, i) => Math.max(...all.map((r) => r[i]!.length)));
-  const line = (r: string[]) => '  ' + r.map((v, i) => (i === 0 ? v.padEnd(widths[i]!) : v.padStart(widths[i]!))).join('  ');
+  const last = head.length - 1;
+  const line = (r: string[]) => ('  ' + r.map((v, i) => (i === 0 || i === last ? v.padEnd(widths[i]!) : v.padStart(widths[i]!))).join('  ')).trimEnd();
   const out: string[] = [c.bold(`Estimated cost (${cost.currency}, price table ${cost.priceTable.version}):`), c.dim(line(head)), ...rows.map(line), c.bold(line(total))];
   for (const r of cost.rules) {
     const changes = changedComponents(r);
@@ -117,14 +134,14 @@ function changeText(r: RuleCost): string {
 
 /** The Markdown cost section in parts, so the comment's truncation can drop rows and details whole. */
 export function costMarkdownParts(cost: Cost): { head: string; rows: string[]; tail: string; details: string } {
-  const head = ['### 💰 Estimated cost', '', '| Rule | Monthly before | Monthly after | Change | What changes | One-off |', '|:--|--:|--:|--:|:--|--:|'].join('\n');
+  const head = ['### 💰 Estimated cost', '', '| Rule | Monthly before | Monthly after | Change | What changes | One-off | Usage counted |', '|:--|--:|--:|--:|:--|--:|:--|'].join('\n');
   const rows = cost.rules.map(
     (r) =>
-      `| ${codeSpan(`${r.source}/${r.ruleId}`)} → ${codeSpan(r.destination)} | ${totalText(r.before?.total)} | ${totalText(r.after?.total)} | ${changeText(r)} | ${escapeMarkdown(changedComponents(r).join(', '))} | ${totalText(r.oneOff?.total)} |`,
+      `| ${codeSpan(`${r.source}/${r.ruleId}`)} → ${codeSpan(r.destination)} | ${totalText(r.before?.total)} | ${totalText(r.after?.total)} | ${changeText(r)} | ${escapeMarkdown(changedComponents(r).join(', '))} | ${totalText(r.oneOff?.total)} | ${escapeMarkdown(basisText(r))} |`,
   );
   const tail = [
     '',
-    `| **Total** | **${totalText(cost.monthly.before)}** | **${totalText(cost.monthly.after)}** | **${totalText(cost.monthly.change, true)}** | | **${totalText(cost.oneOff)}** |`,
+    `| **Total** | **${totalText(cost.monthly.before)}** | **${totalText(cost.monthly.after)}** | **${totalText(cost.monthly.change, true)}** | | **${totalText(cost.oneOff)}** | |`,
     '',
     `<sub>${escapeHtml(cost.currency)} a month, list prices from price table ${escapeHtml(cost.priceTable.version)} (${escapeHtml(cost.priceTable.origin)}). \`+ ?\`: some items could not be priced (unknown price or usage) and are not counted.</sub>`,
   ].join('\n');

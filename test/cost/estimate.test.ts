@@ -26,6 +26,7 @@ function rule(over: Partial<RuleSpec> = {}): RuleSpec {
     metrics: false,
     sseKms: false,
     filter: { prefix: '', tags: {} },
+    usageShare: null,
     alarms: 0,
     backfilled: false,
     ...over,
@@ -49,6 +50,10 @@ describe('the built-in price table', () => {
     expect(T.regions['us-east-1']!.putPer1000.STANDARD?.usd).toBe(0.005);
     expect(T.regions['us-east-1']!.cloudwatchMetricPerMonth.usd).toBe(0.3);
     expect(T.transferPerGB['us-east-1>us-east-2']?.usd).toBe(0.01);
+    expect(T.transferPerGB['us-east-1>us-west-2']?.usd).toBe(0.02);
+    // A figure from a secondary source says so, with the page and the quote.
+    expect(T.transferPerGB['us-east-1>us-west-2']!.source).toMatch(/^https:\/\/repost\.aws\//);
+    expect(T.transferPerGB['us-east-1>us-west-2']!.note).toMatch(/^secondary source: .*\$0\.02 per GB/);
     expect(T.sameRegionTransferPerGB.usd).toBe(0);
     for (const f of [T.rtcPerGB, T.regions['us-east-1']!.batchJob, T.transferPerGB['us-west-2>us-east-1']!]) {
       expect(f.source).toMatch(/^https:\/\//);
@@ -138,9 +143,54 @@ describe('estimateCost', () => {
     expect(cost.rules[0]!.after!.items.find((i) => i.component === 'transfer')).toMatchObject({ description: 'transfer within one region', quantity: null, unitPrice: 0, amount: 0 });
   });
 
-  it('a filtered rule counts the whole bucket and says it is an upper bound', () => {
-    const cost = estimateCost(input({ after: [rule({ filter: { prefix: 'app/', tags: {} } })] }), T);
-    expect(cost.rules[0]!.usage.notes.join('\n')).toMatch(/prefix "app\/".*whole bucket is counted \(an upper bound\)/);
+  it('a filtered rule without usageShare counts the whole bucket and says it is an upper bound', () => {
+    const cost = estimateCost(input({ after: [rule({ filter: { prefix: 'app/', tags: {} } })], usage: usage({ monthlyWriteGB: 100, monthlyWrites: 1000 }) }), T);
+    const r = cost.rules[0]!;
+    expect(r.usage).toMatchObject({ share: 1, basis: 'upper-bound' });
+    expect(r.usage.notes.join('\n')).toMatch(/prefix "app\/".*whole bucket is counted \(an upper bound; set usageShare/);
+    // Every usage-driven figure carries the basis it used.
+    const transfer = r.after!.items.find((i) => i.component === 'transfer')!;
+    expect(transfer).toMatchObject({ quantity: 100, amount: 1 });
+    expect(transfer.assumptions).toContain('the whole bucket is counted for a filtered rule: an upper bound');
+  });
+
+  it('a filtered rule with usageShare counts that part of the bucket (hand calculation)', () => {
+    // A quarter of a bucket of 4,000 GB, 8 million objects, 400 GB and 200,000 objects written a month,
+    // replicated us-east-1 → us-east-2 with a backfill, and the same-region copy of the us-east-1 prices.
+    const spec = rule({ filter: { prefix: 'app/', tags: { team: 'web' } }, usageShare: 0.25, rtc: true, metrics: true, backfilled: true, destinationRegion: 'us-east-1', destination: 'acme-orders-copy' });
+    const u = usage({ storedGB: 4000, objects: 8_000_000, monthlyWriteGB: 400, monthlyWrites: 200_000 });
+    const cost = estimateCost(input({ after: [spec], backfills: [{ source: 'acme-orders', ruleId: 'orders-to-ohio' }], usage: u }), T);
+    const r = cost.rules[0]!;
+    expect(r.usage).toMatchObject({ share: 0.25, basis: 'share', storedGB: 4000, objects: 8_000_000 });
+    expect(r.usage.notes.join('\n')).toContain('prefix "app/" and tag team: 25% of the bucket\'s stored data, objects and writes is counted (usageShare 0.25 in the configuration)');
+    const amount = (items: readonly { component: string; description: string; amount: number | null }[], c: string, d?: RegExp) => items.find((i) => i.component === c && (!d || d.test(i.description)))!.amount;
+    // Monthly, by hand: 400 GB × 0.25 = 100 GB written; 200,000 × 0.25 = 50,000 objects.
+    //   RTC 100 × $0.015 = $1.50; PUTs 50 × $0.005 = $0.25; metrics 4 × $0.30 = $1.20;
+    //   storage of a month of writes 100 × $0.023 = $2.30; backfilled replicas 4,000 × 0.25 = 1,000 GB × $0.023 = $23.00; transfer free.
+    const after = r.after!.items;
+    expect(amount(after, 'rtc')).toBe(1.5);
+    expect(amount(after, 'put-requests')).toBe(0.25);
+    expect(amount(after, 'storage', /existing/)).toBe(usd(1000 * 0.023));
+    expect(amount(after, 'storage', /writes/)).toBe(usd(100 * 0.023));
+    expect(r.after!.total.usd).toBe(usd(1.5 + 0.25 + 1.2 + 23 + 2.3));
+    expect(after.find((i) => i.component === 'rtc')!.assumptions).toContain("the rule's share of the bucket: 25% (usageShare)");
+    // One-off: $0.25 job + manifest of every object in the bucket, 8 M × $0.015/M = $0.12 (not shared)
+    //   + 2 M objects × $1.00/M = $2.00 + 2,000 thousand PUTs × $0.005 = $10.00 + 1,000 GB × $0 transfer.
+    const oneOff = r.oneOff!.items;
+    expect(oneOff.map((i) => [i.component, i.quantity, i.amount])).toEqual([
+      ['batch-job', 1, 0.25],
+      ['batch-manifest', 8, 0.12],
+      ['batch-objects', 2, 2],
+      ['transfer', 1000, 0],
+      ['put-requests', 2000, 10],
+    ]);
+    expect(cost.oneOff).toEqual({ usd: usd(0.25 + 0.12 + 2 + 10), unknown: [] });
+  });
+
+  it('an unfiltered rule counts the whole bucket whatever usageShare says', () => {
+    const cost = estimateCost(input({ after: [rule({ usageShare: 0.5 })], usage: usage({ monthlyWriteGB: 100, monthlyWrites: 0 }) }), T);
+    expect(cost.rules[0]!.usage).toMatchObject({ share: 1, basis: 'bucket' });
+    expect(cost.rules[0]!.after!.items.find((i) => i.component === 'transfer')!.quantity).toBe(100);
   });
 
   it('a removed rule has a before and no after; its monthly change is negative', () => {
@@ -167,7 +217,7 @@ describe('mergePrices', () => {
     expect(t.transferPerGB['us-east-1>us-west-2']).toEqual({ usd: 0.02, source: 'https://aws.amazon.com/s3/pricing/', read: '2027-01-01' });
     expect(t.regions['us-west-2']!.putPer1000.STANDARD_IA).toEqual({ usd: 0.01, source: 'user: prices.json', read: '2027-01-01' });
     expect(t.origin).toBe('prices.json over built-in');
-    expect(T.transferPerGB['us-east-1>us-west-2']!.usd).toBeNull();
+    expect(T.transferPerGB['eu-west-1>eu-central-1']!.usd).toBeNull();
   });
 
   it('refuses a figure that is not a non-negative number or null, naming where', () => {

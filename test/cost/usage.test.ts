@@ -32,6 +32,7 @@ replications:
     rules:
       - id: app
         filter: { prefix: app/ }
+        usageShare: 0.4
         destination: { bucket: logs-dr, storageClass: GLACIER_IR }
         rtc: true
         alarms: { latencySeconds: 900, failedOperations: 1 }
@@ -55,6 +56,17 @@ describe('usage: in replication.yaml', () => {
     const c = config(YAML);
     expect(c.buckets.logs!.usage).toEqual({ storedGB: 100, monthlyWriteGB: 30, monthlyWrites: 9000 });
     expect(c.cost.priceTable).toBe('/project/cfg/prices/aws.json');
+  });
+
+  it('usageShare must be a fraction above 0 and at most 1, and warns on a rule without a filter', () => {
+    for (const bad of ['0', '1.5', '-0.2']) {
+      const r = loadConfigText(YAML.replace('usageShare: 0.4', `usageShare: ${bad}`), 'r.yaml');
+      expect(r.config, bad).toBeUndefined();
+      expect(r.diagnostics.find((d) => d.severity === 'error')).toMatchObject({ file: 'r.yaml', pointer: '/replications/0/rules/0/usageShare', line: 19 });
+    }
+    const unfiltered = loadConfigText(YAML.replace('        destination: { bucket: logs-dr }\n        existingObjects', '        usageShare: 0.5\n        destination: { bucket: logs-dr }\n        existingObjects'), 'r.yaml');
+    expect(unfiltered.config).toBeDefined();
+    expect(unfiltered.diagnostics.filter((d) => d.severity === 'warning').map((d) => d.rule)).toContain('usage-share-unfiltered');
   });
 
   it('refuses unknown keys and negative figures', () => {
@@ -91,9 +103,9 @@ describe('specsFromConfig', () => {
   it('gives each rule its regions, class, features, alarms and backfill', () => {
     const specs = specsFromConfig(config(YAML));
     expect(specs).toEqual([
-      { source: 'logs', sourceRegion: 'us-east-1', ruleId: 'app', destination: 'logs-dr', destinationRegion: 'us-west-2', storageClass: 'GLACIER_IR', enabled: true, rtc: true, metrics: true, sseKms: false, filter: { prefix: 'app/', tags: {} }, alarms: 2, backfilled: false },
-      { source: 'photos', sourceRegion: 'us-east-1', ruleId: 'all', destination: 'logs-dr', destinationRegion: 'us-west-2', storageClass: null, enabled: true, rtc: false, metrics: false, sseKms: true, filter: { prefix: '', tags: {} }, alarms: 0, backfilled: true },
-      { source: 'fresh', sourceRegion: 'us-east-1', ruleId: 'all', destination: 'logs-dr', destinationRegion: 'us-west-2', storageClass: null, enabled: false, rtc: false, metrics: false, sseKms: false, filter: { prefix: '', tags: {} }, alarms: 0, backfilled: false },
+      { source: 'logs', sourceRegion: 'us-east-1', ruleId: 'app', destination: 'logs-dr', destinationRegion: 'us-west-2', storageClass: 'GLACIER_IR', enabled: true, rtc: true, metrics: true, sseKms: false, filter: { prefix: 'app/', tags: {} }, usageShare: 0.4, alarms: 2, backfilled: false },
+      { source: 'photos', sourceRegion: 'us-east-1', ruleId: 'all', destination: 'logs-dr', destinationRegion: 'us-west-2', storageClass: null, enabled: true, rtc: false, metrics: false, sseKms: true, filter: { prefix: '', tags: {} }, usageShare: null, alarms: 0, backfilled: true },
+      { source: 'fresh', sourceRegion: 'us-east-1', ruleId: 'all', destination: 'logs-dr', destinationRegion: 'us-west-2', storageClass: null, enabled: false, rtc: false, metrics: false, sseKms: false, filter: { prefix: '', tags: {} }, usageShare: null, alarms: 0, backfilled: false },
     ]);
   });
 });

@@ -73,7 +73,7 @@ describe('adding RTC to a rule with 1 TB of monthly writes', () => {
     expect(md.code).toBe(0);
     // By hand from the price table: 1,024 GB × $0.015 RTC = $15.36; 4 metrics × $0.30 = $1.20; +$16.56.
     expect(md.stdout).toContain('### 💰 Estimated cost');
-    expect(md.stdout).toContain('| `orders-rtc/to-ohio` → `orders-ohio-rtc` | $10.24 + ? | $26.80 + ? | +$16.56 | RTC +$15.36, metrics +$1.20 | — |');
+    expect(md.stdout).toContain('| `orders-rtc/to-ohio` → `orders-ohio-rtc` | $10.24 + ? | $26.80 + ? | +$16.56 | RTC +$15.36, metrics +$1.20 | — | whole bucket |');
     expect(md.stdout).toContain('Replication Time Control data transfer: 1,024 GB × $0.015 per GB = $15.36');
 
     const plan = await planJson(cwd);
@@ -113,7 +113,7 @@ replications:
     expect(text.code).toBe(0);
     expect(text.stdout).toMatch(/photos-backfill\/copy → photos-backfill-copy +— +\$94\.21 \+ \? +\+\$94\.21 \+ \? +\$60\.40/);
     const md = await runCli(['plan', '--format', 'markdown'], { cwd, endpoint: emu.url });
-    expect(md.stdout).toContain('| `photos-backfill/copy` → `photos-backfill-copy` | — | $94.21 + ? | +$94.21 + ? | new rule | $60.40 |');
+    expect(md.stdout).toContain('| `photos-backfill/copy` → `photos-backfill-copy` | — | $94.21 + ? | +$94.21 + ? | new rule | $60.40 | whole bucket |');
     expect(md.stdout).toContain('objects processed: 10 million objects × $1.00 per million objects = $10.00');
 
     const plan = await planJson(cwd);
@@ -121,6 +121,59 @@ replications:
     expect(plan.cost!.oneOff).toEqual({ usd: 0.25 + 0.15 + 10 + 0 + 50, unknown: [] });
     // The replicas of the 4,096 GB are stored at $0.023 per GB-month.
     expect(plan.cost!.rules[0]!.after!.items.find((i) => i.description.startsWith('replicas of existing objects'))!.amount).toBe(94.208);
+  });
+});
+
+describe('a filtered rule', () => {
+  it('counts the usageShare the configuration gives it, or the whole bucket as an upper bound, and every format says which', async () => {
+    const cwd = workdir(`
+version: 1
+defaults: { region: us-east-1 }
+buckets:
+  logs-share:
+    create: true
+    usage: { storedGB: 1000, objects: 4000000, monthlyWriteGB: 200, monthlyWrites: 400000 }
+  logs-share-dr: { region: us-west-2, create: true }
+  logs-share-web: { create: true }
+roles:
+  r: { name: s3repl-cost-share }
+replications:
+  - source: logs-share
+    role: r
+    rules:
+      - id: app
+        filter: { prefix: app/ }
+        usageShare: 0.25
+        destination: { bucket: logs-share-dr, storageClass: STANDARD }
+        rtc: true
+      - id: web
+        filter: { prefix: web/ }
+        destination: { bucket: logs-share-web }
+`);
+    // By hand, app: 200 GB × 0.25 = 50 GB written a month; transfer us-east-1 → us-west-2 50 × $0.02 = $1.00,
+    //   RTC 50 × $0.015 = $0.75, metrics 4 × $0.30 = $1.20: $2.95; us-west-2 PUT and storage prices unknown.
+    // web, no share: the whole bucket, same region: transfer $0, 400,000 / 1,000 × $0.005 = $2.00 PUTs,
+    //   200 GB × $0.023 = $4.60 storage: $6.60.
+    const md = await runCli(['plan', '--format', 'markdown'], { cwd, endpoint: emu.url });
+    expect(md.code, md.stderr).toBe(0);
+    expect(md.stdout).toContain('| `logs-share/app` → `logs-share-dr` | — | $2.95 + ? | +$2.95 + ? | new rule | — | 25% of bucket (usageShare) |');
+    expect(md.stdout).toContain('| `logs-share/web` → `logs-share-web` | — | $6.60 | +$6.60 | new rule | — | whole bucket (upper bound) |');
+    const text = await runCli(['plan'], { cwd, endpoint: emu.url });
+    expect(text.stdout).toMatch(/logs-share\/app → logs-share-dr +— +\$2\.95 \+ \? +\+\$2\.95 \+ \? +— +25% of bucket \(usageShare\)/);
+    expect(text.stdout).toContain('logs-share: the rule replicates only objects with prefix "app/": 25% of the bucket\'s stored data, objects and writes is counted (usageShare 0.25 in the configuration)');
+
+    const plan = await planJson(cwd);
+    const [app, web] = plan.cost!.rules;
+    expect(app!.usage).toMatchObject({ share: 0.25, basis: 'share', monthlyWriteGB: 200 });
+    expect(web!.usage).toMatchObject({ share: 1, basis: 'upper-bound' });
+    const rtc = app!.after!.items.find((i) => i.component === 'rtc')!;
+    expect(rtc).toMatchObject({ quantity: 50, amount: 0.75 });
+    expect(rtc.assumptions).toContain("the rule's share of the bucket: 25% (usageShare)");
+    expect(app!.after!.total).toEqual({
+      usd: 2.95,
+      unknown: ['logs-share/app: replication PUT requests (STANDARD, us-west-2) (price unknown)', 'logs-share/app: replicas of a month of writes (STANDARD, us-west-2) (price unknown)'],
+    });
+    expect(web!.after!.total).toEqual({ usd: 6.6, unknown: [] });
   });
 });
 

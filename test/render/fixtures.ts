@@ -250,6 +250,7 @@ export function costPlan(): Plan {
     metrics: false,
     sseKms: false,
     filter: { prefix: '', tags: {} },
+    usageShare: null,
     alarms: 2,
     backfilled: false,
   };
