@@ -64,12 +64,41 @@ describe('cost scenario from a plan', () => {
         metrics: true,
         sseKms: false,
         filter: { prefix: 'logs/', tags: {} },
+        usageShare: null,
         alarms: 2,
         backfilled: true,
       },
     ]);
     // A job that already ran starts nothing.
     expect(backfillsFromPlan(p)).toEqual([]);
+  });
+
+  it("uses the configuration's usageShare for a live rule only when the live rule filters the same way", () => {
+    const shared = (prefix: string) =>
+      loadConfigText(
+        `
+version: 1
+defaults: { region: us-east-1 }
+buckets:
+  src: {}
+  dst: { region: us-west-2, create: true }
+roles: { r: { name: repl } }
+replications:
+  - source: src
+    role: r
+    rules:
+      - id: all
+        filter: { prefix: ${prefix} }
+        usageShare: 0.3
+        destination: { bucket: dst }
+`,
+        'test.yaml',
+      ).config!;
+    const p = plan([change('replication', 'update', { bucket: 'src', region: 'us-east-1' }, { role: 'arn', format: 'V2', rules: { all: rule } }, null)]);
+    // Live filter logs/, configured logs/: the share describes the live rule too.
+    expect(specsFromPlan(p, shared('logs/'))[0]!.usageShare).toBe(0.3);
+    // The plan changes the filter to app/: the share says nothing about the live logs/ rule.
+    expect(specsFromPlan(p, shared('app/'))[0]!.usageShare).toBeNull();
   });
 
   it('prices the backfills the plan starts (a job recorded per rule too) and knows the buckets it creates are empty', () => {
