@@ -95,6 +95,22 @@ describe('estimateCost', () => {
     expect(cost.oneOff).toEqual({ usd: 0, unknown: [] });
   });
 
+  it('adding RTC to the us-east-1 → us-west-2 rule of replication.yaml with 1 TB of monthly writes (hand calculation)', () => {
+    const dr = rule({ destination: 'acme-shop-orders-dr', destinationRegion: 'us-west-2', storageClass: 'STANDARD_IA', alarms: 2 });
+    const u = usage({ storedGB: 0, objects: 0, monthlyWriteGB: 1024, monthlyWrites: 1_000_000 });
+    const cost = estimateCost(input({ before: [dr], after: [{ ...dr, rtc: true, metrics: true }], usage: u }), T);
+    // Before: 1,024 GB × $0.02 transfer + 2 alarms × $0.10 = $20.68 (STANDARD_IA PUTs and storage in us-west-2: unknown).
+    expect(cost.monthly.before.usd).toBe(usd(1024 * 0.02 + 2 * 0.1));
+    expect(cost.monthly.before.usd).toBe(20.68);
+    // After: + 1,024 GB × $0.015 RTC + 4 metrics × $0.30 = $37.24; the change is RTC and metrics only.
+    expect(cost.monthly.after.usd).toBe(37.24);
+    expect(cost.monthly.change).toEqual({ usd: 16.56, unknown: [] });
+    expect(cost.monthly.after.unknown).toEqual([
+      'acme-orders/orders-to-ohio: replication PUT requests (STANDARD_IA, us-west-2) (price unknown)',
+      'acme-orders/orders-to-ohio: replicas of a month of writes (STANDARD_IA, us-west-2) (price unknown)',
+    ]);
+  });
+
   it('a backfill of 10 million objects: job + manifest + objects + PUTs (+ transfer, free within a region)', () => {
     const spec = rule({ destination: 'acme-orders-copy', destinationRegion: 'us-east-1', backfilled: true });
     const u = usage({ storedGB: 5000, objects: 10_000_000, monthlyWriteGB: 100, monthlyWrites: 10_000 });
