@@ -21,7 +21,7 @@ export const OPERATIONS = {
     ops: [
       'CreateBucket', 'HeadBucket', 'GetBucketLocation', 'GetBucketVersioning', 'PutBucketVersioning', 'GetBucketReplication',
       'PutBucketReplication', 'DeleteBucketReplication', 'PutBucketEncryption', 'GetBucketEncryption', 'PutPublicAccessBlock',
-      'PutBucketTagging', 'GetBucketTagging', 'GetPublicAccessBlock', 'GetObjectLockConfiguration', 'PutObject', 'GetObject', 'HeadObject', 'DeleteObject',
+      'PutBucketTagging', 'GetBucketTagging', 'GetPublicAccessBlock', 'GetObjectLockConfiguration', 'PutObjectLockConfiguration', 'PutObject', 'GetObject', 'HeadObject', 'DeleteObject',
       'GetBucketPolicy', 'PutBucketPolicy', 'DeleteBucketPolicy',
     ],
   },

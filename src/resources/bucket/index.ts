@@ -12,11 +12,13 @@ import {
   CreateBucketCommand,
   GetBucketEncryptionCommand,
   GetBucketTaggingCommand,
+  GetObjectLockConfigurationCommand,
   GetPublicAccessBlockCommand,
   HeadBucketCommand,
   type ServerSideEncryptionRule,
   PutBucketEncryptionCommand,
   PutBucketTaggingCommand,
+  PutObjectLockConfigurationCommand,
   PutPublicAccessBlockCommand,
   type BucketLocationConstraint,
 } from '@aws-sdk/client-s3';
@@ -56,9 +58,17 @@ export const bucket: ResourceKind = {
   neverDelete: 's3repl never deletes a bucket; it stays as it is',
   describe: (id) => `bucket s3://${id.bucket} (${id.region}${id.account ? `, account ${id.account}` : ''})`,
   expand: expandBuckets,
+  // A bucket's Region is one of its identifiers, fixed when it is created (docs/aws-behaviour.md,
+  // "S3: a bucket's Region is fixed"): a bucket already there in another Region is an error when
+  // it is read. Object Lock can be turned on later, never off ("S3: Object Lock is for good"),
+  // and s3repl never deletes a bucket to make it again: turning it off is refused with this reason.
+  requiresReplace: {
+    objectLock: (before, after) =>
+      before === true && after !== true
+        ? 'S3 Object Lock cannot be turned off once a bucket has it (docs/aws-behaviour.md, "S3: Object Lock is for good")'
+        : null,
+  },
   costFacts: (_v, id) => (id.bucket ? [{ fact: 's3-bucket', bucket: id.bucket }] : []),
-  // Object Lock is chosen at creation and HeadBucket does not report it: a live
-  // read leaves it out, and the diff only compares attributes a read observed.
   // `tags` (all of them, as read) is shown, never compared: `tagged` is.
   normalize: (a) => ({
     region: a.region ?? null,
@@ -80,13 +90,15 @@ export const bucket: ResourceKind = {
         if (isAwsError(e, 'NotFound', 'NoSuchBucket') || httpStatus(e) === 404) return null;
         else throw BucketRegionError.wrap(e, id.bucket!, id.region!);
       }
-      const [encryption, publicAccessBlocked, tags] = await Promise.all([
+      const [encryption, publicAccessBlocked, tags, objectLock] = await Promise.all([
         readEncryption(aws, id.bucket!, id.region!),
         readPublicAccessBlocked(aws, id.bucket!, id.region!),
         readBucketTags(aws, id.bucket!, id.region!),
+        readObjectLock(aws, id.bucket!, id.region!),
       ]);
       return {
         region: id.region!,
+        objectLock,
         encrypted: encryption.encrypted,
         bucketKey: encryption.bucketKey,
         publicAccessBlocked,
@@ -128,9 +140,15 @@ export const bucket: ResourceKind = {
     await tag(ctx, name, region, {}, account);
   },
   async update(ctx, r, live) {
-    // Region and Object Lock are fixed at creation; what create sets up after
-    // CreateBucket is completed when missing (a run stopped half-way, or removed by hand).
+    // The Region is fixed at creation; what create sets up after CreateBucket is
+    // completed when missing (a run stopped half-way, or removed by hand).
     const { bucket: name, region, account } = r.id as { bucket: string; region: string; account?: string };
+    // Object Lock can be turned on for a versioned bucket (never off: requiresReplace refuses that).
+    if (r.attributes.objectLock === true && live.objectLock === false) {
+      await ctx.aws.in(account).s3(region).send(
+        new PutObjectLockConfigurationCommand({ Bucket: name, ObjectLockConfiguration: { ObjectLockEnabled: 'Enabled' } }),
+      );
+    }
     if (live.publicAccessBlocked === false) await blockPublicAccess(ctx, name, region, account);
     const bucketKey = r.attributes.bucketKey === true;
     if (live.encrypted === false) await encrypt(ctx, name, region, bucketKey, account);
@@ -199,6 +217,17 @@ export async function readEncryption(aws: AwsClients, name: string, region: stri
     return { encrypted: rule !== undefined, bucketKey: rule?.BucketKeyEnabled === true };
   } catch (e) {
     if (isAwsError(e, 'ServerSideEncryptionConfigurationNotFoundError')) return { encrypted: false, bucketKey: false };
+    throw e;
+  }
+}
+
+/** Whether the bucket has S3 Object Lock (GetObjectLockConfiguration fails with ObjectLockConfigurationNotFoundError when not). */
+async function readObjectLock(aws: AwsClients, name: string, region: string): Promise<boolean> {
+  try {
+    const r = await aws.s3(region).send(new GetObjectLockConfigurationCommand({ Bucket: name }));
+    return r.ObjectLockConfiguration?.ObjectLockEnabled === 'Enabled';
+  } catch (e) {
+    if (isAwsError(e, 'ObjectLockConfigurationNotFoundError')) return false;
     throw e;
   }
 }
