@@ -4,9 +4,9 @@
  * `--region` and `--endpoint-url` / AWS_ENDPOINT_URL(_<SERVICE>) are honoured.
  * Throttling and transient errors are retried by the SDK's standard retry
  * strategy (`maxAttempts`). Every call is counted, for `--debug` and benches,
- * and waits for one of `parallelism` slots (SDK middleware on every client this
- * factory makes, so no call can escape the limit; a slot is held through the
- * call's retries).
+ * and waits for one of `parallelism` slots (every client this factory makes
+ * sends through the limit, so no call can escape it; a slot is held through
+ * the call's retries).
  */
 import { S3Client } from '@aws-sdk/client-s3';
 import { IAMClient } from '@aws-sdk/client-iam';
@@ -180,29 +180,36 @@ export class AwsClients {
     if (!c) {
       c = make();
       const [service, region] = key.split(':') as [string, string];
-      this.instrument(service, region === 'global' ? (service === 'sts' ? this.defaultRegion : 'us-east-1') : region, c as unknown as { middlewareStack: MiddlewareStackLike });
+      this.instrument(service, region === 'global' ? (service === 'sts' ? this.defaultRegion : 'us-east-1') : region, c as unknown as { middlewareStack: MiddlewareStackLike; send: SendLike });
       this.cache.set(key, c);
     }
     return c;
   }
 
   /**
-   * Counts every call (one count per logical operation, retries included),
-   * runs it within the concurrency limit, and marks every error with the call
+   * Runs every call within the concurrency limit, counts it (one count per
+   * logical operation, retries included), and marks every error with the call
    * it came from (service, operation, region, custom endpoint), so messages can
-   * name it. At the initialize step, the first of the stack: the slot is taken
-   * before serialisation, signing and the retry loop, and given back when the
-   * call settles.
+   * name it.
+   *
+   * The slot is taken in `send`, before the SDK builds the call's middleware
+   * stack, and given back when the call settles (serialisation, signing and the
+   * retry loop all run inside it). Taking it any later would let a plan that
+   * queues every read at once (70,000 at 10,000 sources) hold a built handler
+   * stack per queued call: most of its memory. Counting and the error context
+   * are middleware at the initialize step, the first of the stack.
    */
-  private instrument(service: string, region: string, client: { middlewareStack: MiddlewareStackLike }): void {
+  private instrument(service: string, region: string, client: { middlewareStack: MiddlewareStackLike; send: SendLike }): void {
     const endpoint = this.endpointFor(service as ServiceKey);
+    const send = client.send.bind(client);
+    client.send = (...args) => this.limit(() => send(...args));
     client.middlewareStack.add(
       (next, context) => async (args) => {
         const operation = String(context.commandName ?? 'unknown').replace(/Command$/, '');
         const op = `${service}:${operation}`;
         this.calls.set(op, (this.calls.get(op) ?? 0) + 1);
         try {
-          return await this.limit(() => next(args));
+          return await next(args);
         } catch (e) {
           attachCallContext(e, { service: SERVICE_NAME[service as ServiceKey] ?? service, operation, region, ...(endpoint ? { endpoint } : {}) });
           throw e;
@@ -287,6 +294,9 @@ function renewing(provider: AwsCredentialIdentityProvider): AwsCredentialIdentit
     return current.then((c) => (fresh(c) ? c : load()));
   };
 }
+
+/** A client's `send`, as s3repl calls it (a command and options; promises, no callbacks). */
+type SendLike = (...args: unknown[]) => Promise<unknown>;
 
 // The SDK's middleware types are generic over input/output; this is the part we use.
 interface MiddlewareStackLike {
