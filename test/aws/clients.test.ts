@@ -1,6 +1,6 @@
 /**
- * The client layer: --parallelism bounds every AWS call (middleware on each
- * client, so no call can escape it), and reads that page go through the SDK's
+ * The client layer: --parallelism bounds every AWS call (each client sends
+ * through the limit, so no call can escape it), and reads that page go through the SDK's
  * paginators to the last page.
  */
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
