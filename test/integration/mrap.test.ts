@@ -21,7 +21,7 @@ import {
 import { CreateBucketCommand, PutBucketVersioningCommand } from '@aws-sdk/client-s3';
 import { startEmulator, type Emulator, type EmulatorOptions } from '../emulator/server.js';
 import { s3, s3control } from '../emulator/s3-testkit.js';
-import { BIN, awsEnv, runCli, workdir } from '../helpers/cli.js';
+import { BIN, ROOT, awsEnv, runCli, workdir } from '../helpers/cli.js';
 
 const ACCOUNT = '111111111111';
 const addFormats = ((addFormatsPlugin as unknown as { default?: typeof addFormatsPlugin }).default ?? addFormatsPlugin) as unknown as (a: Ajv) => Ajv;
@@ -310,5 +310,44 @@ describe('a three-Region access point with mesh: true', () => {
       expect(emu.calls()['iam:CreateRole'] ?? 0).toBe(0);
       expect((await accessPoint(emu)).Alias).toBe(alias);
     });
+  });
+
+  it('examples/multi-region-access-point.yaml, run as its comments and the guide say', async () => {
+    const emu = await emulator();
+    const cwd = workdir(readFileSync(path.join(ROOT, 'examples/multi-region-access-point.yaml'), 'utf8'));
+    const run = (args: string[]) => runCli(args, { cwd, endpoint: emu.url, account: ACCOUNT });
+    const members: Array<[string, string]> = [
+      ['acme-media-use1', 'us-east-1'],
+      ['acme-media-euw1', 'eu-west-1'],
+      ['acme-media-apse2', 'ap-southeast-2'],
+    ];
+
+    const apply = await run(['apply', '--auto-approve']);
+    expect(apply.code, apply.stderr).toBe(0);
+    expect(apply.stderr).toMatch(/Multi-Region Access Point media is READY: alias [a-z0-9]+\.mrap/);
+    await s3(emu, 'eu-west-1', ACCOUNT).send(new PutObjectCommand({ Bucket: 'acme-media-euw1', Key: 'cat.jpg', Body: 'meow' }));
+    await emu.settled();
+    for (const [bucket, region] of members) {
+      const got = await s3(emu, region, ACCOUNT).send(new GetObjectCommand({ Bucket: bucket, Key: 'cat.jpg' }));
+      expect(await got.Body!.transformToString()).toBe('meow');
+    }
+
+    const before = await run(['failover', 'media', '--status']);
+    expect(before.code, before.stderr).toBe(0);
+    expect(before.stdout).toMatch(/us-east-1\s+acme-media-use1\s+active/);
+    expect(before.stdout).toMatch(/eu-west-1\s+acme-media-euw1\s+passive/);
+
+    const failover = await run(['failover', 'media', '--to', 'eu-west-1']);
+    expect(failover.code, failover.stderr).toBe(0);
+    const status = await run(['status']);
+    expect(status.stdout).toMatch(/eu-west-1\s+acme-media-euw1\s+active/);
+    expect(status.stdout).toMatch(/us-east-1\s+acme-media-use1\s+passive/);
+
+    // The configuration still says us-east-1: plan reports the routing as changed outside s3repl and would restore it.
+    const plan = await run(['plan', '--detailed-exitcode', '--format', 'json']);
+    expect(plan.code, plan.stderr).toBe(2);
+    const doc = JSON.parse(plan.stdout) as { drift: Array<{ address: string }>; changes: Array<{ address: string; action: string }> };
+    expect(doc.drift.map((d) => d.address)).toContain('mrap-routes.media');
+    expect(doc.changes.filter((c) => c.action !== 'no-op').map((c) => `${c.action} ${c.address}`)).toEqual(['update mrap-routes.media']);
   });
 });
