@@ -26,7 +26,7 @@ export const OPERATIONS = {
     ],
   },
   's3-control': { path: 's3-control/service/2018-08-20/s3-control-2018-08-20.json', ops: [
-      'CreateJob', 'DescribeJob', 'ListJobs', 'UpdateJobStatus', 'CreateMultiRegionAccessPoint', 'DeleteMultiRegionAccessPoint',
+      'CreateJob', 'DescribeJob', 'ListJobs', 'UpdateJobStatus', 'UpdateJobPriority', 'CreateMultiRegionAccessPoint', 'DeleteMultiRegionAccessPoint',
       'DescribeMultiRegionAccessPointOperation', 'GetMultiRegionAccessPoint', 'GetMultiRegionAccessPointPolicy', 'PutMultiRegionAccessPointPolicy',
       'GetMultiRegionAccessPointRoutes', 'SubmitMultiRegionAccessPointRoutes',
     ],

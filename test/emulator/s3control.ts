@@ -1,7 +1,7 @@
 /**
  * S3 Control Batch Operations for Batch Replication (`/v20180820/jobs`,
  * REST-XML, header x-amz-account-id): CreateJob (S3ReplicateObject only),
- * DescribeJob, ListJobs, UpdateJobStatus. Jobs step New → Preparing →
+ * DescribeJob, ListJobs, UpdateJobStatus, UpdateJobPriority. Jobs step New → Preparing →
  * (Suspended → Ready) → Active → Completing → Complete over short delays and
  * replicate through the same engine as live replication.
  *
@@ -658,6 +658,17 @@ export function createS3Control(opts: S3ControlOptions): S3ControlService {
     return ok('UpdateJobStatusResult', [['JobId', j.JobId], ['Status', j.Status], ['StatusUpdateReason', j.StatusUpdateReason]]);
   };
 
+  // A job's priority can change while it runs (docs/aws-behaviour.md, "Batch Operations:
+  // only the priority of a job changes"); the emulator lets it change in any status (unconfirmed).
+  const updateJobPriority = (req: EmuRequest, id: string): EmuResponse => {
+    const j = findJob(req, id);
+    const text = req.query.get('priority');
+    const priority = Number(text);
+    if (text === null || !/^\d+$/.test(text) || priority > 2147483647) throw badRequest('priority must be an integer from 0 to 2147483647');
+    j.Priority = priority;
+    return ok('UpdateJobPriorityResult', [['JobId', j.JobId], ['Priority', j.Priority]]);
+  };
+
   // --------------------------------------------------------------- wiring
 
   const ok = (root: string, content: XmlNode[]): EmuResponse => ({
@@ -687,6 +698,8 @@ export function createS3Control(opts: S3ControlOptions): S3ControlService {
     if (m && req.method === 'GET') return { op: 'DescribeJob', id: m[1]! };
     m = /^\/v20180820\/jobs\/([^/]+)\/status$/.exec(p);
     if (m && req.method === 'POST') return { op: 'UpdateJobStatus', id: m[1]! };
+    m = /^\/v20180820\/jobs\/([^/]+)\/priority$/.exec(p);
+    if (m && req.method === 'POST') return { op: 'UpdateJobPriority', id: m[1]! };
     return { op: 'Unknown' };
   };
 
@@ -706,6 +719,8 @@ export function createS3Control(opts: S3ControlOptions): S3ControlService {
             return describeJob(req, id!);
           case 'UpdateJobStatus':
             return updateJobStatus(req, id!);
+          case 'UpdateJobPriority':
+            return updateJobPriority(req, id!);
           default:
             throw new ControlError(501, 'NotImplemented', `The emulator does not implement ${req.method} ${req.path}`);
         }

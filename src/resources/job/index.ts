@@ -13,6 +13,7 @@
 import {
   CreateJobCommand,
   paginateListJobs,
+  UpdateJobPriorityCommand,
   UpdateJobStatusCommand,
   type JobListDescriptor,
   type ReplicationStatus,
@@ -126,7 +127,11 @@ export const job: ResourceKind = {
     const out = new Map<string, Attrs | null>();
     for (const { address, id } of items) {
       const j = byToken.get(`${id.region}/${id.token}`);
-      out.set(address, j ? { token: id.token!, jobId: j.JobId ?? null, status: j.Status ?? null } : null);
+      // A job that has not finished reads back its priority, the one thing about a job that
+      // can change (docs/aws-behaviour.md, "Batch Operations: only the priority of a job
+      // changes"); a finished one has nothing left to change.
+      const active = j && !TERMINAL_JOB_STATUSES.includes(String(j.Status));
+      out.set(address, j ? { token: id.token!, jobId: j.JobId ?? null, status: j.Status ?? null, ...(active && j.Priority !== undefined ? { priority: j.Priority } : {}) } : null);
     }
     return out;
   },
@@ -148,8 +153,15 @@ export const job: ResourceKind = {
     ctx.log(`started Batch Replication job ${jobId} (${r.id.region!}); follow it with: s3repl jobs --wait`);
     return { jobId };
   },
-  async update() {
-    // A job runs once; nothing about it changes afterwards.
+  async update(ctx, r, live) {
+    // Only a running job's priority can change; the rest of a job (what it covers, its
+    // role, its report) is fixed at CreateJob, and what it covers is in its token: a
+    // change there is a new job. A new role or report applies to the next job.
+    if (live.priority !== undefined && live.priority !== r.attributes.priority && live.jobId) {
+      await ctx.aws.s3control(r.id.region!).send(
+        new UpdateJobPriorityCommand({ AccountId: ctx.accountId, JobId: String(live.jobId), Priority: r.attributes.priority as number }),
+      );
+    }
   },
   async delete(ctx, _address, id, last) {
     const live = (await job.readMany(ctx, [{ address: 'x', id }])).get('x');
