@@ -5,6 +5,7 @@
  */
 import { dirname, resolve as resolvePath } from 'node:path';
 import { withMeshes } from './mesh.js';
+import { EVENT_TYPES_NEEDING_METRICS } from './events.js';
 import type {
   AccountConfig,
   AlarmThresholds,
@@ -14,6 +15,8 @@ import type {
   MeshConfig,
   MultiRegionAccessPointConfig,
   ReplicationConfig,
+  ReplicationEventsConfig,
+  ReplicationEventType,
   RoleConfig,
   RuleConfig,
   StateConfig,
@@ -79,6 +82,15 @@ export interface RawReplication {
   source: string;
   role: string;
   rules: RawRule[];
+  events?: RawReplicationEvents[];
+}
+
+export interface RawReplicationEvents {
+  types: ReplicationEventType[];
+  queue?: string;
+  topic?: string;
+  function?: string;
+  rules?: string[];
 }
 
 export interface RawRule {
@@ -146,11 +158,18 @@ export function resolveConfig(raw: RawConfig, file: string): Config {
   }
 
   const notify = [...(raw.alarms?.notify ?? [])];
-  const replications: ReplicationConfig[] = (raw.replications ?? []).map((rep) => ({
-    source: rep.source,
-    role: rep.role,
-    rules: rep.rules.map((rule, index) => resolveRule(rule, index, buckets, notify)),
-  }));
+  const replications: ReplicationConfig[] = (raw.replications ?? []).map((rep) => {
+    const resolved: ReplicationConfig = {
+      source: rep.source,
+      role: rep.role,
+      rules: rep.rules.map((rule, index) => resolveRule(rule, index, buckets, notify)),
+    };
+    if (rep.events?.length) {
+      resolved.events = rep.events.map(resolveEvents);
+      turnOnMetricsForEvents(resolved, rep.rules);
+    }
+    return resolved;
+  });
 
   const multiRegionAccessPoints: Record<string, MultiRegionAccessPointConfig> = {};
   for (const [name, ap] of Object.entries(raw.multiRegionAccessPoints ?? {})) {
@@ -220,6 +239,28 @@ function resolveState(state: RawConfig['state'], file: string): StateConfig {
     return { backend: 's3', bucket: state.bucket ?? '', key: state.key ?? '', region: state.region ?? '' };
   }
   return { backend: 'local', path: resolvePath(dirname(file), state?.path ?? DEFAULT_STATE_PATH) };
+}
+
+function resolveEvents(e: RawReplicationEvents): ReplicationEventsConfig {
+  const destination: ReplicationEventsConfig['destination'] =
+    e.queue !== undefined ? { type: 'queue', arn: e.queue } : e.topic !== undefined ? { type: 'topic', arn: e.topic } : { type: 'function', arn: e.function ?? '' };
+  return { types: [...e.types], destination, rules: [...(e.rules ?? [])] };
+}
+
+/**
+ * Rules an `events:` entry covers that need metrics for its event types get
+ * them, unless the rule says `metrics: false` (validate reports that).
+ */
+function turnOnMetricsForEvents(rep: ReplicationConfig, raw: RawRule[]): void {
+  for (const e of rep.events ?? []) {
+    if (!e.types.some((t) => EVENT_TYPES_NEEDING_METRICS.includes(t))) continue;
+    rep.rules.forEach((rule, i) => {
+      if (e.rules.length && !e.rules.includes(rule.id)) return;
+      if (rule.metrics || raw[i]?.metrics !== undefined) return;
+      rule.metrics = true;
+      rule.metricsForEvents = true;
+    });
+  }
 }
 
 function resolveRule(rule: RawRule, index: number, buckets: Record<string, BucketConfig>, notify: string[]): RuleConfig {

@@ -10,6 +10,7 @@
 import { describePath, type Finding } from './findings.js';
 import { isKnownRegion, knownRegions } from './regions.js';
 import { checkAccessPoints, MRAP_RULES } from './mrap-rules.js';
+import { checkEvents, EVENT_RULES } from './event-rules.js';
 import { ALARM_METRICS, alarmRegion, arnRegionOf, topicsIn } from './alarms.js';
 import { CONFIG_CHECKS } from '../resources/checks.generated.js';
 import { didYouMean } from './suggest.js';
@@ -54,6 +55,7 @@ export const RULES = {
   'alarm-topic-region': 'an SNS topic in a region none of the alarms that could use it live in (warning)',
   'too-many-alarm-topics': 'more than 5 SNS topics for the alarms of one region',
   ...MRAP_RULES,
+  ...EVENT_RULES,
 } as const;
 
 export type RuleId = keyof typeof RULES;
@@ -181,6 +183,7 @@ export function checkRules(config: Config): Finding[] {
 
   checkTopology(bySource, warn);
   checkAccessPoints(config, report);
+  checkEvents(config, report);
   // What only a kind's expansion can check (a generated policy over IAM's size limit).
   if (out.every((f) => f.severity !== 'error')) for (const [, check] of CONFIG_CHECKS) out.push(...check(config));
   // A mesh's generated rules share one location: say each problem once there.

@@ -113,8 +113,10 @@ export interface RuleConfig {
     sourceKmsKeys: string[];
   };
   rtc: boolean;
-  /** Resolved: explicit `metrics`, else true when `rtc` is on. */
+  /** Resolved: explicit `metrics`, else true when `rtc` is on or an `events:` entry needs them. */
   metrics: boolean;
+  /** Set when metrics are on only because an `events:` entry asks for an event type that needs them. */
+  metricsForEvents?: true;
   existingObjects: 'replicate' | 'ignore';
   /** For the cost estimate: the fraction (0 < share <= 1) of the source bucket's usage the rule's filter selects. */
   usageShare?: number;
@@ -126,12 +128,27 @@ export interface RuleConfig {
   origin?: DocPath;
 }
 
+/** `events:` types: s3:Replication:Operation{FailedReplication,MissedThreshold,ReplicatedAfterThreshold,NotTracked}. */
+export type ReplicationEventType = 'failed' | 'missedThreshold' | 'replicatedAfterThreshold' | 'notTracked';
+
+export const REPLICATION_EVENT_TYPES: readonly ReplicationEventType[] = ['failed', 'missedThreshold', 'replicatedAfterThreshold', 'notTracked'];
+
+/** One `events:` entry of a replication: which event types go where. */
+export interface ReplicationEventsConfig {
+  types: ReplicationEventType[];
+  destination: { type: 'queue' | 'topic' | 'function'; arn: string };
+  /** Rule ids of the replication; empty: every rule. */
+  rules: string[];
+}
+
 export interface ReplicationConfig {
   /** Key of `buckets:`. */
   source: string;
   /** Key of `roles:`. */
   role: string;
   rules: RuleConfig[];
+  /** Replication event notifications (absent: none). */
+  events?: ReplicationEventsConfig[];
   /** Set when the whole entry was generated (a Multi-Region Access Point's mesh): where it was declared. */
   origin?: DocPath;
 }

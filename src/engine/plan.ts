@@ -94,7 +94,8 @@ export async function makePlan(input: PlanInput): Promise<Plan> {
     else if (JSON.stringify(canonical(d.id)) !== JSON.stringify(canonical(s.id))) items.push({ key: addr + PRIOR, kind: s.kind, id: s.id });
   }
   await checkOtherAccounts(aws, accountId, items);
-  const live = await readLive(aws, accountId, items);
+  const whole = new Map<string, LiveValue>();
+  const live = await readLive(aws, accountId, items, whole);
   input.onLive?.(live);
 
   const notices = mode === 'destroy' ? [] : [...expanded.notices];
@@ -110,6 +111,12 @@ export async function makePlan(input: PlanInput): Promise<Plan> {
     desired[i] = { ...settled, attributes: k.normalize(settled.attributes) };
     desiredBy.set(d.address, desired[i]!);
   });
+  // What kinds that share a document with other tools say about it (entries kept, conflicts).
+  for (const it of items) {
+    const k = kindOf(it.kind);
+    if (!k.notices || it.key.endsWith(PRIOR)) continue;
+    notices.push(...k.notices({ address: it.key, id: it.id, live: whole.get(it.key) ?? null, desired: desiredBy.get(it.key)?.attributes ?? null }));
+  }
   if (mode === 'apply') {
     const unmet = expanded.expectations.filter((e) => live.get(e.address) === null);
     if (input.missingBuckets === 'report') {

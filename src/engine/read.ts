@@ -13,7 +13,12 @@ export interface ReadItem {
   id: ResourceId;
 }
 
-export async function readLive(aws: AwsClients, accountId: string, items: ReadItem[]): Promise<Map<string, LiveValue>> {
+/**
+ * The live value of each item, normalised. For a kind that shares an AWS
+ * document with other tools (`managed`), the value is s3repl's part of it;
+ * `whole`, when given, receives the whole normalised value (for `notices`).
+ */
+export async function readLive(aws: AwsClients, accountId: string, items: ReadItem[], whole?: Map<string, LiveValue>): Promise<Map<string, LiveValue>> {
   const byKind = new Map<KindName, ReadItem[]>();
   for (const it of items) {
     const list = byKind.get(it.kind) ?? [];
@@ -30,7 +35,9 @@ export async function readLive(aws: AwsClients, accountId: string, items: ReadIt
       );
       for (const i of list) {
         const v = read.get(i.key) ?? null;
-        out.set(i.key, v ? k.normalize(v as Attrs) : null);
+        const all = v ? k.normalize(v as Attrs) : null;
+        whole?.set(i.key, all);
+        out.set(i.key, all && k.managed ? k.managed(all) : all);
       }
     }),
   );

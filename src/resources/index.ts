@@ -16,6 +16,7 @@ import { job } from './job/index.js';
 import { mrap } from './mrap/index.js';
 import { mrapPolicy } from './mrap-policy/index.js';
 import { mrapRoutes } from './mrap-routes/index.js';
+import { bucketNotification } from './bucket-notification/index.js';
 
 const registry: readonly ResourceKind[] = [
   bucket,
@@ -26,6 +27,7 @@ const registry: readonly ResourceKind[] = [
   keyPolicy,
   replication,
   alarm,
+  bucketNotification,
   job,
   mrap,
   mrapPolicy,

@@ -247,6 +247,20 @@ export interface ResourceKind {
    * never prove it: what they find is planned as `adopt`.
    */
   ownedBy?(live: Attrs, lineage: string | null): boolean;
+  /**
+   * For a kind whose resource is s3repl's share of an AWS document that other
+   * tools write too (a bucket's notification configuration): the part of a
+   * normalised live value s3repl manages, null when it has nothing there. Plan,
+   * drift and saved-plan checks see only this part; the whole value goes to
+   * `notices`.
+   */
+  managed?(live: Attrs): Attrs | null;
+  /**
+   * What a reader of the plan must know about a resource beside its change,
+   * from its whole live value (null: not found) and its desired value (null:
+   * being deleted): other tools' entries it keeps, conflicts AWS would refuse.
+   */
+  notices?(c: { address: string; id: ResourceId; live: Attrs | null; desired: Attrs | null }): Notice[];
   /** Why an update is needed, when its attribute changes alone do not say (a schema upgrade). Shown in the plan. */
   explain?(live: Attrs, desired: Attrs): string[];
   /**
