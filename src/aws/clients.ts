@@ -14,6 +14,7 @@ import { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
 import { S3ControlClient } from '@aws-sdk/client-s3-control';
 import { STSClient, GetCallerIdentityCommand } from '@aws-sdk/client-sts';
 import { KMSClient } from '@aws-sdk/client-kms';
+import { SQSClient } from '@aws-sdk/client-sqs';
 import { fromIni, fromTemporaryCredentials } from '@aws-sdk/credential-providers';
 import pLimit, { type LimitFunction } from 'p-limit';
 import { attachCallContext } from './errors.js';
@@ -56,7 +57,7 @@ interface AwsCredentialIdentity {
 }
 type AwsCredentialIdentityProvider = () => Promise<AwsCredentialIdentity>;
 
-type ServiceKey = 's3' | 'iam' | 'cloudwatch' | 's3control' | 'sts' | 'kms';
+type ServiceKey = 's3' | 'iam' | 'cloudwatch' | 's3control' | 'sts' | 'kms' | 'sqs';
 
 const ENV_SUFFIX: Record<ServiceKey, string> = {
   s3: 'S3',
@@ -65,6 +66,7 @@ const ENV_SUFFIX: Record<ServiceKey, string> = {
   s3control: 'S3_CONTROL',
   sts: 'STS',
   kms: 'KMS',
+  sqs: 'SQS',
 };
 
 const SERVICE_NAME: Record<ServiceKey, string> = {
@@ -74,6 +76,7 @@ const SERVICE_NAME: Record<ServiceKey, string> = {
   s3control: 'S3 Control',
   sts: 'STS',
   kms: 'KMS',
+  sqs: 'SQS',
 };
 
 export interface CallRecord {
@@ -251,6 +254,10 @@ export class AwsClients {
 
   kms(region: string): KMSClient {
     return this.memo(`kms:${region}`, () => new KMSClient(this.common('kms', region)));
+  }
+
+  sqs(region: string): SQSClient {
+    return this.memo(`sqs:${region}`, () => new SQSClient(this.common('sqs', region)));
   }
 
   sts(): STSClient {

@@ -2,6 +2,7 @@
 // What kinds need from a managed replication role (the role's generated policy): each kind's own `roleGrants` member, from its grants.ts (which loads no AWS SDK).
 import type { KindName, RoleGrants } from './types.js';
 import { roleGrants as k0 } from './replication/grants.js';
-import { roleGrants as k1 } from './job/grants.js';
+import { roleGrants as k1 } from './bucket-notification/grants.js';
+import { roleGrants as k2 } from './job/grants.js';
 
-export const ROLE_GRANTS: ReadonlyArray<readonly [KindName, RoleGrants]> = [['replication', k0], ['job', k1]];
+export const ROLE_GRANTS: ReadonlyArray<readonly [KindName, RoleGrants]> = [['replication', k0], ['bucket-notification', k1], ['job', k2]];

@@ -90,6 +90,11 @@ export const commands: CommandEntry[] = [
     describe: "Move a Multi-Region Access Point's traffic to one Region (active/passive), or show its routing with --status",
     load: async () => (await import('./failover.js')).failoverCommand,
   },
+  {
+    command: 'failures',
+    describe: 'Replication failure events from the events: queues, recorded and grouped by rule, destination and reason, with a fix for each',
+    load: async () => (await import('./failures.js')).failuresCommand,
+  },
 ];
 
 /** The command's name: the first word of `command`. */

@@ -31,6 +31,7 @@ import type { ApplyContext, Attrs, Json, Notice, ResourceId, ResourceKind } from
 import { readEach } from '../util.js';
 import { BucketRegionError } from '../bucket/index.js';
 import { expandBucketNotifications, ID_PREFIX, type DestinationType, type NotificationEntry } from './expand.js';
+import { roleGrants } from './grants.js';
 
 export { bucketNotificationAddress, entryId, ID_PREFIX } from './expand.js';
 export type { NotificationEntry } from './expand.js';
@@ -178,6 +179,7 @@ export const bucketNotification: ResourceKind = {
   },
   describe: (id) => `s3repl's replication event notifications of s3://${id.bucket} (${id.region}${id.account ? `, account ${id.account}` : ''})`,
   expand: expandBucketNotifications,
+  roleGrants,
   normalize: (a) => {
     const out: Attrs = { entries: normList(a.entries) as unknown as Json };
     const kept = a.kept as { entries?: unknown; eventBridge?: boolean } | undefined;

@@ -45,6 +45,11 @@ export interface ReplicationJobSpec {
   reportBucket: string;
   reportPrefix: string;
   priority: number;
+  /**
+   * A CSV manifest (Bucket,Key,VersionId) of exactly the versions to replicate,
+   * instead of a manifest S3 generates from `statuses`/`keyPrefix`.
+   */
+  manifest?: { objectArn: string; etag: string };
 }
 
 /** Starts a Batch Replication job; returns its id (the existing one when the token was used before). */
@@ -62,17 +67,26 @@ export async function createReplicationJob(aws: AwsClients, spec: ReplicationJob
         ReportScope: 'AllTasks',
       },
       ClientRequestToken: spec.token,
-      ManifestGenerator: {
-        S3JobManifestGenerator: {
-          SourceBucket: bucketArn(spec.sourceBucket),
-          EnableManifestOutput: false,
-          Filter: {
-            EligibleForReplication: true,
-            ObjectReplicationStatuses: spec.statuses,
-            ...(spec.keyPrefix ? { KeyNameConstraint: { MatchAnyPrefix: [spec.keyPrefix] } } : {}),
-          },
-        },
-      },
+      ...(spec.manifest
+        ? {
+            Manifest: {
+              Spec: { Format: 'S3BatchOperations_CSV_20180820', Fields: ['Bucket', 'Key', 'VersionId'] },
+              Location: { ObjectArn: spec.manifest.objectArn, ETag: spec.manifest.etag },
+            },
+          }
+        : {
+            ManifestGenerator: {
+              S3JobManifestGenerator: {
+                SourceBucket: bucketArn(spec.sourceBucket),
+                EnableManifestOutput: false,
+                Filter: {
+                  EligibleForReplication: true,
+                  ObjectReplicationStatuses: spec.statuses,
+                  ...(spec.keyPrefix ? { KeyNameConstraint: { MatchAnyPrefix: [spec.keyPrefix] } } : {}),
+                },
+              },
+            },
+          }),
       Priority: spec.priority,
       RoleArn: spec.roleArn,
       Description: `${JOB_DESCRIPTION_PREFIX}${spec.token} ${spec.purpose}`.slice(0, 256),
