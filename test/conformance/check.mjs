@@ -11,7 +11,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const DIR = join(dirname(fileURLToPath(import.meta.url)), 'models');
-export const SERVICES = { S3Client: 's3', S3ControlClient: 's3-control', IAMClient: 'iam', CloudWatchClient: 'cloudwatch', STSClient: 'sts', KMSClient: 'kms' };
+export const SERVICES = { S3Client: 's3', S3ControlClient: 's3-control', IAMClient: 'iam', CloudWatchClient: 'cloudwatch', STSClient: 'sts', KMSClient: 'kms', SQSClient: 'sqs' };
 const cache = new Map();
 
 export function model(service) {

@@ -23,6 +23,7 @@ export const OPERATIONS = {
       'PutBucketReplication', 'DeleteBucketReplication', 'PutBucketEncryption', 'GetBucketEncryption', 'PutPublicAccessBlock',
       'PutBucketTagging', 'GetBucketTagging', 'GetPublicAccessBlock', 'GetObjectLockConfiguration', 'PutObjectLockConfiguration', 'PutObject', 'GetObject', 'HeadObject', 'DeleteObject',
       'GetBucketPolicy', 'PutBucketPolicy', 'DeleteBucketPolicy',
+      'GetBucketNotificationConfiguration', 'PutBucketNotificationConfiguration', 'ListObjectsV2',
     ],
   },
   's3-control': { path: 's3-control/service/2018-08-20/s3-control-2018-08-20.json', ops: [
@@ -41,6 +42,7 @@ export const OPERATIONS = {
   cloudwatch: { path: 'cloudwatch/service/2010-08-01/cloudwatch-2010-08-01.json', ops: ['PutMetricAlarm', 'DescribeAlarms', 'DeleteAlarms', 'GetMetricData'] },
   sts: { path: 'sts/service/2011-06-15/sts-2011-06-15.json', ops: ['GetCallerIdentity', 'AssumeRole'] },
   kms: { path: 'kms/service/2014-11-01/kms-2014-11-01.json', ops: ['GetKeyPolicy', 'PutKeyPolicy'] },
+  sqs: { path: 'sqs/service/2012-11-05/sqs-2012-11-05.json', ops: ['GetQueueUrl', 'ReceiveMessage', 'DeleteMessageBatch'] },
 };
 
 const KEEP_MEMBER_TRAITS = ['smithy.api#required', 'smithy.api#default', 'smithy.api#idempotencyToken'];
