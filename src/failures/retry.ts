@@ -33,7 +33,7 @@ export interface EventRetry {
 
 /** The CSV line of one version: bucket, URL-encoded key, version id (docs/aws-behaviour.md, "Batch Operations: a CSV manifest"). */
 export function manifestLine(bucket: string, key: string, versionId: string | null): string {
-  return `${bucket},${encodeURIComponent(key)},${versionId ?? ''}`;
+  return `${bucket},${encodeURIComponent(key)},${versionId ?? 'null'}`;
 }
 
 /** The failed events of a target not yet retried (of its chosen rules), oldest first. */
