@@ -8,7 +8,7 @@ function s3repl(...args: string[]) {
   return { code: r.status, stdout: r.stdout, stderr: r.stderr };
 }
 
-const NAMES = ['validate', 'plan', 'apply', 'destroy', 'import', 'drift', 'state', 'force-unlock', 'status', 'jobs', 'retry-failed'];
+const NAMES = ['validate', 'plan', 'apply', 'destroy', 'import', 'drift', 'state', 'force-unlock', 'status', 'jobs', 'retry-failed', 'failures'];
 
 describe('command word', () => {
   it('skips global options and their values', () => {
