@@ -7,7 +7,8 @@
  * (RULE URL-encoded). The object key is the event's identity, so recording an
  * event twice (a message received again after a crash between recording and
  * deleting it, or S3 delivering one event twice) leaves one object: the first
- * write wins (If-None-Match: *), which also keeps its `retried` mark.
+ * write wins (If-None-Match: *, docs/aws-behaviour.md "The S3 state backend:
+ * conditional writes"), which also keeps its `retried` mark.
  */
 import { GetObjectCommand, paginateListObjectsV2, PutObjectCommand } from '@aws-sdk/client-s3';
 import type { AwsClients } from '../aws/clients.js';
@@ -48,6 +49,9 @@ export function storeOf(config: Config): Store {
   return { bucket: name, region: b.region };
 }
 
+const missingStore = (store: Store) =>
+  new UserError(`the failure store's bucket ${store.bucket} does not exist`, 'create it (buckets.<name>.create: true and s3repl apply) or set jobs.reportBucket to an existing bucket');
+
 const ruleSegment = (ruleId: string) => encodeURIComponent(ruleId);
 export const eventKey = (e: Pick<ReplicationEvent, 'source' | 'ruleId' | 'id'>): string => `${STORE_PREFIX}${e.source}/${ruleSegment(e.ruleId)}/${e.id}.json`;
 
@@ -60,6 +64,7 @@ export async function recordEvent(aws: AwsClients, store: Store, e: ReplicationE
     return true;
   } catch (err) {
     if (isAwsError(err, 'PreconditionFailed') || isAwsError(err, 'ConditionalRequestConflict')) return false;
+    if (isAwsError(err, 'NoSuchBucket')) throw missingStore(store);
     throw err;
   }
 }
@@ -80,9 +85,7 @@ export async function listEvents(aws: AwsClients, store: Store, source: string, 
         for (const o of page.Contents ?? []) if (o.Key?.endsWith('.json')) keys.push(o.Key);
       }
     } catch (err) {
-      if (isAwsError(err, 'NoSuchBucket')) {
-        throw new UserError(`the failure store's bucket ${store.bucket} does not exist`, 'create it (buckets.<name>.create: true and s3repl apply) or set jobs.reportBucket to an existing bucket');
-      }
+      if (isAwsError(err, 'NoSuchBucket')) throw missingStore(store);
       throw err;
     }
   }
