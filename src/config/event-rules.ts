@@ -17,6 +17,7 @@ export const EVENT_RULES = {
   'event-destination-fifo': 'an events: FIFO queue or FIFO topic (S3 sends only to standard ones)',
   'events-need-rtc': 'missedThreshold or replicatedAfterThreshold for a rule without rtc: true',
   'events-need-metrics': 'failed or notTracked events for a rule with metrics: false',
+  'create-queue-without-queue': 'createQueue: true on an events: entry that sends to a topic or function',
   'events-overlap': 'two events: entries of one source share an event type and key filter (S3 would refuse the configuration)',
 } as const;
 
@@ -58,6 +59,9 @@ export function checkEvents(config: Config, report: Report): void {
       }
       if (e.destination.type !== 'function' && dest.name.endsWith('.fifo')) {
         report('event-destination-fifo', where, `${e.destination.arn} is a FIFO ${e.destination.type}: S3 event notifications go only to a standard ${e.destination.type}`, `use a standard ${e.destination.type === 'queue' ? 'SQS queue' : 'SNS topic'}`);
+      }
+      if (e.createQueue && e.destination.type !== 'queue') {
+        report('create-queue-without-queue', [...at, 'createQueue'], `createQueue: true, but this entry sends to a ${e.destination.type}: s3repl creates SQS queues only`, 'remove createQueue, or send to a queue');
       }
       const covered = rulesOfEvents(rep, e);
       const needRtc = e.types.filter((t) => EVENT_TYPES_NEEDING_RTC.includes(t));

@@ -91,6 +91,7 @@ export interface RawReplicationEvents {
   topic?: string;
   function?: string;
   rules?: string[];
+  createQueue?: boolean;
 }
 
 export interface RawRule {
@@ -244,7 +245,7 @@ function resolveState(state: RawConfig['state'], file: string): StateConfig {
 function resolveEvents(e: RawReplicationEvents): ReplicationEventsConfig {
   const destination: ReplicationEventsConfig['destination'] =
     e.queue !== undefined ? { type: 'queue', arn: e.queue } : e.topic !== undefined ? { type: 'topic', arn: e.topic } : { type: 'function', arn: e.function ?? '' };
-  return { types: [...e.types], destination, rules: [...(e.rules ?? [])] };
+  return { types: [...e.types], destination, rules: [...(e.rules ?? [])], ...(e.createQueue ? { createQueue: true as const } : {}) };
 }
 
 /**

@@ -139,6 +139,8 @@ export interface ReplicationEventsConfig {
   destination: { type: 'queue' | 'topic' | 'function'; arn: string };
   /** Rule ids of the replication; empty: every rule. */
   rules: string[];
+  /** s3repl creates the queue (with the policy letting S3 send). */
+  createQueue?: true;
 }
 
 export interface ReplicationConfig {

@@ -17,6 +17,7 @@ import { mrap } from './mrap/index.js';
 import { mrapPolicy } from './mrap-policy/index.js';
 import { mrapRoutes } from './mrap-routes/index.js';
 import { bucketNotification } from './bucket-notification/index.js';
+import { queue } from './sqs-queue/index.js';
 
 const registry: readonly ResourceKind[] = [
   bucket,
@@ -26,6 +27,7 @@ const registry: readonly ResourceKind[] = [
   bucketPolicy,
   keyPolicy,
   replication,
+  queue,
   alarm,
   bucketNotification,
   job,

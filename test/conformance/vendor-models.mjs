@@ -42,7 +42,7 @@ export const OPERATIONS = {
   cloudwatch: { path: 'cloudwatch/service/2010-08-01/cloudwatch-2010-08-01.json', ops: ['PutMetricAlarm', 'DescribeAlarms', 'DeleteAlarms', 'GetMetricData'] },
   sts: { path: 'sts/service/2011-06-15/sts-2011-06-15.json', ops: ['GetCallerIdentity', 'AssumeRole'] },
   kms: { path: 'kms/service/2014-11-01/kms-2014-11-01.json', ops: ['GetKeyPolicy', 'PutKeyPolicy'] },
-  sqs: { path: 'sqs/service/2012-11-05/sqs-2012-11-05.json', ops: ['GetQueueUrl', 'ReceiveMessage', 'DeleteMessageBatch'] },
+  sqs: { path: 'sqs/service/2012-11-05/sqs-2012-11-05.json', ops: ['GetQueueUrl', 'ReceiveMessage', 'DeleteMessageBatch', 'CreateQueue', 'GetQueueAttributes', 'SetQueueAttributes'] },
 };
 
 const KEEP_MEMBER_TRAITS = ['smithy.api#required', 'smithy.api#default', 'smithy.api#idempotencyToken'];

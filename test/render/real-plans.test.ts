@@ -28,7 +28,10 @@ const TOPIC = `arn:aws:sns:us-east-1:${ACCOUNT}:replication-alerts`;
 const WEST_TOPIC = `arn:aws:sns:us-west-2:${ACCOUNT}:replication-alerts`;
 const KMS_KEY = `arn:aws:kms:us-west-2:${ACCOUNT}:key/6f1e0a3c-2b7d-4c55-9a0e-3b1f5d2c8e71`;
 
-const config = (o: { storageClass?: string; latency?: number; path?: string; prefix?: string; backfill?: boolean; events?: boolean; kms?: boolean } = {}) => `
+/** Failure events of acme-logs go to this queue, which s3repl creates with the policy S3 needs. */
+const QUEUE = `arn:aws:sqs:us-east-1:${ACCOUNT}:acme-replication-failures`;
+
+const config = (o: { storageClass?: string; latency?: number; path?: string; prefix?: string; backfill?: boolean; events?: boolean; kms?: boolean; failureEvents?: boolean } = {}) => `
 version: 1
 defaults: { region: us-east-1, tags: { team: platform } }
 buckets:
@@ -56,7 +59,12 @@ replications:
       - id: audit
         priority: 2
         filter: { prefix: audit/ }
-        destination: { bucket: acme-ledger-audit, ownerOverride: true }${o.events === false ? '' : `
+        destination: { bucket: acme-ledger-audit, ownerOverride: true }${o.failureEvents === false ? '' : `
+    events:
+      - types: [failed]
+        queue: ${QUEUE}
+        createQueue: true
+        rules: [to-dr]`}${o.events === false ? '' : `
   - source: acme-events
     role: replication
     rules:
@@ -125,7 +133,7 @@ beforeAll(async () => {
   await plan('replace');
   write(config({ kms: true }));
   await plan('iamBroadening');
-  write(config({ backfill: false, events: false, latency: 600 }));
+  write(config({ backfill: false, events: false, latency: 600, failureEvents: false }));
   await plan('delete');
 
   // Changes made by hand since the last apply.

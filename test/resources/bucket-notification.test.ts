@@ -81,6 +81,46 @@ const foreignQueue = {
 };
 const mine: NotificationEntry = { id: 's3repl-replication-aaaaaaaaaaaa', type: 'queue', arn: Q, events: ['s3:Replication:OperationFailedReplication'] };
 
+describe('createQueue', () => {
+  it('makes a queue resource with one send statement per source, which the notification waits for', () => {
+    const { resources } = expand(`      - types: [failed]\n        queue: ${Q}\n        createQueue: true\n`);
+    const q = resources.find((r) => r.kind === 'sqs-queue')!;
+    expect(q.address).toBe('sqs-queue.repl-failures');
+    expect(q.id).toEqual({ name: 'repl-failures', region: 'us-east-1' });
+    expect(q.attributes.statements).toEqual([
+      {
+        Sid: expect.stringMatching(/^S3replSendFrom[0-9a-f]{12}$/),
+        Effect: 'Allow',
+        Principal: { Service: ['s3.amazonaws.com'] },
+        Action: ['sqs:SendMessage'],
+        Resource: [Q],
+        Condition: { ArnLike: { 'aws:SourceArn': ['arn:aws:s3:*:*:src'] }, StringEquals: { 'aws:SourceAccount': [ACCOUNT] } },
+      },
+    ]);
+    expect(resources.find((r) => r.kind === 'bucket-notification')!.dependsOn).toEqual(['bucket.src', 'sqs-queue.repl-failures']);
+  });
+
+  it('is refused on a topic', () => {
+    const r = loadConfigText(
+      `version: 1
+defaults: { region: us-east-1 }
+buckets: { src: {}, dst: { region: us-west-2 } }
+roles: { r: { name: repl } }
+replications:
+  - source: src
+    role: r
+    rules: [{ id: a, destination: { bucket: dst } }]
+    events:
+      - types: [failed]
+        topic: arn:aws:sns:us-east-1:${ACCOUNT}:t
+        createQueue: true
+`,
+      '/project/replication.yaml',
+    );
+    expect(r.diagnostics.map((d) => `${d.line}:${d.column} ${d.rule}`)).toEqual(['12:22 create-queue-without-queue']);
+  });
+});
+
 describe('mergeDocument', () => {
   it("keeps other tools' entries and EventBridge exactly, and replaces only s3repl's", () => {
     const before = {

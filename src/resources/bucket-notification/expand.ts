@@ -11,6 +11,7 @@ import { eventPrefixes, parseDestinationArn, S3_EVENT_NAMES } from '../../config
 import type { DesiredResource, ExpandContext, Json } from '../types.js';
 import { bucketAddress, bucketId, managed } from '../bucket/expand.js';
 import { replicationAddress } from '../replication/expand.js';
+import { queueAddress } from '../sqs-queue/expand.js';
 
 export const bucketNotificationAddress = (bucket: string): string => `bucket-notification.${bucket}`;
 
@@ -75,12 +76,14 @@ export function expandBucketNotifications({ config, accountId, notice }: ExpandC
         });
       }
     }
+    // A queue s3repl creates must exist before S3 accepts it as a destination.
+    const queues = rep.events.filter((e) => e.createQueue && e.destination.type === 'queue').map((e) => queueAddress(parseDestinationArn(e.destination.arn).name));
     out.push({
       address,
       kind: 'bucket-notification',
       id: bucketId(config, b, accountId),
       attributes: { entries: entries.sort((x, y) => (x.id < y.id ? -1 : 1)) as unknown as Json },
-      dependsOn: b.create ? [bucketAddress(b.name)] : [],
+      dependsOn: [...(b.create ? [bucketAddress(b.name)] : []), ...new Set(queues)],
     });
   }
   return out;
