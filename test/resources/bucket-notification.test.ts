@@ -7,6 +7,7 @@ import { describe, expect, it } from 'vitest';
 import { loadConfigText } from '../../src/config/load.js';
 import { desiredResources } from '../../src/engine/desired.js';
 import { bucketNotification, entriesOverlap, mergeDocument, type NotificationEntry } from '../../src/resources/bucket-notification/index.js';
+import { rolePolicy, rolesUses } from '../../src/resources/role/policy.js';
 
 const ACCOUNT = '111122223333';
 const Q = `arn:aws:sqs:us-east-1:${ACCOUNT}:repl-failures`;
@@ -80,6 +81,28 @@ const foreignQueue = {
   Filter: { Key: { FilterRules: [{ Name: 'prefix' as const, Value: 'img/' }] } },
 };
 const mine: NotificationEntry = { id: 's3repl-replication-aaaaaaaaaaaa', type: 'queue', arn: Q, events: ['s3:Replication:OperationFailedReplication'] };
+
+describe('the role', () => {
+  const policyOf = (yaml: string) => {
+    const c = loadConfigText(yaml, '/project/replication.yaml').config!;
+    return JSON.stringify(rolePolicy(rolesUses(c).get('r')!, c).document);
+  };
+  const base = `version: 1
+defaults: { region: us-east-1 }
+buckets: { src: {}, dst: { region: us-west-2 }, reports: {} }
+roles: { r: { name: repl } }
+jobs: { reportBucket: reports }
+replications:
+  - source: src
+    role: r
+    rules: [{ id: a, metrics: true, destination: { bucket: dst } }]
+`;
+  it('may read the retry manifests when failure events go to a queue, and only then', () => {
+    const manifests = 'arn:aws:s3:::reports/s3repl/batch-reports/manifests/*';
+    expect(policyOf(`${base}    events: [{ types: [failed], queue: "${Q}" }]\n`)).toContain(manifests);
+    expect(policyOf(base)).not.toContain('manifests');
+  });
+});
 
 describe('createQueue', () => {
   it('makes a queue resource with one send statement per source, which the notification waits for', () => {

@@ -148,7 +148,7 @@ describe('grants contributed by kinds', () => {
     const c = config(kms());
     const uses = rolesUses(c).get('r')!;
     const contributors = allKinds().flatMap((k) => (k.roleGrants ? [k.roleGrants] : []));
-    expect(contributors).toHaveLength(2);
+    expect(contributors).toHaveLength(3);
     // Without the Batch Replication grants (the job kind's), nothing lets the role run a job.
     const replicationOnly = contributors.filter((g) => !g(uses[0]!, { config: c, objects: (b) => b }).some((x) => x.actions.includes('s3:InitiateReplication')));
     const without = permissionsPolicy(uses, c, new Set(), replicationOnly)!.Statement;
