@@ -101,11 +101,23 @@ function toDocument(entries: NotificationEntry[]): NotificationConfiguration {
   return doc;
 }
 
+/**
+ * An entry as it is sent back: S3 reads filter rule names back as `Prefix` /
+ * `Suffix` but its API model spells them `prefix` / `suffix`, and S3 takes
+ * them in any case (docs/aws-behaviour.md, "Event notifications: filter
+ * rules"): the names are lowercased, nothing else changes.
+ */
+function asSent<T extends Entry>(e: T): T {
+  const rules = e.Filter?.Key?.FilterRules;
+  if (!rules) return e;
+  return { ...e, Filter: { ...e.Filter, Key: { ...e.Filter!.Key, FilterRules: rules.map((r) => ({ ...r, Name: String(r.Name ?? '').toLowerCase() as 'prefix' | 'suffix' })) } } };
+}
+
 /** The document with s3repl's entries replaced by `entries`; every other entry and EventBridge kept as read. */
 export function mergeDocument(before: NotificationConfiguration, entries: NotificationEntry[]): NotificationConfiguration {
   const mine = toDocument(entries);
   const keep = <T extends Entry>(list: T[] | undefined, add: T[]): T[] | undefined => {
-    const all = [...(list ?? []).filter((e) => !ours(e)), ...add];
+    const all = [...(list ?? []).filter((e) => !ours(e)).map(asSent), ...add];
     return all.length ? all : undefined;
   };
   const next: NotificationConfiguration = {};
