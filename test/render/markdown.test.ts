@@ -42,7 +42,7 @@ describe('renderPlanMarkdown', () => {
   });
 
   it('titles the comment with the summary and a badge when IAM broadens', () => {
-    expect(renderPlanMarkdown(createAllPlan()).split('\n')[0]).toBe('## s3repl plan: 16 to add, 0 to change, 0 to destroy, 1 to adopt ⚠️ IAM permissions broadened');
+    expect(renderPlanMarkdown(createAllPlan()).split('\n')[0]).toBe('## s3repl plan: 18 to add, 0 to change, 0 to destroy, 1 to adopt ⚠️ IAM permissions broadened');
     expect(renderPlanMarkdown(updateRulePlan()).split('\n')[0]).toBe('## s3repl plan: 0 to add, 2 to change, 0 to destroy');
     expect(renderPlanMarkdown(replacePlan()).split('\n')[0]).toBe('## s3repl plan: 4 to add, 2 to change, 4 to destroy');
     expect(renderPlanMarkdown(noopPlan()).split('\n')[0]).toBe('## s3repl plan: no changes');
@@ -125,7 +125,7 @@ describe('renderPlanMarkdown', () => {
     const some = renderPlanMarkdown(plan, { maxLength: full.length - 1 });
     expect(some.length).toBeLessThanOrEqual(full.length - 1);
     // The last two details are short: dropping one does not make room for the note that says so.
-    expect(some).toMatch(/left out: 2 of 17 resource details\./);
+    expect(some).toMatch(/left out: 2 of 19 resource details\./);
     expect(some).toContain('<code>mrap.acme-logs-global</code>');
     expect(some).not.toContain('<summary>➕ <code>mrap-routes.acme-logs-global</code>');
     expect(some).not.toContain('<summary>➕ <code>mrap-policy.acme-logs-global</code>');
@@ -139,7 +139,7 @@ describe('renderPlanMarkdown', () => {
       expectWellFormed(md);
       if (md.includes('rows of the changed resources table')) {
         sawRowsCut = true;
-        expect(md).toContain('17 of 17 resource details');
+        expect(md).toContain('19 of 19 resource details');
         expect(md).not.toContain('<details>');
       }
     }

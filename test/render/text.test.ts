@@ -33,9 +33,9 @@ describe('renderPlanText', () => {
   });
 
   it('ends with the summary counts', () => {
-    expect(renderPlanText(createAllPlan(), { color: plain }).trimEnd().split('\n').pop()).toBe('Plan: 16 to add, 0 to change, 0 to destroy, 1 to adopt.');
+    expect(renderPlanText(createAllPlan(), { color: plain }).trimEnd().split('\n').pop()).toBe('Plan: 18 to add, 0 to change, 0 to destroy, 1 to adopt.');
     expect(renderPlanText(updateRulePlan(), { color: plain })).toMatch(/Plan: 0 to add, 2 to change, 0 to destroy\.\n$/);
-    expect(renderPlanText(deletePlan(), { color: plain })).toMatch(/Plan: 0 to add, 2 to change, 2 to destroy, 3 to forget\.\n$/);
+    expect(renderPlanText(deletePlan(), { color: plain })).toMatch(/Plan: 0 to add, 2 to change, 3 to destroy, 4 to forget\.\n$/);
     expect(renderPlanText(replacePlan(), { color: plain })).toMatch(/Plan: 4 to add, 2 to change, 4 to destroy\.\n$/);
     expect(renderPlanText(iamBroadeningPlan(), { color: plain })).toMatch(/Plan: 0 to add, 2 to change, 0 to destroy\.\n$/);
     expect(renderPlanText(noopPlan(), { color: plain })).toMatch(/^Notices:\n  ⚠ warning: replication\.acme-logs: rule audit [^]*\n\nNo changes\. Live infrastructure matches the configuration\.\n$/);
@@ -45,7 +45,7 @@ describe('renderPlanText', () => {
 
   it('renderSummaryLine adds forget only when there is some', () => {
     expect(renderSummaryLine(updateRulePlan())).toBe('Plan: 0 to add, 2 to change, 0 to destroy.');
-    expect(renderSummaryLine(deletePlan())).toBe('Plan: 0 to add, 2 to change, 2 to destroy, 3 to forget.');
+    expect(renderSummaryLine(deletePlan())).toBe('Plan: 0 to add, 2 to change, 3 to destroy, 4 to forget.');
     expect(renderSummaryLine(noopPlan())).toBe('No changes. Live infrastructure matches the configuration.');
   });
 
@@ -70,9 +70,9 @@ describe('renderPlanText', () => {
   });
 
   it('lists unchanged resources only when asked', () => {
-    expect(renderPlanText(updateRulePlan(), { color: plain, showNoop: true })).toContain('Unchanged resources (15):\n    bucket.acme-events\n');
+    expect(renderPlanText(updateRulePlan(), { color: plain, showNoop: true })).toContain('Unchanged resources (17):\n    bucket.acme-events\n');
     expect(renderPlanText(updateRulePlan(), { color: plain })).not.toContain('Unchanged resources');
-    expect(renderPlanText(noopPlan(), { color: plain, showNoop: true })).toContain('Unchanged resources (17):');
+    expect(renderPlanText(noopPlan(), { color: plain, showNoop: true })).toContain('Unchanged resources (19):');
   });
 
   it('pretty-prints policy documents held in strings', () => {

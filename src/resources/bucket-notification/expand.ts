@@ -63,7 +63,7 @@ export function expandBucketNotifications({ config, accountId, notice }: ExpandC
         notice({
           level: 'info',
           address,
-          message: `S3 filters event notifications by key, not by rule: ${e.rules.join(', ')} cover the whole bucket, so ${e.destination.arn} also receives the events of ${rep.rules.filter((r) => !e.rules.includes(r.id)).map((r) => r.id).join(', ')}`,
+          message: `S3 filters event notifications by key, not by rule: ${e.rules.join(', ')} ${e.rules.length === 1 ? 'covers' : 'cover'} the whole bucket, so ${e.destination.arn} also receives the events of ${rep.rules.filter((r) => !e.rules.includes(r.id)).map((r) => r.id).join(', ')}`,
         });
       }
     }

@@ -82,7 +82,7 @@ export const queue: ResourceKind = {
   iam: {
     policy: 'permissions',
     document: (a) => (Array.isArray(a.statements) ? ({ Version: '2012-10-17', Statement: a.statements } as unknown as PolicyDocument) : null),
-    role: (address, id) => ({ address, roleName: `access policy of queue ${id.name ?? address}` }),
+    role: (address) => ({ address, roleName: 'queue policy' }),
   },
   neverDelete: 'an SQS queue may hold replication events not yet recorded: s3repl leaves it and its policy in place (delete it by hand once s3repl failures has emptied it)',
   readMany(ctx, items) {
