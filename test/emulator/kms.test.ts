@@ -190,7 +190,7 @@ describe('S3 Bucket Keys: KMS sees the bucket ARN as encryption context (docs/aw
   });
 
   /** Source and destination in one account; the role's KMS grants carry the encryption-context condition given. */
-  async function setup(context: { source: string[]; destination: string[] }, viaService = 's3.us-east-1.amazonaws.com') {
+  async function setup(context: { source: string[]; destination: string[]; replicaDecrypt?: boolean }, viaService = 's3.us-east-1.amazonaws.com') {
     const srcKey = (await kms(A).send(new CreateKeyCommand({}))).KeyMetadata!.Arn!;
     const dstKey = (await kms(A).send(new CreateKeyCommand({}))).KeyMetadata!.Arn!;
     for (const name of ['src-bk', 'dst-bk']) {
@@ -204,7 +204,7 @@ describe('S3 Bucket Keys: KMS sees the bucket ARN as encryption context (docs/aw
         { Effect: 'Allow', Action: ['s3:GetObjectVersionForReplication', 's3:GetObjectVersionTagging'], Resource: 'arn:aws:s3:::src-bk/*' },
         { Effect: 'Allow', Action: ['s3:ReplicateObject', 's3:ReplicateDelete', 's3:ReplicateTags'], Resource: 'arn:aws:s3:::dst-bk/*' },
         { Effect: 'Allow', Action: 'kms:Decrypt', Resource: srcKey, Condition: condition(context.source) },
-        { Effect: 'Allow', Action: 'kms:Encrypt', Resource: dstKey, Condition: condition(context.destination) },
+        { Effect: 'Allow', Action: context.replicaDecrypt ? ['kms:Decrypt', 'kms:Encrypt'] : 'kms:Encrypt', Resource: dstKey, Condition: condition(context.destination) },
       ],
     });
     const role = await replicationRole(emu, 'bk-role', 'src-bk', ['dst-bk'], policy);
@@ -244,7 +244,7 @@ describe('S3 Bucket Keys: KMS sees the bucket ARN as encryption context (docs/aw
   }
 
   const objectArns = { source: ['arn:aws:s3:::src-bk/*'], destination: ['arn:aws:s3:::dst-bk/*'] };
-  const both = { source: ['arn:aws:s3:::src-bk', 'arn:aws:s3:::src-bk/*'], destination: ['arn:aws:s3:::dst-bk', 'arn:aws:s3:::dst-bk/*'] };
+  const both = { source: ['arn:aws:s3:::src-bk', 'arn:aws:s3:::src-bk/*'], destination: ['arn:aws:s3:::dst-bk', 'arn:aws:s3:::dst-bk/*'], replicaDecrypt: true };
 
   it('object-ARN conditions replicate while no Bucket Key is in use', async () => {
     const { write } = await setup(objectArns);
@@ -272,6 +272,19 @@ describe('S3 Bucket Keys: KMS sees the bucket ARN as encryption context (docs/aw
     expect(await write('y')).toEqual({ status: 'COMPLETED', reason: undefined });
     const replica = await a().send(new HeadObjectCommand({ Bucket: 'dst-bk', Key: 'y' }));
     expect(replica).toMatchObject({ SSEKMSKeyId: dstKey, BucketKeyEnabled: true });
+  });
+
+  it('a Bucket Key on the source only: the replica keeps it, so its context is the destination bucket ARN', async () => {
+    const { write, bucketKey, srcKey } = await setup({ ...objectArns, source: both.source });
+    await bucketKey('src-bk', srcKey);
+    expect(await write('p')).toEqual({ status: 'FAILED', reason: 'DstPutObjectNotPermitted' });
+  });
+
+  it('with a Bucket Key for the replica, the role must also be allowed kms:Decrypt on the replica key', async () => {
+    const { write, bucketKey, srcKey, dstKey } = await setup({ ...both, replicaDecrypt: false });
+    await bucketKey('src-bk', srcKey);
+    await bucketKey('dst-bk', dstKey);
+    expect(await write('q')).toEqual({ status: 'FAILED', reason: 'DstPutObjectNotPermitted' });
   });
 
   it('kms:ViaService is checked too: a grant through S3 in another region does not apply', async () => {

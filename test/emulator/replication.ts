@@ -370,8 +370,12 @@ export class ReplicationEngine {
     if (!key || key.region !== dest.region) return 'DstKmsKeyNotFound';
     // The KMS replication page lists kms:Encrypt for the replica key, nothing else
     // (docs/aws-behaviour.md, "KMS: replication grants").
-    const dstContext = kmsContext(dest, v.key, replicaUsesBucketKey(v, dest));
+    const bucketKey = replicaUsesBucketKey(v, dest);
+    const dstContext = kmsContext(dest, v.key, bucketKey);
     if (!policiesAllow(docs, 'kms:Encrypt', key.arn, dstContext) || !kms.keyPolicyAllows(key, role, 'kms:Encrypt')) return 'DstPutObjectNotPermitted';
+    // With a Bucket Key, S3 also decrypts with the replica key to verify the Bucket Key
+    // (docs/aws-behaviour.md, "KMS: replication grants").
+    if (bucketKey && (!policiesAllow(docs, 'kms:Decrypt', key.arn, dstContext) || !kms.keyPolicyAllows(key, role, 'kms:Decrypt'))) return 'DstPutObjectNotPermitted';
     return null;
   }
 

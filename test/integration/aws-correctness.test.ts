@@ -170,26 +170,26 @@ ${withNew ? `      - id: to-new
 });
 
 describe('SSE-KMS with S3 Bucket Keys', () => {
-  it('with Bucket Keys on both buckets, the policy for bucketKey: false fails replication; bucketKey: true makes it succeed', async () => {
+  async function scenario(withKey: { src: boolean; dst: boolean }) {
     const emu = await emulator();
     const kmsIn = (region: string) => new KMSClient({ region, endpoint: emu.url, credentials: { accessKeyId: '111111111111', secretAccessKey: 'x' } });
     const srcKey = (await kmsIn('us-east-1').send(new CreateKeyCommand({}))).KeyMetadata!.Arn!;
     const dstKey = (await kmsIn('us-west-2').send(new CreateKeyCommand({}))).KeyMetadata!.Arn!;
-    for (const [bucket, region, key] of [['bk-src', 'us-east-1', srcKey], ['bk-dst', 'us-west-2', dstKey]] as const) {
+    for (const [bucket, region, key, bucketKey] of [['bk-src', 'us-east-1', srcKey, withKey.src], ['bk-dst', 'us-west-2', dstKey, withKey.dst]] as const) {
       const s3 = clients(emu.url, region).s3;
       await s3.send(new CreateBucketCommand({ Bucket: bucket, ...(region === 'us-east-1' ? {} : { CreateBucketConfiguration: { LocationConstraint: region } }) }));
       await s3.send(
         new PutBucketEncryptionCommand({
           Bucket: bucket,
-          ServerSideEncryptionConfiguration: { Rules: [{ ApplyServerSideEncryptionByDefault: { SSEAlgorithm: 'aws:kms', KMSMasterKeyID: key }, BucketKeyEnabled: true }] },
+          ServerSideEncryptionConfiguration: { Rules: [{ ApplyServerSideEncryptionByDefault: { SSEAlgorithm: 'aws:kms', KMSMasterKeyID: key }, BucketKeyEnabled: bucketKey }] },
         }),
       );
     }
     const yaml = (bucketKey: boolean) => `version: 1
 defaults: { region: us-east-1 }
 buckets:
-  bk-src: { bucketKey: ${bucketKey} }
-  bk-dst: { region: us-west-2, bucketKey: ${bucketKey} }
+  bk-src: { bucketKey: ${bucketKey && withKey.src} }
+  bk-dst: { region: us-west-2, bucketKey: ${bucketKey && withKey.dst} }
 roles: { r: { name: bk-role } }
 replications:
   - source: bk-src
@@ -219,5 +219,13 @@ replications:
     expect(await write('after.txt')).toBe('COMPLETED');
     const replica = await clients(emu.url, 'us-west-2').s3.send(new HeadObjectCommand({ Bucket: 'bk-dst', Key: 'after.txt' }));
     expect(replica).toMatchObject({ SSEKMSKeyId: dstKey, BucketKeyEnabled: true });
+  }
+
+  it('with Bucket Keys on both buckets, the policy for bucketKey: false fails replication; bucketKey: true makes it succeed', async () => {
+    await scenario({ src: true, dst: true });
+  });
+
+  it('with a Bucket Key on the source only (its replicas keep it), bucketKey: true on the source is enough', async () => {
+    await scenario({ src: true, dst: false });
   });
 });

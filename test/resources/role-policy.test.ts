@@ -75,12 +75,20 @@ describe('KMS grants', () => {
     expect(JSON.stringify(st)).not.toContain('kms:GenerateDataKey');
   });
 
-  it('with an S3 Bucket Key the encryption context may be the bucket ARN, on the side that has one', () => {
+  it('with an S3 Bucket Key the encryption context may be the bucket ARN: the source\'s for its objects, the destination\'s for replicas when either side has one', () => {
+    const context = (st: ReturnType<typeof statements>, key: string) =>
+      st.filter((s) => JSON.stringify(s.Resource).includes(key)).map((s) => [s.Action, s.Condition!.StringLike!['kms:EncryptionContext:aws:s3:arn']]);
+    const replicaWithBucketKey = [['kms:Decrypt', 'kms:Encrypt'], ['arn:aws:s3:::dst', 'arn:aws:s3:::dst/docs/*']];
+    // "When an S3 Bucket Key is enabled for the source or destination bucket, the encryption context will be the bucket's ARN"
     const src = statements(config(kms({ src: true })));
-    expect(withAction(src, 'kms:Decrypt')[0]!.Condition!.StringLike!['kms:EncryptionContext:aws:s3:arn']).toEqual(['arn:aws:s3:::src', 'arn:aws:s3:::src/docs/*']);
-    expect(withAction(src, 'kms:Encrypt')[0]!.Condition!.StringLike!['kms:EncryptionContext:aws:s3:arn']).toEqual(['arn:aws:s3:::dst/docs/*']);
+    expect(context(src, KEY_SRC)).toEqual([[['kms:Decrypt'], ['arn:aws:s3:::src', 'arn:aws:s3:::src/docs/*']]]);
+    expect(context(src, KEY_DST)).toEqual([replicaWithBucketKey]);
     const dst = statements(config(kms({ dst: true })));
-    expect(withAction(dst, 'kms:Encrypt')[0]!.Condition!.StringLike!['kms:EncryptionContext:aws:s3:arn']).toEqual(['arn:aws:s3:::dst', 'arn:aws:s3:::dst/docs/*']);
+    expect(context(dst, KEY_SRC)).toEqual([[['kms:Decrypt'], ['arn:aws:s3:::src/docs/*']]]);
+    // With a Bucket Key S3 also calls kms:Decrypt on the replica key.
+    expect(context(dst, KEY_DST)).toEqual([replicaWithBucketKey]);
+    const none = statements(config(kms()));
+    expect(context(none, KEY_DST)).toEqual([[['kms:Encrypt'], ['arn:aws:s3:::dst/docs/*']]]);
   });
 
   it('without sourceKmsKeys, kms:Decrypt is on any key, still conditioned on S3 and the source objects', () => {

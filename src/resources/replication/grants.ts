@@ -8,8 +8,10 @@
  *   take ownership when the rule overrides the owner;
  * - SSE-KMS ("KMS: replication grants"): kms:Decrypt on the source keys and
  *   kms:Encrypt on the replica key, each conditioned on S3 in that region and on
- *   the encryption context S3 uses: the object ARN, or the bucket ARN when the
- *   bucket has an S3 Bucket Key.
+ *   the encryption context S3 uses: the object ARN, or the bucket ARN when an S3
+ *   Bucket Key applies (the source's for kms:Decrypt; the source's or the
+ *   destination's for the replica, which then also needs kms:Decrypt on the
+ *   replica key).
  */
 import type { BucketConfig } from '../../config/types.js';
 import { bucketArn } from '../arn.js';
@@ -53,12 +55,19 @@ export function roleGrants({ source, rule, destination }: RoleUse, { objects }: 
       });
     }
     if (enc.replicaKmsKey) {
-      add(['kms:Encrypt'], enc.replicaKmsKey, {
+      // "KMS: S3 Bucket Key encryption context": a Bucket Key on the source or the
+      // destination makes the replica's context the destination bucket's ARN, and S3
+      // then also calls kms:Decrypt on the replica key to verify the Bucket Key.
+      const bucketKey = destination.bucketKey || source.bucketKey;
+      const replicaObjects = objects(destination.name, prefix);
+      const condition = {
         StringLike: {
           'kms:ViaService': [`s3.${destination.region}.amazonaws.com`],
-          'kms:EncryptionContext:aws:s3:arn': encryptionContext(destination, objects(destination.name, prefix)),
+          'kms:EncryptionContext:aws:s3:arn': bucketKey ? [bucketArn(destination.name), replicaObjects] : [replicaObjects],
         },
-      });
+      };
+      add(['kms:Encrypt'], enc.replicaKmsKey, condition);
+      if (bucketKey) add(['kms:Decrypt'], enc.replicaKmsKey, condition);
     }
   }
   return grants;
