@@ -14,7 +14,8 @@
 import type { AwsClients } from '../aws/clients.js';
 import { describeAwsError } from '../aws/errors.js';
 import { kindOf } from '../resources/index.js';
-import type { ApplyContext, Attrs, DesiredResource, ResourceId } from '../resources/types.js';
+import type { ApplyContext, Attrs, DesiredResource, PendingOperation, ResourceId } from '../resources/types.js';
+import type { StateResource } from '../state/types.js';
 import { sameResource } from '../state/document.js';
 import type { StateSession } from '../state/session.js';
 import type { Plan, ResourceChange } from './types.js';
@@ -81,12 +82,19 @@ export async function applyPlan(opts: ApplyOptions): Promise<ApplyResult> {
   const { plan, session } = opts;
   const emit = opts.onEvent ?? (() => undefined);
   const accountId = plan.account;
-  const base: Omit<ApplyContext, 'log'> = { aws: opts.aws, accountId, lineage: session.lineage, tags: opts.tags };
-  // Each step's context reports its messages as `log` events of that step.
-  const ctxFor = (address: string, verb: StepVerb): ApplyContext => ({
-    ...base,
-    log: (message) => emit({ type: 'log', address, verb, message }),
-  });
+  const base = { aws: opts.aws, accountId, lineage: session.lineage, tags: opts.tags };
+  // Each step's context reports its messages as `log` events of that step, and hands the
+  // kind the asynchronous operation the state records for the resource (a killed apply's).
+  const ctxFor = (c: ResourceChange, verb: StepVerb): ApplyContext => {
+    const address = c.address;
+    const operation = session.get(address)?.operation;
+    return {
+      ...base,
+      log: (message) => emit({ type: 'log', address, verb, message }),
+      ...(operation ? { operation } : {}),
+      recordOperation: (op) => recordOperation(c, op),
+    };
+  };
   const result: ApplyResult = { added: 0, changed: 0, destroyed: 0, forgotten: 0, adopted: 0, left: [], errors: [] };
 
   /** Runs a kind's delete; false when it left the resource because it is not proven s3repl's (see NotOwned). */
@@ -116,6 +124,33 @@ export async function applyPlan(opts: ApplyOptions): Promise<ApplyResult> {
       appliedAt: new Date().toISOString(),
     });
 
+  /**
+   * An asynchronous operation AWS accepted (or saw end) for a resource, made durable
+   * before the kind waits for it. With no record yet, the resource is recorded as the
+   * change makes it, with the operation; a record already there (the generation being
+   * replaced, or one being deleted) keeps its identifiers and values. A finished step
+   * then records the resource without it.
+   */
+  const recordOperation = async (c: ResourceChange, op: PendingOperation | null) => {
+    const prior = session.get(c.address);
+    if (op === null) {
+      if (!prior?.operation) return;
+      const { operation: _done, ...rest } = prior;
+      session.put(rest);
+    } else {
+      const base: StateResource = prior ?? {
+        address: c.address,
+        kind: c.kind,
+        id: c.id,
+        attributes: (c.after ?? {}) as Attrs,
+        dependsOn: c.dependsOn,
+        appliedAt: new Date().toISOString(),
+      };
+      session.put({ ...base, operation: op });
+    }
+    await session.persist();
+  };
+
   const forward: Step[] = [];
   const backward: Step[] = [];
   for (const c of plan.changes) {
@@ -127,10 +162,12 @@ export async function applyPlan(opts: ApplyOptions): Promise<ApplyResult> {
         // resource whose record is out of date: changed outside s3repl, then the configuration
         // changed to match. Otherwise drift would report that change after every apply.
         // Attributes AWS assigned (a job's id) are kept.
-        const prior = session.get(c.address);
+        // A recorded operation (a killed apply's) that has since done its work is over.
+        const recorded = session.get(c.address);
+        const prior = recorded && recorded.operation ? (({ operation: _done, ...rest }) => rest)(recorded) : recorded;
         const after = c.after ?? {};
         const attributes = prior ? { ...Object.fromEntries(Object.entries(prior.attributes).filter(([k]) => !(k in after))), ...after } : after;
-        if (!prior || !sameResource(prior, { ...prior, id: c.id, attributes, dependsOn: c.dependsOn })) {
+        if (!recorded || !prior || !sameResource(recorded, { ...prior, id: c.id, attributes, dependsOn: c.dependsOn })) {
           forward.push({ address: c.address, verb: 'record', phase: -1, deps: [], run: async () => record(c, attributes) });
         }
         break;
@@ -157,11 +194,11 @@ export async function applyPlan(opts: ApplyOptions): Promise<ApplyResult> {
           run: async () => {
             // Replaced under the same identifiers (an attribute AWS cannot change in place): the old one goes first.
             if (c.action === 'replace' && !c.priorId && c.before && !replacedInPlace) {
-              await kind.delete(ctxFor(c.address, 'delete'), c.address, c.id, c.before);
+              await kind.delete(ctxFor(c, 'delete'), c.address, c.id, c.before);
               replacedInPlace = true;
               result.destroyed++;
             }
-            record(c, await kind.create(ctxFor(c.address, 'create'), desired));
+            record(c, await kind.create(ctxFor(c, 'create'), desired));
             result.added++;
           },
         });
@@ -173,7 +210,7 @@ export async function applyPlan(opts: ApplyOptions): Promise<ApplyResult> {
             phase: kind.phase,
             deps: c.dependsOn,
             run: async () => {
-              if (await deleteIfOwned(c.address, () => kind.delete(ctxFor(c.address, 'delete'), c.address, priorId, c.before ?? {}))) result.destroyed++;
+              if (await deleteIfOwned(c.address, () => kind.delete(ctxFor(c, 'delete'), c.address, priorId, c.before ?? {}))) result.destroyed++;
             },
           });
         }
@@ -187,7 +224,7 @@ export async function applyPlan(opts: ApplyOptions): Promise<ApplyResult> {
           phase: kind.phase,
           deps: c.dependsOn,
           run: async () => {
-            if (c.changes.length > 0) await kind.update(ctxFor(c.address, 'adopt'), desired, c.before ?? {});
+            if (c.changes.length > 0) await kind.update(ctxFor(c, 'adopt'), desired, c.before ?? {});
             record(c);
             result.adopted++;
           },
@@ -200,7 +237,7 @@ export async function applyPlan(opts: ApplyOptions): Promise<ApplyResult> {
           phase: kind.phase,
           deps: c.dependsOn,
           run: async () => {
-            await kind.update(ctxFor(c.address, 'update'), desired, c.before ?? {});
+            await kind.update(ctxFor(c, 'update'), desired, c.before ?? {});
             record(c);
             result.changed++;
           },
@@ -214,7 +251,7 @@ export async function applyPlan(opts: ApplyOptions): Promise<ApplyResult> {
           deps: c.dependsOn,
           run: async () => {
             // Deleted, or left in AWS because it is not proven s3repl's: either way no longer managed.
-            if (await deleteIfOwned(c.address, () => kind.delete(ctxFor(c.address, 'delete'), c.address, c.id, c.before ?? {}))) result.destroyed++;
+            if (await deleteIfOwned(c.address, () => kind.delete(ctxFor(c, 'delete'), c.address, c.id, c.before ?? {}))) result.destroyed++;
             session.remove(c.address);
           },
         });

@@ -16,7 +16,7 @@ import type { Config } from '../config/types.js';
 import { UserError } from '../errors.js';
 import { describeAwsError } from '../aws/errors.js';
 import { kindOf } from '../resources/index.js';
-import type { DesiredResource, Expectation, Json, LiveValue, ResourceKind } from '../resources/types.js';
+import type { DesiredResource, Expectation, Json, LiveValue, PendingOperation, ResourceKind } from '../resources/types.js';
 import { canonical } from '../resources/util.js';
 import type { StateDocument, StateResource } from '../state/types.js';
 import { VERSION } from '../version.js';
@@ -132,7 +132,8 @@ export async function makePlan(input: PlanInput): Promise<Plan> {
     const s = stateBy.get(d.address);
     const l = live.get(d.address) ?? null;
     const prior = live.get(d.address + PRIOR);
-    if (s) drift.push(...driftOf(s, prior !== undefined ? prior : l));
+    // A recorded operation's values were never applied: nothing to call drift yet.
+    if (s && !s.operation) drift.push(...driftOf(s, prior !== undefined ? prior : l));
     // The identifiers changed (a role's or an alarm's name). priorId is kept even when
     // the old one is gone, so that a saved plan re-reads exactly the same things.
     const priorId = prior !== undefined && s ? s.id : undefined;
@@ -221,9 +222,19 @@ export async function makePlan(input: PlanInput): Promise<Plan> {
     const k = kindOf(s.kind);
     const base = { address: addr, kind: s.kind, id: s.id, after: null, dependsOn: [] };
     if (!l) changes.push({ ...base, action: 'forget', before: null, changes: [], reasons: ['already gone from AWS'] });
+
     else if (k.neverDelete) changes.push({ ...base, action: 'forget', before: l, changes: [], reasons: [k.neverDelete] });
     // What it depended on when last applied: apply deletes it before those of them it deletes too.
     else changes.push({ ...base, action: 'delete', before: l, changes: diffAttrs(l, null), reasons: [], dependsOn: s.dependsOn ?? [] });
+  }
+
+  // An operation a killed apply started and the state recorded: shown, and resumed by apply.
+  for (const c of changes) {
+    const op = stateBy.get(c.address)?.operation;
+    // Gone, or already as it was to make: nothing left to resume (apply records it as it is).
+    if (!op || c.action === 'forget' || c.action === 'no-op') continue;
+    c.operation = op;
+    c.reasons.unshift(operationReason(op));
   }
 
   // A state written before s3repl recorded dependsOn: a delete is taken to depend on every
@@ -365,3 +376,7 @@ export function summarize(changes: ResourceChange[]): PlanSummary {
   return s;
 }
 
+/** How a plan words an operation a killed apply started (the state records it; apply resumes it). */
+function operationReason(op: PendingOperation): string {
+  return `${op.type === 'create' ? 'creation' : 'deletion'} in progress (request ${op.request}), started by an earlier apply on ${op.startedAt}: apply resumes it`;
+}

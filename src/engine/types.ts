@@ -3,7 +3,7 @@
  * and from how it is executed. `formatVersion` is the public contract of
  * `plan --format json` and of saved plans; see README "Plan JSON format".
  */
-import type { Attrs, KindName, Notice, ResourceId } from '../resources/types.js';
+import type { Attrs, KindName, Notice, PendingOperation, ResourceId } from '../resources/types.js';
 import type { Cost } from '../cost/model.js';
 
 export type { Notice } from '../resources/types.js';
@@ -57,6 +57,12 @@ export interface ResourceChange {
   /** For replace only: the paths that force it (`id.roleName`, `path`). */
   replacePaths?: string[];
   dependsOn: string[];
+  /**
+   * An asynchronous operation an earlier apply started for this resource and
+   * the state records as not seen to finish (a killed apply's creation): apply
+   * resumes polling it rather than starting another. Absent when none.
+   */
+  operation?: PendingOperation;
 }
 
 export interface DriftItem {

@@ -94,6 +94,29 @@ export interface ApplyContext extends ReadContext {
   tags: Record<string, string>;
   /** Report progress of a long step (retries, waits) to the user. */
   log(message: string): void;
+  /**
+   * The asynchronous operation the state records as started for this resource
+   * and not seen to finish (a killed apply's): the kind resumes polling it
+   * rather than starting another. Undefined when none is recorded.
+   */
+  operation?: PendingOperation;
+  /**
+   * Records, durably, that an asynchronous operation AWS has just accepted is
+   * under way for this resource (null: that it is over), before the kind
+   * starts waiting for it: a killed apply's successor then resumes it (see
+   * `operation`). Resolves once the state holds it.
+   */
+  recordOperation(op: PendingOperation | null): Promise<void>;
+}
+
+/** An asynchronous AWS operation under way for a resource, as the state records it. */
+export interface PendingOperation {
+  /** What it does to the resource. */
+  type: 'create' | 'delete';
+  /** AWS's handle to poll it with (a RequestTokenARN). */
+  request: string;
+  /** ISO time AWS accepted it. */
+  startedAt: string;
 }
 
 /** An IAM policy a resource of this kind holds, for the plan's IAM table and drift's. */

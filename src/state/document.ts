@@ -102,6 +102,12 @@ export function resourceProblem(address: string, r: unknown): string | undefined
   if (r.dependsOn !== undefined && !(Array.isArray(r.dependsOn) && r.dependsOn.every((a) => typeof a === 'string'))) {
     return 'has a "dependsOn" that is not a list of addresses';
   }
+  if (r.operation !== undefined) {
+    const o = r.operation;
+    if (!isPlainObject(o) || (o.type !== 'create' && o.type !== 'delete') || typeof o.request !== 'string' || o.request === '' || typeof o.startedAt !== 'string') {
+      return 'has an "operation" that is not {type: create|delete, request, startedAt}';
+    }
+  }
   return undefined;
 }
 
@@ -151,6 +157,7 @@ export function canonicalResource(r: StateResource): unknown {
     attributes: sortKeys(r.attributes),
     ...(r.dependsOn !== undefined ? { dependsOn: r.dependsOn } : {}),
     appliedAt: r.appliedAt,
+    ...(r.operation !== undefined ? { operation: { type: r.operation.type, request: r.operation.request, startedAt: r.operation.startedAt } } : {}),
   };
 }
 

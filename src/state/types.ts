@@ -2,7 +2,7 @@
  * The state document records what s3repl manages: per resource its address,
  * kind, identifiers and last-applied (normalised) attributes. Never credentials.
  */
-import type { Attrs, KindName, ResourceId } from '../resources/types.js';
+import type { Attrs, KindName, PendingOperation, ResourceId } from '../resources/types.js';
 import { UserError } from '../errors.js';
 
 export const STATE_FORMAT_VERSION = 1 as const;
@@ -20,7 +20,18 @@ export interface StateResource {
   dependsOn?: string[];
   /** ISO time of the last apply that wrote this resource. */
   appliedAt: string;
+  /**
+   * An asynchronous AWS operation an apply started for this resource and had
+   * not yet seen finish (a Multi-Region Access Point's creation): recorded as
+   * soon as AWS accepted it, so that a killed apply's successor resumes
+   * polling it instead of starting another. Absent when none is pending (and
+   * in states written before s3repl recorded operations). While one is
+   * recorded, `attributes` are what the operation is to make, not yet applied.
+   */
+  operation?: PendingOperation;
 }
+
+export type { PendingOperation } from '../resources/types.js';
 
 export interface StateDocument {
   formatVersion: typeof STATE_FORMAT_VERSION;

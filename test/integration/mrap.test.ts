@@ -3,7 +3,7 @@
  * access point with mesh: true applies, objects written to any member reach
  * the others, failover moves traffic and --status shows it, drift reports the
  * routing until the configuration follows, and an apply killed while the
- * access point is being created resumes the same operation.
+ * access point is being created resumes the operation it recorded in state.
  */
 import { afterEach, describe, expect, it } from 'vitest';
 import { spawn } from 'node:child_process';
@@ -200,7 +200,7 @@ describe('a three-Region access point with mesh: true', () => {
     expect(await routes(emu)).toEqual({ 'us-east-1': 0, 'eu-west-1': 0, 'ap-southeast-2': 100 });
   });
 
-  it('an apply killed while the access point is being created resumes the same operation', async () => {
+  it('an apply killed while the access point is being created resumes the operation it recorded, sending no second Create', async () => {
     // Each asynchronous step waits until drained: the first apply is killed while it polls.
     const emu = await emulator({ jobStepDelayMs: 3_600_000 });
     const cwd = workdir(CONFIG);
@@ -240,7 +240,11 @@ describe('a three-Region access point with mesh: true', () => {
     });
     const code = await done;
     expect(code, out).toBe(0);
-    expect(out).toContain('s3repl waits for it to become READY');
+    // The killed run had recorded the creation: it is resumed by polling, not sent again.
+    expect(out).toMatch(/mrap\.media will be updated in-place\s*#\s*\(creation in progress \(request\s*(#\s*)?arn:aws:s3:us-west-2:111111111111:async-request\/mrap\/create\//);
+    expect(out).toContain('creating Multi-Region Access Point media: resuming the operation an earlier apply started');
+    expect(out).not.toContain('mrap.media will be adopted');
+    expect(emu.calls()['s3control:CreateMultiRegionAccessPoint']).toBe(1);
     expect(operations()).toHaveLength(1);
     expect((await accessPoint(emu)).Status).toBe('READY');
   });

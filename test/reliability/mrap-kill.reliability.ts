@@ -1,8 +1,10 @@
 /**
  * An apply SIGKILLed while a Multi-Region Access Point is being created (the
  * asynchronous CreateMultiRegionAccessPoint accepted, its operation still in
- * progress): the next apply resumes that very operation, with the same
- * request token, instead of starting a second one, and then finishes the job.
+ * progress): the state already records the operation with AWS's request
+ * token, the next plan says the creation is in progress (not an adoption), and
+ * the next apply polls that very request, sending no second
+ * CreateMultiRegionAccessPoint, and then finishes the job.
  *
  * The emulator keeps every access point operation in progress until the test
  * drains it, so the kill always lands while the creation is under way, and the
@@ -73,7 +75,7 @@ function applyDraining(emu: Emulator, cwd: string): Promise<RunResult> {
 }
 
 describe('an apply killed while a Multi-Region Access Point is being created', () => {
-  it('SIGKILL mid-creation: the next apply resumes the same operation (same request token), then converges', async () => {
+  it('SIGKILL mid-creation: recorded in state, planned as in progress, resumed by polling the recorded request (no second Create), then converges', async () => {
     const emu = await startEmulator({ replicationDelayMs: 10, jobStepDelayMs: 10, mrapStepDelayMs: 3_600_000 });
     emulators.push(emu);
     const cwd = workdir(CONFIG);
@@ -91,25 +93,42 @@ describe('an apply killed while a Multi-Region Access Point is being created', (
     expect(createOperations().map((o) => [o.RequestTokenARN, o.RequestStatus])).toEqual([[firstRequest, 'INPROGRESS']]);
     const control = s3control(emu, 'us-west-2', ACCOUNT);
     expect((await control.send(new GetMultiRegionAccessPointCommand({ AccountId: ACCOUNT, Name: 'kill-global' }))).AccessPoint?.Status).toBe('CREATING');
-    // The state never heard of the access point: the killed run had not finished it.
-    const state = JSON.parse(readFileSync(path.join(cwd, '.s3repl/state.json'), 'utf8')) as { resources: Record<string, unknown> };
-    expect(state.resources['mrap.kill-global']).toBeUndefined();
+    // The state records the creation under way, with AWS's request token, as soon as AWS accepted it.
+    const recorded = await runCli(['state', 'show', 'mrap.kill-global', '--format', 'json'], { cwd, endpoint: emu.url, account: ACCOUNT });
+    expect(recorded.code, recorded.stderr).toBe(0);
+    expect((JSON.parse(recorded.stdout) as { operation?: unknown }).operation).toMatchObject({ type: 'create', request: firstRequest });
 
-    // 2. The next apply sends the creation again and is answered with the same request.
+    // 2. The next plan says the creation is in progress (s3repl's own, not something to adopt), in text and JSON.
+    const inProgress = await runCli(['plan'], { cwd, endpoint: emu.url, account: ACCOUNT });
+    expect(inProgress.code, inProgress.stderr).toBe(0);
+    // The reason as a reader sees it, once its comment lines (wrapped, highlighted) are joined.
+    const words = inProgress.stdout.replace(/\x1b\[[0-9;]*m/g, '').replace(/\s*\n\s*#\s*/g, ' ');
+    expect(words).toContain(`mrap.kill-global will be updated in-place (creation in progress (request ${firstRequest}), started by an earlier apply`);
+    expect(inProgress.stdout).not.toMatch(/mrap\.kill-global will be adopted|carries no s3repl ownership marks/);
+    const json = await runCli(['plan', '--format', 'json'], { cwd, endpoint: emu.url, account: ACCOUNT });
+    expect(json.code, json.stderr).toBe(0);
+    const change = (JSON.parse(json.stdout) as { changes: Array<{ address: string; action: string; operation?: { type: string; request: string } }> }).changes.find((c) => c.address === 'mrap.kill-global')!;
+    expect(change.action).not.toBe('adopt');
+    expect(change.operation).toMatchObject({ type: 'create', request: firstRequest });
+
+    // 3. The next apply polls the recorded request: no second CreateMultiRegionAccessPoint is sent.
     const resumed = await applyDraining(emu, cwd);
     expect(resumed.code, resumed.stderr).toBe(0);
-    expect(createCalls()).toBe(2);
+    expect(createCalls()).toBe(1);
+    expect(resumed.stderr).toContain(`resuming the operation an earlier apply started`);
     expect(CREATING.exec(resumed.stderr)?.[1], resumed.stderr).toBe(firstRequest);
     expect(createOperations().map((o) => [o.RequestTokenARN, o.RequestStatus])).toEqual([[firstRequest, 'SUCCEEDED']]);
     const ap = (await control.send(new GetMultiRegionAccessPointCommand({ AccountId: ACCOUNT, Name: 'kill-global' }))).AccessPoint!;
     expect(ap.Status).toBe('READY');
     expect(ap.Regions!.map((r) => r.Bucket).sort()).toEqual(MEMBERS.map(([b]) => b).sort());
 
-    // 3. Converged: nothing left to do, everything recorded, the routes and the mesh in place.
+    // 4. Converged: nothing left to do, everything recorded, the routes and the mesh in place.
     const plan = await runCli(['plan', '--detailed-exitcode'], { cwd, endpoint: emu.url, account: ACCOUNT });
     expect(plan.code, plan.stdout + plan.stderr).toBe(0);
-    const after = JSON.parse(readFileSync(path.join(cwd, '.s3repl/state.json'), 'utf8')) as { resources: Record<string, unknown> };
+    const after = JSON.parse(readFileSync(path.join(cwd, '.s3repl/state.json'), 'utf8')) as { resources: Record<string, { operation?: unknown }> };
     expect(Object.keys(after.resources).filter((a) => a.startsWith('mrap'))).toEqual(['mrap-routes.kill-global', 'mrap.kill-global'].sort());
+    // The operation is over: no longer recorded.
+    expect(after.resources['mrap.kill-global']!.operation).toBeUndefined();
     const routes = await s3control(emu, 'us-east-1', ACCOUNT).send(
       new GetMultiRegionAccessPointRoutesCommand({ AccountId: ACCOUNT, Mrap: `arn:aws:s3::${ACCOUNT}:accesspoint/${ap.Alias!}` }),
     );
@@ -120,7 +139,8 @@ describe('an apply killed while a Multi-Region Access Point is being created', (
       const got = await s3(emu, region, ACCOUNT).send(new GetObjectCommand({ Bucket: bucket, Key: 'k.txt' }));
       expect(await got.Body!.transformToString()).toBe('from apse2');
     }
-    // Still one creation, ever.
+    // Still one creation, ever, and one request for it.
     expect(createOperations()).toHaveLength(1);
+    expect(createCalls()).toBe(1);
   }, 120_000);
 });

@@ -55,6 +55,17 @@ describe('serializeState', () => {
     a.serial = 7;
     expect(parseState(serializeState(a), 'f')).toEqual(a);
   });
+
+  it('keeps a recorded asynchronous operation, after appliedAt; a resource without one has no such key', () => {
+    const a = doc('bucket.b', 'mrap.m');
+    const operation = { type: 'create' as const, request: 'arn:aws:s3:us-west-2:111111111111:async-request/mrap/create/x', startedAt: '2026-11-30T00:00:00.000Z' };
+    a.resources['mrap.m'] = { ...a.resources['mrap.m']!, operation };
+    const text = serializeState(a);
+    const parsed = parseState(text, 'f');
+    expect(parsed.resources['mrap.m']!.operation).toEqual(operation);
+    expect(Object.keys(JSON.parse(text).resources['mrap.m']).slice(-2)).toEqual(['appliedAt', 'operation']);
+    expect('operation' in parsed.resources['bucket.b']!).toBe(false);
+  });
 });
 
 describe('parseState refuses what it does not understand', () => {
@@ -86,6 +97,11 @@ describe('parseState refuses what it does not understand', () => {
       'a resource whose id is not strings',
       JSON.stringify({ ...doc(), resources: { 'bucket.a': { ...resource('bucket.a'), id: { n: 1 } } } }),
       '"id"',
+    ],
+    [
+      'a recorded operation without its request token',
+      JSON.stringify({ ...doc(), resources: { 'bucket.a': { ...resource('bucket.a'), operation: { type: 'create', startedAt: 'now' } } } }),
+      'resource "bucket.a" has an "operation" that is not {type: create|delete, request, startedAt}',
     ],
   ])('wrong shape: %s', (_name, text, expected) => {
     const e = refusal(text);

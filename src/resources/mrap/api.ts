@@ -6,9 +6,12 @@
  *   not reroute it);
  * - Create, Delete and PutPolicy are asynchronous: they answer a
  *   RequestTokenARN that DescribeMultiRegionAccessPointOperation reports on
- *   until SUCCEEDED or FAILED. Their ClientToken is derived from the request,
- *   so a run that was killed while waiting sends the same token again and gets
- *   the same operation back instead of starting a second one;
+ *   until SUCCEEDED or FAILED. An accepted Create or Delete is recorded in
+ *   state before s3repl waits for it, so a run killed while waiting is
+ *   followed by one that polls the recorded request instead of sending
+ *   another. Their ClientToken is also derived from the request, so a request
+ *   sent again (nothing recorded: the kill came before the record) gets the
+ *   same operation back instead of starting a second one;
  * - routes are read and changed at the failover-control endpoints of five
  *   Regions, tried in turn; a change reads back some time after it is accepted.
  */
@@ -73,8 +76,8 @@ function elapsed(since: number): string {
   return s < 60 ? `${s}s` : `${Math.floor(s / 60)}m${String(s % 60).padStart(2, '0')}s`;
 }
 
-/** Waits for an asynchronous operation to end; throws with AWS's error details when it FAILED. */
-export async function waitForOperation(aws: AwsClients, accountId: string, requestTokenArn: string, what: string, opts: WaitOptions): Promise<AsyncOperation> {
+/** Polls an asynchronous operation, printing progress, until it SUCCEEDED or FAILED; returns it either way. */
+export async function pollOperation(aws: AwsClients, accountId: string, requestTokenArn: string, what: string, opts: WaitOptions): Promise<AsyncOperation> {
   const sleep = opts.sleep ?? realSleep;
   const started = Date.now();
   let last = '';
@@ -82,16 +85,66 @@ export async function waitForOperation(aws: AwsClients, accountId: string, reque
     const r = await control(aws).send(new DescribeMultiRegionAccessPointOperationCommand({ AccountId: accountId, RequestTokenARN: requestTokenArn }));
     const op = r.AsyncOperation;
     const status = op?.RequestStatus ?? 'unknown';
-    if (status === 'SUCCEEDED') return op!;
-    if (status === 'FAILED') {
-      const err = op?.ResponseDetails?.ErrorDetails;
-      throw new Error(`${what} failed: ${err?.Code ?? 'unknown error'}${err?.Message ? `: ${err.Message}` : ''} (request ${requestTokenArn})`);
-    }
+    if (status === 'SUCCEEDED' || status === 'FAILED') return op!;
     // Any other status is still in progress (AWS does not document those values).
     if (status !== last || attempt % 8 === 7) opts.log(`${what}: ${status}, ${elapsed(started)} so far (request ${requestTokenArn})`);
     last = status;
     await sleep(backoff(attempt));
   }
+}
+
+/** AWS's error for a FAILED operation, in words. */
+function failure(op: AsyncOperation): string {
+  const err = op.ResponseDetails?.ErrorDetails;
+  return `${err?.Code ?? 'unknown error'}${err?.Message ? `: ${err.Message}` : ''}`;
+}
+
+/** Waits for an asynchronous operation to end; throws with AWS's error details when it FAILED. */
+export async function waitForOperation(aws: AwsClients, accountId: string, requestTokenArn: string, what: string, opts: WaitOptions): Promise<AsyncOperation> {
+  const op = await pollOperation(aws, accountId, requestTokenArn, what, opts);
+  if (op.RequestStatus === 'FAILED') throw new Error(`${what} failed: ${failure(op)} (request ${requestTokenArn})`);
+  return op;
+}
+
+/** What the state records of an operation under way (src/resources/types.ts, PendingOperation). */
+export interface Recorded {
+  type: 'create' | 'delete';
+  request: string;
+  startedAt: string;
+}
+
+/**
+ * Recording and resuming operations (docs/aws-behaviour.md, "A killed apply
+ * resumes the recorded operation"): `recorded` is the operation the state
+ * holds for the resource, `record` makes a newly accepted one durable before
+ * s3repl waits for it.
+ */
+export interface OperationOptions extends WaitOptions {
+  recorded?: Recorded;
+  record?: (op: Recorded | null) => Promise<void>;
+}
+
+/**
+ * Resumes the recorded operation of `type`, if any: 'done' when it SUCCEEDED;
+ * when it FAILED, AWS's error is reported and the failed request returned (a
+ * new attempt derives its ClientToken from it, as the failed token would only
+ * hand the failed operation back); undefined when there is nothing to resume.
+ */
+async function resume(aws: AwsClients, accountId: string, type: Recorded['type'], what: string, opts: OperationOptions): Promise<'done' | { failed: string } | undefined> {
+  const rec = opts.recorded;
+  if (!rec || rec.type !== type) return undefined;
+  opts.log(`${what}: resuming the operation an earlier apply started on ${rec.startedAt} (request ${rec.request})`);
+  let op: AsyncOperation;
+  try {
+    op = await pollOperation(aws, accountId, rec.request, what, opts);
+  } catch (e) {
+    if (!isAwsError(e, 'NoSuchAsyncRequest')) throw e;
+    opts.log(`${what}: AWS no longer knows request ${rec.request}; sending the request again`);
+    return undefined;
+  }
+  if (op.RequestStatus === 'SUCCEEDED') return 'done';
+  opts.log(`${what}: the operation an earlier apply started failed: ${failure(op)} (request ${rec.request}); sending a new request`);
+  return { failed: rec.request };
 }
 
 export interface AccessPointSpec {
@@ -100,33 +153,52 @@ export interface AccessPointSpec {
   publicAccessBlock: { BlockPublicAcls: boolean; IgnorePublicAcls: boolean; BlockPublicPolicy: boolean; RestrictPublicBuckets: boolean };
 }
 
-/** Creates it (or resumes the same creation) and waits until it is READY. */
-export async function createAccessPoint(aws: AwsClients, accountId: string, spec: AccessPointSpec, opts: WaitOptions): Promise<MultiRegionAccessPointReport> {
-  const token = clientToken('create', accountId, spec.name, JSON.stringify(spec.buckets), JSON.stringify(spec.publicAccessBlock));
-  const r = await control(aws).send(
-    new CreateMultiRegionAccessPointCommand({
-      AccountId: accountId,
-      ClientToken: token,
-      Details: {
-        Name: spec.name,
-        PublicAccessBlock: spec.publicAccessBlock,
-        Regions: spec.buckets.map((b) => ({ Bucket: b.bucket, ...(b.account ? { BucketAccountId: b.account } : {}) })),
-      },
-    }),
-  );
-  if (!r.RequestTokenARN) throw new Error('CreateMultiRegionAccessPoint returned no RequestTokenARN');
-  await waitForOperation(aws, accountId, r.RequestTokenARN, `creating Multi-Region Access Point ${spec.name}`, opts);
+/**
+ * Creates it and waits until it is READY. A creation the state records (a
+ * killed apply's) is resumed, not sent again, unless it FAILED. The accepted
+ * request is recorded before the wait.
+ */
+export async function createAccessPoint(aws: AwsClients, accountId: string, spec: AccessPointSpec, opts: OperationOptions): Promise<MultiRegionAccessPointReport> {
+  const what = `creating Multi-Region Access Point ${spec.name}`;
+  const resumed = await resume(aws, accountId, 'create', what, opts);
+  if (resumed !== 'done') {
+    const parts = ['create', accountId, spec.name, JSON.stringify(spec.buckets), JSON.stringify(spec.publicAccessBlock)];
+    const r = await control(aws).send(
+      new CreateMultiRegionAccessPointCommand({
+        AccountId: accountId,
+        ClientToken: clientToken(...parts, ...(resumed ? [resumed.failed] : [])),
+        Details: {
+          Name: spec.name,
+          PublicAccessBlock: spec.publicAccessBlock,
+          Regions: spec.buckets.map((b) => ({ Bucket: b.bucket, ...(b.account ? { BucketAccountId: b.account } : {}) })),
+        },
+      }),
+    );
+    if (!r.RequestTokenARN) throw new Error('CreateMultiRegionAccessPoint returned no RequestTokenARN');
+    await opts.record?.({ type: 'create', request: r.RequestTokenARN, startedAt: new Date().toISOString() });
+    await waitForOperation(aws, accountId, r.RequestTokenARN, what, opts);
+  }
   const ap = await getAccessPoint(aws, accountId, spec.name);
   if (!ap) throw new Error(`Multi-Region Access Point ${spec.name} was created but cannot be read back`);
   return ap;
 }
 
-/** Deletes it and waits until it is gone; nothing to do when it does not exist. */
-export async function deleteAccessPoint(aws: AwsClients, accountId: string, name: string, generation: string, opts: WaitOptions): Promise<void> {
+/**
+ * Deletes it and waits until it is gone; nothing to do when it does not exist.
+ * A deletion the state records is resumed, as a creation is.
+ */
+export async function deleteAccessPoint(aws: AwsClients, accountId: string, name: string, generation: string, opts: OperationOptions): Promise<void> {
+  const what = `deleting Multi-Region Access Point ${name}`;
+  const resumed = await resume(aws, accountId, 'delete', what, opts);
+  if (resumed === 'done') return;
   let tokenArn: string | undefined;
   try {
     const r = await control(aws).send(
-      new DeleteMultiRegionAccessPointCommand({ AccountId: accountId, ClientToken: clientToken('delete', accountId, name, generation), Details: { Name: name } }),
+      new DeleteMultiRegionAccessPointCommand({
+        AccountId: accountId,
+        ClientToken: clientToken('delete', accountId, name, generation, ...(resumed ? [resumed.failed] : [])),
+        Details: { Name: name },
+      }),
     );
     tokenArn = r.RequestTokenARN;
   } catch (e) {
@@ -134,7 +206,8 @@ export async function deleteAccessPoint(aws: AwsClients, accountId: string, name
     throw e;
   }
   if (!tokenArn) throw new Error('DeleteMultiRegionAccessPoint returned no RequestTokenARN');
-  await waitForOperation(aws, accountId, tokenArn, `deleting Multi-Region Access Point ${name}`, opts);
+  await opts.record?.({ type: 'delete', request: tokenArn, startedAt: new Date().toISOString() });
+  await waitForOperation(aws, accountId, tokenArn, what, opts);
 }
 
 /** Names of the member buckets of a report, sorted and comma-separated: what fixes an access point's identity. */

@@ -8,9 +8,10 @@
  * account, so the replacement's create deletes the old one first (and waits),
  * and the old one's delete then finds nothing of its own generation to delete.
  *
- * An access point still CREATING reads as such and plans an update to READY:
- * a run killed while waiting sends the same ClientToken again and resumes the
- * very same operation.
+ * An accepted creation or deletion is recorded in state before apply waits for
+ * it; an access point still CREATING reads as such and plans an update to
+ * READY, and apply resumes polling the recorded request (or, when nothing was
+ * recorded, sends the same ClientToken again and is handed the same operation).
  */
 import type { MultiRegionAccessPointReport } from '@aws-sdk/client-s3-control';
 import type { Config, MultiRegionAccessPointConfig } from '../../config/types.js';
@@ -18,7 +19,7 @@ import { UserError } from '../../errors.js';
 import { bucketAddress } from '../bucket/expand.js';
 import type { ApplyContext, Attrs, DesiredResource, ExpandContext, ResourceId, ResourceKind } from '../types.js';
 import { readEach } from '../util.js';
-import { createAccessPoint, deleteAccessPoint, getAccessPoint, membersOf, type AccessPointSpec } from './api.js';
+import { createAccessPoint, deleteAccessPoint, getAccessPoint, membersOf, type AccessPointSpec, type OperationOptions } from './api.js';
 
 export const mrapAddress = (name: string): string => `mrap.${name}`;
 
@@ -79,6 +80,11 @@ function otherGeneration(ap: MultiRegionAccessPointReport, id: ResourceId): bool
   return membersOf(ap) !== id.members || pabId(ap.PublicAccessBlock as Partial<Pab>) !== id.publicAccessBlock;
 }
 
+/** Progress, and the operation the state records (resumed, not sent again) and how to record a new one. */
+function operations(ctx: ApplyContext): OperationOptions {
+  return { log: ctx.log, ...(ctx.operation ? { recorded: ctx.operation } : {}), record: (op) => ctx.recordOperation(op) };
+}
+
 async function ensure(ctx: ApplyContext, r: DesiredResource, replacing: boolean): Promise<Attrs> {
   const name = r.id.name!;
   const existing = await getAccessPoint(ctx.aws, ctx.accountId, name);
@@ -91,9 +97,9 @@ async function ensure(ctx: ApplyContext, r: DesiredResource, replacing: boolean)
     }
     // A replacement: the name is taken by the previous generation, which must go first.
     ctx.log(`deleting the previous Multi-Region Access Point ${name} (alias ${existing.Alias ?? '?'}) to create it with ${r.id.members!}; its alias will change`);
-    await deleteAccessPoint(ctx.aws, ctx.accountId, name, membersOf(existing), { log: ctx.log });
+    await deleteAccessPoint(ctx.aws, ctx.accountId, name, membersOf(existing), operations(ctx));
   }
-  const ap = await createAccessPoint(ctx.aws, ctx.accountId, spec(r), { log: ctx.log });
+  const ap = await createAccessPoint(ctx.aws, ctx.accountId, spec(r), operations(ctx));
   ctx.log(`Multi-Region Access Point ${name} is ${ap.Status ?? 'ready'}: alias ${ap.Alias ?? '?'}`);
   return { alias: ap.Alias ?? null, status: ap.Status ?? null };
 }
@@ -140,7 +146,7 @@ export const mrap: ResourceKind = {
     const live = await getAccessPoint(ctx.aws, ctx.accountId, id.name!);
     // Another generation under this name (the replacement) is not this resource.
     if (!live || membersOf(live) !== id.members) return;
-    await deleteAccessPoint(ctx.aws, ctx.accountId, id.name!, id.members!, { log: ctx.log });
+    await deleteAccessPoint(ctx.aws, ctx.accountId, id.name!, id.members!, operations(ctx));
   },
   explainIdChange(prior, next, _desired, priorLive) {
     if (prior.name !== next.name || (prior.members === next.members && prior.publicAccessBlock === next.publicAccessBlock)) return [];
@@ -149,5 +155,5 @@ export const mrap: ResourceKind = {
     ];
   },
   explain: (live) =>
-    live.status && live.status !== 'READY' ? [`the access point is ${String(live.status)}: s3repl waits for it to become READY (resuming the same request)`] : [],
+    live.status && live.status !== 'READY' ? [`the access point is ${String(live.status)}: apply waits for it to become READY (resuming the operation under way)`] : [],
 };
