@@ -10,7 +10,9 @@ import { readFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { parseMessage, type ReplicationEvent } from '../../src/failures/events.js';
 import { FAILURE_REASONS, explainReason } from '../../src/failures/reasons.js';
-import { groupEvents } from '../../src/failures/report.js';
+import { failuresReport, groupEvents } from '../../src/failures/report.js';
+import { renderFailuresMarkdown, renderFailuresText } from '../../src/render/failures.js';
+import { Chalk } from 'chalk';
 import { eventKey, listEvents, recordEvent, storeOf } from '../../src/failures/store.js';
 import { manifestLine, pendingFailures, retryFromEvents } from '../../src/failures/retry.js';
 import { AwsClients } from '../../src/aws/clients.js';
@@ -113,6 +115,26 @@ describe('grouping', () => {
       ['r', 'DstPutObjectNotPermitted', 1, 1, 1],
     ]);
     expect(groups[1]!.meaning).toMatch(/can't find the destination bucket/);
+  });
+
+  it('renders a report for people and for a pull request or chat', () => {
+    const report = failuresReport('s3://r/s3repl/failure-events/', null, { messages: 3, recorded: 2, duplicates: 0, tests: 1, left: 0 }, [
+      ev({ key: 'a|b' }),
+      ev({ key: 'c', type: 'OperationMissedThreshold', failureReason: null }),
+    ]);
+    const text = renderFailuresText(report, new Chalk({ level: 0 }));
+    expect(text).toContain('received 3 messages, recorded 2 new events, 1 S3 test message removed.');
+    expect(text).toContain('src / rule r');
+    expect(text).toMatch(/→ dst: DstBucketNotFound — 1 event, 1 object version, 1 not retried yet/);
+    expect(text).toMatch(/→ dst: OperationMissedThreshold — 1 event/);
+    expect(text).toContain('1 failed and not retried yet.');
+    const md = renderFailuresMarkdown(report);
+    expect(md).toContain('| src | r | dst | `DstBucketNotFound` | 1 | 1 | 1 |');
+    // A pipe in a key never breaks the table (keys are not in it; meanings and fixes are escaped).
+    expect(md.split('\n').filter((l) => l.startsWith('| src')).every((l) => l.split(/(?<!\\)\|/).length === 11)).toBe(true);
+    const none = renderFailuresText(failuresReport('s3://r/x/', null, null, []), new Chalk({ level: 0 }));
+    expect(none).toContain('No queue to receive from');
+    expect(none).toContain('No replication failure events recorded.');
   });
 
   it('writes manifest lines with the key URL-encoded', () => {
