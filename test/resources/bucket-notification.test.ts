@@ -123,6 +123,14 @@ describe('createQueue', () => {
     expect(resources.find((r) => r.kind === 'bucket-notification')!.dependsOn).toEqual(['bucket.src', 'sqs-queue.repl-failures']);
   });
 
+  it('leaves a queue in an account it cannot reach to its owners, and does not wait for it', () => {
+    const other = 'arn:aws:sqs:us-east-1:999999999999:elsewhere';
+    const { resources, notices } = expand(`      - types: [failed]\n        queue: ${other}\n        createQueue: true\n`);
+    expect(resources.some((r) => r.kind === 'sqs-queue')).toBe(false);
+    expect(resources.find((r) => r.kind === 'bucket-notification')!.dependsOn).toEqual(['bucket.src']);
+    expect(notices.some((n) => n.level === 'warning' && n.message.includes('s3repl cannot create it'))).toBe(true);
+  });
+
   it('is refused on a topic', () => {
     const r = loadConfigText(
       `version: 1

@@ -11,7 +11,7 @@ import { eventPrefixes, parseDestinationArn, S3_EVENT_NAMES } from '../../config
 import type { DesiredResource, ExpandContext, Json } from '../types.js';
 import { bucketAddress, bucketId, managed } from '../bucket/expand.js';
 import { replicationAddress } from '../replication/expand.js';
-import { queueAddress } from '../sqs-queue/expand.js';
+import { canCreateQueue, queueAddress } from '../sqs-queue/expand.js';
 
 export const bucketNotificationAddress = (bucket: string): string => `bucket-notification.${bucket}`;
 
@@ -77,7 +77,9 @@ export function expandBucketNotifications({ config, accountId, notice }: ExpandC
       }
     }
     // A queue s3repl creates must exist before S3 accepts it as a destination.
-    const queues = rep.events.filter((e) => e.createQueue && e.destination.type === 'queue').map((e) => queueAddress(parseDestinationArn(e.destination.arn).name));
+    const queues = rep.events
+      .filter((e) => e.createQueue && e.destination.type === 'queue' && canCreateQueue(config, accountId, e.destination.arn))
+      .map((e) => queueAddress(parseDestinationArn(e.destination.arn).name));
     out.push({
       address,
       kind: 'bucket-notification',

@@ -8,6 +8,7 @@
  */
 import { createHash } from 'node:crypto';
 import { parseDestinationArn } from '../../config/events.js';
+import type { Config } from '../../config/types.js';
 import type { DesiredResource, ExpandContext, Json } from '../types.js';
 
 export const queueAddress = (name: string): string => `sqs-queue.${name}`;
@@ -35,6 +36,12 @@ export function sendStatement(queueArn: string, bucket: string, bucketAccount: s
   };
 }
 
+/** Whether s3repl can create a queue of this ARN: in the caller's account, or one `accounts:` reaches. */
+export function canCreateQueue(config: Config, accountId: string, arn: string): boolean {
+  const q = parseDestinationArn(arn);
+  return q.account === accountId || Boolean(config.accounts[q.account]);
+}
+
 export function expandQueues({ config, accountId, notice }: ExpandContext): DesiredResource[] {
   const byArn = new Map<string, Map<string, string>>();
   for (const rep of config.replications) {
@@ -51,7 +58,7 @@ export function expandQueues({ config, accountId, notice }: ExpandContext): Desi
   for (const [arn, sources] of [...byArn].sort(([a], [b]) => (a < b ? -1 : 1))) {
     const q = parseDestinationArn(arn);
     const other = q.account !== accountId;
-    if (other && !config.accounts[q.account]) {
+    if (!canCreateQueue(config, accountId, arn)) {
       notice({
         level: 'warning',
         address: queueAddress(q.name),
