@@ -69,6 +69,7 @@ export interface RawBucket {
   objectLock?: boolean;
   usage?: BucketUsageConfig;
   bucketKey?: boolean;
+  kmsKey?: string;
 }
 
 export interface RawRole {
@@ -134,6 +135,7 @@ export function resolveConfig(raw: RawConfig, file: string): Config {
     };
     if (b?.account !== undefined) bucket.account = b.account;
     if (b?.usage !== undefined) bucket.usage = { ...b.usage };
+    if (b?.kmsKey !== undefined) bucket.kmsKey = b.kmsKey;
     buckets[name] = bucket;
   }
 

@@ -43,7 +43,7 @@ export const RULES = {
   'kms-key-not-arn': 'a KMS key given as an alias, alias ARN or bare key id instead of a key ARN',
   'policy-too-large': "a managed role's generated policy over IAM's inline limit even with whole-bucket grants",
   'replica-key-without-sse-kms': 'KMS keys given but SSE-KMS objects not replicated (warning)',
-  'kms-key-region-mismatch': "a replica KMS key outside the destination bucket's region",
+  'kms-key-region-mismatch': "a replica KMS key outside the destination bucket's region, or a bucket's kmsKey outside its region",
   'source-kms-key-region-mismatch': "a source KMS key outside the source bucket's region",
   'object-lock-destination': 'a source with Object Lock replicating to a destination without it',
   'cross-partition': 'replication between AWS partitions (aws, aws-cn, aws-us-gov, ...)',
@@ -93,6 +93,13 @@ export function checkRules(config: Config): Finding[] {
     }
     if (!bucket.region) {
       report('missing-region', ['buckets', name], `bucket "${name}" has no region`, `set buckets.${name}.region, or defaults.region for every bucket`, { anchor: 'key' });
+    }
+    if (bucket.kmsKey !== undefined) {
+      checkKmsKey(bucket.kmsKey, ['buckets', name, 'kmsKey'], report);
+      const keyRegion = isKeyArn(bucket.kmsKey) ? arnRegion(bucket.kmsKey) : undefined;
+      if (keyRegion && bucket.region && keyRegion !== bucket.region) {
+        report('kms-key-region-mismatch', ['buckets', name, 'kmsKey'], `kmsKey is in ${keyRegion} but bucket "${name}" is in ${bucket.region}`, 'give the key of the bucket\'s default encryption, which is in the bucket\'s region');
+      }
     }
   }
 

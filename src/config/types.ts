@@ -43,6 +43,11 @@ export interface BucketConfig {
   objectLock: boolean;
   /** Its SSE-KMS encryption uses an S3 Bucket Key: the KMS encryption context is the bucket ARN. */
   bucketKey: boolean;
+  /**
+   * The key of its default SSE-KMS encryption (as set on the bucket): replicas of
+   * plaintext objects written into it are encrypted with it.
+   */
+  kmsKey?: string;
   /** Usage given by hand for the cost estimate (wins over CloudWatch). */
   usage?: BucketUsageConfig;
 }

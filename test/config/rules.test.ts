@@ -274,6 +274,14 @@ describe('kms-key-region-mismatch', () => {
   });
 });
 
+describe("a bucket's kmsKey (its default SSE-KMS key)", () => {
+  it("is reported when outside the bucket's region, or not a key ARN; accepted in the bucket's region", () => {
+    expect(brief(load(withLine(5, `  dst-bucket: { region: us-west-2, kmsKey: "${KEY_EAST}" }`)))).toEqual(['5:44 error[kms-key-region-mismatch]']);
+    expect(brief(load(withLine(5, '  dst-bucket: { region: us-west-2, kmsKey: "alias/repl" }')))).toEqual(['5:44 error[kms-key-not-arn]']);
+    ok(withLine(5, `  dst-bucket: { region: us-west-2, kmsKey: "${KEY_WEST}" }`));
+  });
+});
+
 describe('source-kms-key-region-mismatch', () => {
   it("is reported at the source key outside the source's region", () => {
     const r = load(`${RBASE}        encryption:

@@ -12,6 +12,7 @@ import type { KmsService } from './kms.js';
 import {
   bucketKeyEnabled,
   bucketNameFromArn,
+  defaultKmsKeyArn,
   findVersion,
   putVersionWithId,
   type Bucket,
@@ -344,6 +345,27 @@ export class ReplicationEngine {
       if (crossAccount && bucketPolicyDecision(policy, { arn: config.Role, accountId: roleAccount }, action, dstArn) !== 'allow') return refused;
     }
     if (v.kmsKeyArn && !v.isDeleteMarker && !tags) return this.kmsDenial(docs, { arn: config.Role, accountId: roleAccount }, source, v, t, dest);
+    if (!v.kmsKeyArn && !v.isDeleteMarker && !tags) return this.defaultKmsDenial(docs, { arn: config.Role, accountId: roleAccount }, v, dest);
+    return null;
+  }
+
+  /**
+   * A plaintext (or SSE-S3) object replicated into a bucket whose default
+   * encryption is SSE-KMS: S3 encrypts the replica with that key, for which the
+   * role needs kms:GenerateDataKey (docs/aws-behaviour.md, "KMS: replication
+   * grants"), with the replica's encryption context: its object ARN, or the
+   * destination bucket's ARN under its Bucket Key. A key policy or identity
+   * policy that does not allow it is DstPutObjectNotPermitted (the failure
+   * reasons page names kms:GenerateDataKey* for it); a missing key is
+   * DstKmsKeyNotFound (unconfirmed for a default-encryption key).
+   */
+  private defaultKmsDenial(docs: unknown[], role: { arn: string; accountId: string }, v: ObjectVersion, dest: Bucket): FailureReason | null {
+    const arn = defaultKmsKeyArn(dest);
+    if (arn === undefined) return null;
+    const key = this.deps.kms.keyByArn(arn);
+    if (!key || key.region !== dest.region) return 'DstKmsKeyNotFound';
+    const context = kmsContext(dest, v.key, bucketKeyEnabled(dest));
+    if (!policiesAllow(docs, 'kms:GenerateDataKey', key.arn, context) || !this.deps.kms.keyPolicyAllows(key, role, 'kms:GenerateDataKey')) return 'DstPutObjectNotPermitted';
     return null;
   }
 
@@ -393,6 +415,7 @@ export class ReplicationEngine {
       return 'FAILED';
     }
     const dest = found as Bucket;
+    const plainReplicaKey = v.isDeleteMarker ? undefined : defaultKmsKeyArn(dest);
     putVersionWithId(dest, {
       ...v,
       tags: v.tags.map((x) => ({ ...x })),
@@ -400,9 +423,11 @@ export class ReplicationEngine {
       storageClass: t.rule.Destination.StorageClass ?? v.storageClass,
       replicationStatus: v.isDeleteMarker ? undefined : 'REPLICA',
       failureReason: undefined,
-      // The replica is encrypted with the rule's replica key.
-      kmsKeyArn: v.kmsKeyArn ? t.rule.Destination.EncryptionConfiguration?.ReplicaKmsKeyID : undefined,
-      bucketKey: v.kmsKeyArn && replicaUsesBucketKey(v, dest) ? true : undefined,
+      // The replica is encrypted with the rule's replica key; a plaintext object's replica
+      // with the destination's default SSE-KMS key, if it has one (docs/aws-behaviour.md,
+      // "KMS: replication grants").
+      kmsKeyArn: v.kmsKeyArn ? t.rule.Destination.EncryptionConfiguration?.ReplicaKmsKeyID : plainReplicaKey,
+      bucketKey: (v.kmsKeyArn && replicaUsesBucketKey(v, dest)) || (!v.kmsKeyArn && plainReplicaKey && bucketKeyEnabled(dest)) ? true : undefined,
     });
     this.publishDone(source, t, started, true);
     if (late) this.notify(source, t, v, started, 'OperationReplicatedAfterThreshold', { replicationTime: new Date(this.deps.clock.now()).toISOString() });

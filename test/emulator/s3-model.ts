@@ -5,7 +5,7 @@
 import { createHash, randomBytes, randomUUID } from 'node:crypto';
 import type { ReplicationConfig } from './replication-config.js';
 import type { NotificationConfig } from './notification-config.js';
-import { children, text, type XmlValue } from './xml.js';
+import { child, children, text, type XmlValue } from './xml.js';
 
 export type ReplicationStatus = 'PENDING' | 'COMPLETED' | 'FAILED' | 'REPLICA';
 
@@ -156,6 +156,18 @@ export function bucketArn(name: string): string {
 export function bucketNameFromArn(arn: string): string | null {
   const m = /^arn:aws[a-z-]*:s3:::([^/]+)$/.exec(arn);
   return m ? m[1]! : null;
+}
+
+/**
+ * The KMS key ARN of the bucket's default SSE-KMS encryption (a bare key id is
+ * taken as a key of the bucket's account and region); undefined for SSE-S3.
+ */
+export function defaultKmsKeyArn(b: Bucket): string | undefined {
+  const def = child(children(b.encryption, 'Rule')[0], 'ApplyServerSideEncryptionByDefault');
+  if (text(def, 'SSEAlgorithm') !== 'aws:kms') return undefined;
+  const id = text(def, 'KMSMasterKeyID');
+  if (id === undefined) return undefined;
+  return id.startsWith('arn:') ? id : `arn:aws:kms:${b.region}:${b.accountId}:key/${id}`;
 }
 
 /** Whether the bucket's default encryption has an S3 Bucket Key (BucketKeyEnabled true). */

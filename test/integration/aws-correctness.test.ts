@@ -229,3 +229,63 @@ replications:
     await scenario({ src: true, dst: false });
   });
 });
+
+describe('plaintext objects into a destination with default SSE-KMS', () => {
+  // docs/aws-behaviour.md, "KMS: replication grants": the replica is encrypted with the
+  // destination's default key, which needs kms:GenerateDataKey for the replica's context.
+  async function scenario(bucketKey: boolean) {
+    const emu = await emulator();
+    const kms = new KMSClient({ region: 'us-west-2', endpoint: emu.url, credentials: { accessKeyId: '111111111111', secretAccessKey: 'x' } });
+    const dstKey = (await kms.send(new CreateKeyCommand({}))).KeyMetadata!.Arn!;
+    await clients(emu.url).s3.send(new CreateBucketCommand({ Bucket: 'pk-src' }));
+    const dstS3 = clients(emu.url, 'us-west-2').s3;
+    await dstS3.send(new CreateBucketCommand({ Bucket: 'pk-dst', CreateBucketConfiguration: { LocationConstraint: 'us-west-2' } }));
+    await dstS3.send(
+      new PutBucketEncryptionCommand({
+        Bucket: 'pk-dst',
+        ServerSideEncryptionConfiguration: { Rules: [{ ApplyServerSideEncryptionByDefault: { SSEAlgorithm: 'aws:kms', KMSMasterKeyID: dstKey }, BucketKeyEnabled: bucketKey }] },
+      }),
+    );
+    const yaml = (declared: boolean) => `version: 1
+defaults: { region: us-east-1 }
+buckets:
+  pk-src: {}
+  pk-dst: { region: us-west-2, bucketKey: ${bucketKey}${declared ? `, kmsKey: "${dstKey}"` : ''} }
+roles: { r: { name: pk-role } }
+replications:
+  - source: pk-src
+    role: r
+    rules:
+      - { id: all, destination: { bucket: pk-dst } }
+`;
+    const cwd = workdir(yaml(false));
+    const write = async (key: string) => {
+      const s3 = clients(emu.url).s3;
+      await s3.send(new PutObjectCommand({ Bucket: 'pk-src', Key: key, Body: key }));
+      await emu.settled();
+      return (await s3.send(new HeadObjectCommand({ Bucket: 'pk-src', Key: key }))).ReplicationStatus;
+    };
+
+    let applied = await runCli(['apply', '--auto-approve'], { cwd, endpoint: emu.url });
+    expect(applied.code, applied.stderr).toBe(0);
+    // Without kmsKey the role has no kms:GenerateDataKey on the destination's key.
+    expect(await write('before.txt')).toBe('FAILED');
+    expect(emu.services.s3.state.buckets['pk-src']!.objects['before.txt']![0]!.failureReason).toBe('DstPutObjectNotPermitted');
+
+    writeFileSync(path.join(cwd, 'replication.yaml'), yaml(true));
+    applied = await runCli(['apply', '--auto-approve'], { cwd, endpoint: emu.url });
+    expect(applied.code, applied.stderr).toBe(0);
+    expect(await write('after.txt')).toBe('COMPLETED');
+    const replica = await dstS3.send(new HeadObjectCommand({ Bucket: 'pk-dst', Key: 'after.txt' }));
+    expect(replica).toMatchObject({ ServerSideEncryption: 'aws:kms', SSEKMSKeyId: dstKey });
+    expect(replica.BucketKeyEnabled === true).toBe(bucketKey);
+  }
+
+  it('fail with the role s3repl generated before; with the bucket\'s kmsKey declared they replicate, encrypted with that key', async () => {
+    await scenario(false);
+  });
+
+  it('with the destination\'s Bucket Key, the grant allows the bucket ARN as encryption context', async () => {
+    await scenario(true);
+  });
+});

@@ -91,6 +91,38 @@ describe('KMS grants', () => {
     expect(context(none, KEY_DST)).toEqual([[['kms:Encrypt'], ['arn:aws:s3:::dst/docs/*']]]);
   });
 
+  it('a destination with default SSE-KMS (kmsKey) gets kms:GenerateDataKey on that key for the replicas of plaintext objects; the bucket ARN too with its Bucket Key', () => {
+    const plain = (dst: string) => `
+version: 1
+defaults: { region: us-east-1 }
+buckets:
+  src: {}
+  dst: { region: us-west-2${dst} }
+roles: { r: { name: repl } }
+replications:
+  - source: src
+    role: r
+    rules:
+      - { id: docs, filter: { prefix: docs/ }, destination: { bucket: dst } }
+`;
+    // "If you're replicating plaintext objects to a bucket with SSE-KMS encryption enabled by default,
+    // you must include the kms:GenerateDataKey permission for the destination encryption context and the KMS key"
+    expect(withAction(statements(config(plain(`, kmsKey: "${KEY_DST}"`))), 'kms:GenerateDataKey')).toEqual([
+      {
+        Effect: 'Allow',
+        Action: ['kms:GenerateDataKey'],
+        Resource: [KEY_DST],
+        Condition: { StringLike: { 'kms:EncryptionContext:aws:s3:arn': ['arn:aws:s3:::dst/docs/*'], 'kms:ViaService': ['s3.us-west-2.amazonaws.com'] } },
+      },
+    ]);
+    const withBucketKey = withAction(statements(config(plain(`, kmsKey: "${KEY_DST}", bucketKey: true`))), 'kms:GenerateDataKey');
+    expect(withBucketKey.map((s) => s.Condition!.StringLike!['kms:EncryptionContext:aws:s3:arn'])).toEqual([['arn:aws:s3:::dst', 'arn:aws:s3:::dst/docs/*']]);
+    // Only the destination's key: a source's default key is not for replicas, and no key means no grant.
+    expect(JSON.stringify(statements(config(plain(''))))).not.toContain('kms:');
+    const sourceOnly = plain('').replace('src: {}', `src: { kmsKey: "${KEY_SRC}" }`);
+    expect(JSON.stringify(statements(config(sourceOnly)))).not.toContain('kms:GenerateDataKey');
+  });
+
   it('without sourceKmsKeys, kms:Decrypt is on any key, still conditioned on S3 and the source objects', () => {
     const st = statements(config(kms().replace(`, sourceKmsKeys: [${KEY_SRC}]`, '')));
     expect(withAction(st, 'kms:Decrypt')[0]!.Resource).toEqual(['*']);

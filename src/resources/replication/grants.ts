@@ -11,7 +11,9 @@
  *   the encryption context S3 uses: the object ARN, or the bucket ARN when an S3
  *   Bucket Key applies (the source's for kms:Decrypt; the source's or the
  *   destination's for the replica, which then also needs kms:Decrypt on the
- *   replica key).
+ *   replica key);
+ * - a destination with default SSE-KMS (`kmsKey`): kms:GenerateDataKey on that key
+ *   for the replicas of plaintext objects, with the same kind of conditions.
  */
 import type { BucketConfig } from '../../config/types.js';
 import { bucketArn } from '../arn.js';
@@ -69,6 +71,18 @@ export function roleGrants({ source, rule, destination }: RoleUse, { objects }: 
       add(['kms:Encrypt'], enc.replicaKmsKey, condition);
       if (bucketKey) add(['kms:Decrypt'], enc.replicaKmsKey, condition);
     }
+  }
+  if (destination.kmsKey) {
+    // "KMS: replication grants": replicas of plaintext (and SSE-S3) objects are
+    // encrypted with the destination's default SSE-KMS key, which needs
+    // kms:GenerateDataKey for the replicas' encryption context: their object ARNs, or
+    // the destination bucket's ARN with its Bucket Key ("KMS: S3 Bucket Key encryption context").
+    add(['kms:GenerateDataKey'], destination.kmsKey, {
+      StringLike: {
+        'kms:ViaService': [`s3.${destination.region}.amazonaws.com`],
+        'kms:EncryptionContext:aws:s3:arn': encryptionContext(destination, objects(destination.name, prefix)),
+      },
+    });
   }
   return grants;
 }
