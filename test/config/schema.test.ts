@@ -43,7 +43,7 @@ describe('schema errors, located', () => {
     const r = load(BASE.replace('  src-bucket: {}', '  src-bucket: { colour: blue }'));
     expect(brief(r)).toEqual(['5:17 error[schema]']);
     expect(r.diagnostics[0]!.message).toBe('unknown key "colour"');
-    expect(r.diagnostics[0]!.hint).toBe('allowed keys here: region, account, create, objectLock, usage, bucketKey');
+    expect(r.diagnostics[0]!.hint).toBe('allowed keys here: region, account, create, objectLock, usage, bucketKey, kmsKey');
     expect(r.diagnostics[0]!.pointer).toBe('/buckets/src-bucket/colour');
   });
 
