@@ -47,6 +47,8 @@ export interface BucketFacts {
   objectLock?: boolean;
   /** Owned buckets only: the default encryption uses an S3 Bucket Key (BucketKeyEnabled). */
   bucketKey?: boolean;
+  /** Owned buckets only: the key of the default SSE-KMS encryption, as the bucket names it. */
+  kmsKey?: string;
   /** Owned buckets that are not imported sources: whether they have a replication configuration of their own. */
   replicates?: boolean;
 }
@@ -248,6 +250,7 @@ async function readBucketDetails(aws: AwsClients, b: BucketFacts): Promise<void>
   b.versioning = versioning.Status ?? 'Unversioned';
   b.objectLock = objectLock;
   b.bucketKey = encryption.bucketKey;
+  if (encryption.kmsKey !== undefined) b.kmsKey = encryption.kmsKey;
 }
 
 async function readRole(aws: AwsClients, arn: string, accountId: string): Promise<RoleFacts> {

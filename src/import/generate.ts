@@ -24,6 +24,7 @@ import { ALARM_METRICS, alarmRegion } from '../config/alarms.js';
 import { REPLICATION_STORAGE_CLASSES, type StorageClass } from '../config/types.js';
 import type { RawBucket, RawConfig, RawReplication, RawRole, RawRule } from '../config/resolve.js';
 import { DEFAULT_ALARM_PREFIX, DEFAULT_EVALUATION_PERIODS } from '../config/resolve.js';
+import { isKeyArn } from '../config/rules.js';
 import { UserError } from '../errors.js';
 import { bucketFromArn } from '../resources/arn.js';
 import { fromAws, replicationAddress, type NormalRule } from '../resources/replication/index.js';
@@ -111,6 +112,7 @@ export function generate(facts: ImportFacts, opts: GenerateOptions): Generated {
     if (s.bucket.objectLock) b.objectLock = true;
     // The generated KMS conditions allow the bucket ARN only with bucketKey (docs/aws-behaviour.md, "KMS: S3 Bucket Key encryption context").
     if (s.bucket.bucketKey) b.bucketKey = true;
+    if (s.bucket.kmsKey && isKeyArn(s.bucket.kmsKey)) b.kmsKey = s.bucket.kmsKey;
     buckets[s.bucket.name] = b;
   }
   const destNames = [...new Set([...perSource.values()].flatMap((es) => es.map((e) => e.destination)))]
@@ -432,8 +434,14 @@ function destinationBucket(
     b.create = false;
     if (f.objectLock) b.objectLock = true;
     if (f.bucketKey) b.bucketKey = true;
+    // The role then may kms:GenerateDataKey for replicas of plaintext objects (docs/aws-behaviour.md, "KMS: replication grants").
+    if (f.kmsKey && isKeyArn(f.kmsKey)) b.kmsKey = f.kmsKey;
+    else if (f.kmsKey) {
+      notes.set(name, `${name}'s default SSE-KMS key is given as "${f.kmsKey}", not a key ARN: set buckets.${name}.kmsKey to the key ARN so the role may encrypt replicas of plaintext objects with it.`);
+    }
     if (f.replicates) {
-      notes.set(name, `${name} has a replication configuration of its own, not imported (add --bucket ${name} to import it too).`);
+      const own = `${name} has a replication configuration of its own, not imported (add --bucket ${name} to import it too).`;
+      notes.set(name, notes.has(name) ? `${notes.get(name)} ${own}` : own);
     }
     return b;
   }

@@ -183,7 +183,7 @@ describe('import round trips: import, validate, plan shows no changes, state lis
     expect(r.addresses).toEqual(['replication.tags-src', 'versioning.tags-dst', 'versioning.tags-src']);
   });
 
-  it('(c) keeps SSE-KMS replication: sseKms, the replica key, and the destination\'s S3 Bucket Key (bucketKey)', async () => {
+  it('(c) keeps SSE-KMS replication: sseKms, the replica key, and the destination\'s S3 Bucket Key (bucketKey) and default key (kmsKey)', async () => {
     const roleArn = await role('kms-role');
     const key = `arn:aws:kms:us-west-2:${ACCOUNT}:key/1234abcd-12ab-34cd-56ef-1234567890ab`;
     await bucket('kms-src');
@@ -210,7 +210,8 @@ describe('import round trips: import, validate, plan shows no changes, state lis
     const doc = parseDocument(r.yaml).toJS() as { buckets: Record<string, unknown>; replications: Array<{ rules: Array<Record<string, unknown>> }> };
     expect(doc.replications[0]!.rules[0]).toMatchObject({ encryption: { sseKms: true, replicaKmsKey: key }, deleteMarkers: true });
     // The generated KMS conditions then allow the bucket ARN, the encryption context S3 uses with a Bucket Key.
-    expect(doc.buckets['kms-dst']).toEqual({ region: 'us-west-2', create: false, bucketKey: true });
+    // Its default SSE-KMS key is kept too: plaintext objects' replicas need kms:GenerateDataKey on it.
+    expect(doc.buckets['kms-dst']).toEqual({ region: 'us-west-2', create: false, bucketKey: true, kmsKey: key });
     expect(doc.buckets['kms-src']).toEqual({ region: 'us-east-1', create: false });
     expect(r.addresses).toEqual(['replication.kms-src', 'versioning.kms-dst', 'versioning.kms-src']);
 

@@ -207,14 +207,17 @@ function defaultRule(rules: ServerSideEncryptionRule[] | undefined): ServerSideE
 /**
  * Whether the bucket has default encryption (every bucket made since January
  * 2023 has SSE-S3), and whether it uses an S3 Bucket Key (BucketKeyEnabled; an
- * absent value is false, S3's default). Also read by `s3repl import`, which
- * writes `bucketKey: true` for a bucket that has one.
+ * absent value is false, S3's default), and the key of a default SSE-KMS
+ * encryption. Also read by `s3repl import`, which writes `bucketKey: true` for a
+ * bucket that has one, and `kmsKey` for a default SSE-KMS key given by ARN.
  */
-export async function readEncryption(aws: AwsClients, name: string, region: string): Promise<{ encrypted: boolean; bucketKey: boolean }> {
+export async function readEncryption(aws: AwsClients, name: string, region: string): Promise<{ encrypted: boolean; bucketKey: boolean; kmsKey?: string }> {
   try {
     const r = await aws.s3(region).send(new GetBucketEncryptionCommand({ Bucket: name }));
     const rule = defaultRule(r.ServerSideEncryptionConfiguration?.Rules);
-    return { encrypted: rule !== undefined, bucketKey: rule?.BucketKeyEnabled === true };
+    const sse = rule?.ApplyServerSideEncryptionByDefault;
+    const kmsKey = sse?.SSEAlgorithm === 'aws:kms' ? sse.KMSMasterKeyID : undefined;
+    return { encrypted: rule !== undefined, bucketKey: rule?.BucketKeyEnabled === true, ...(kmsKey ? { kmsKey } : {}) };
   } catch (e) {
     if (isAwsError(e, 'ServerSideEncryptionConfigurationNotFoundError')) return { encrypted: false, bucketKey: false };
     throw e;
