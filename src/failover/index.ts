@@ -13,10 +13,9 @@ import { UserError } from '../errors.js';
 import { didYouMean } from '../config/suggest.js';
 import { readBacklog, type Backlog } from '../health/access-points.js';
 import { RTC_THRESHOLD_SECONDS } from '../health/status.js';
-import { accessPointArn, getAccessPoint, readRoutes, setRoutes, type Route, type WaitOptions } from '../resources/mrap/api.js';
+import { accessPointArn, accessPointRoutesAddress, getAccessPoint, readRoutes, setRoutes, type Route, type WaitOptions } from '../resources/operations.js';
 
 export { readBacklog, type Backlog } from '../health/access-points.js';
-import { mrapRoutesAddress } from '../resources/mrap-routes/index.js';
 import type { StateSession } from '../state/session.js';
 
 export interface AccessPointState {
@@ -157,7 +156,7 @@ export async function failover(opts: FailoverOptions): Promise<FailoverResult> {
  * configuration does not manage the routing (no `routes:`): nothing to record it on.
  */
 export function recordFailover(session: StateSession, name: string, record: { at: string; to: string; activeBefore: string[] }): boolean {
-  const address = mrapRoutesAddress(name);
+  const address = accessPointRoutesAddress(name);
   const r = session.get(address);
   if (!r) return false;
   session.put({ ...r, attributes: { ...r.attributes, lastFailover: { at: record.at, to: record.to, activeBefore: record.activeBefore } } });

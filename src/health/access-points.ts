@@ -6,7 +6,7 @@
 import { GetMetricDataCommand, type MetricDataQuery } from '@aws-sdk/client-cloudwatch';
 import type { AwsClients } from '../aws/clients.js';
 import type { Config, MultiRegionAccessPointConfig } from '../config/types.js';
-import { accessPointArn, getAccessPoint, readRoutes } from '../resources/mrap/api.js';
+import { accessPointArn, getAccessPoint, readRoutes } from '../resources/operations.js';
 
 /** Replication from one member to another, from the rule's CloudWatch metrics. */
 export interface Backlog {

@@ -14,7 +14,7 @@ import { DescribeJobCommand, type JobDescriptor, type JobListDescriptor } from '
 import type { AwsClients } from '../aws/clients.js';
 import type { Config } from '../config/types.js';
 import { roleArn } from '../resources/arn.js';
-import { createReplicationJob, JOB_DESCRIPTION_PREFIX, listS3replJobs, TERMINAL_JOB_STATUSES } from '../resources/job/index.js';
+import { createReplicationJob, JOB_DESCRIPTION_PREFIX, listS3replJobs, TERMINAL_JOB_STATUSES } from '../resources/operations.js';
 
 export type JobKind = 'backfill' | 'retry-failed' | 'other';
 

@@ -14,7 +14,7 @@ import type { AwsClients } from '../aws/clients.js';
 import { UserError } from '../errors.js';
 import type { Config, RuleConfig } from '../config/types.js';
 import { ALARM_METRICS, alarmName, alarmRegion } from '../config/alarms.js';
-import { describeMetricAlarms } from '../resources/alarm/index.js';
+import { describeMetricAlarms } from '../resources/operations.js';
 import { jobRegions, listJobs, type JobSummary } from './jobs.js';
 
 export const STATUS_FORMAT_VERSION = 1 as const;

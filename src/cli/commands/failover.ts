@@ -7,7 +7,7 @@
  */
 import type { Argv } from 'yargs';
 import { accessPointConfig, failover, readAccessPoint, readBacklog, recordFailover } from '../../failover/index.js';
-import { mrapRoutesAddress } from '../../resources/mrap-routes/index.js';
+import { accessPointRoutesAddress } from '../../resources/operations.js';
 import { StateSession } from '../../state/session.js';
 import { parseDuration } from '../duration.js';
 import type { GlobalArgs } from '../common.js';
@@ -106,7 +106,7 @@ export const failoverCommand: CommandModule = {
         else {
           for (const u of result.updates) o.out(`  ${u.region.padEnd(16)} ${u.bucket.padEnd(40)} ${u.percent === 100 ? 'passive → active' : 'active → passive'}`);
           o.out(`${argv.name} now sends its traffic to ${to} (the routes read back).`);
-          o.out(recorded ? `Recorded in state as lastFailover of ${mrapRoutesAddress(argv.name)} (s3repl state show).` : 'Not recorded in state: replication.yaml does not manage its routing (no routes:).');
+          o.out(recorded ? `Recorded in state as lastFailover of ${accessPointRoutesAddress(argv.name)} (s3repl state show).` : 'Not recorded in state: replication.yaml does not manage its routing (no routes:).');
           const declared = ws.config.multiRegionAccessPoints[argv.name]?.routes;
           if (declared && (declared.active.length !== 1 || declared.active[0] !== to)) {
             o.out(`replication.yaml still says routes.active: [${declared.active.join(', ')}]: set it to [${to}], or the next apply restores the old routing.`);
