@@ -23,10 +23,7 @@ import { UserError } from '../errors.js';
 import { bucketFromArn, parseRoleArn } from '../resources/arn.js';
 import { decodePolicy, type PolicyDocument } from '../resources/policy-doc.js';
 import { tagsFromList } from '../resources/util.js';
-import { readReplicationDocument } from '../resources/replication/index.js';
-import { listInlinePolicyNames, readInlinePolicy, readRoleDocument } from '../resources/role/index.js';
-import { describeMetricAlarms } from '../resources/alarm/index.js';
-import { readEncryption } from '../resources/bucket/index.js';
+import { describeMetricAlarms, listInlinePolicyNames, readEncryption, readInlinePolicy, readReplicationDocument, readRoleDocument } from '../resources/operations.js';
 
 /** What these credentials can see of a bucket. */
 export type BucketAccess =

@@ -27,10 +27,7 @@ import { DEFAULT_ALARM_PREFIX, DEFAULT_EVALUATION_PERIODS } from '../config/reso
 import { isKeyArn } from '../config/rules.js';
 import { UserError } from '../errors.js';
 import { bucketFromArn } from '../resources/arn.js';
-import { fromAws, replicationAddress, type NormalRule } from '../resources/replication/index.js';
-import { LINEAGE_TAG, MANAGED_BY_TAG, roleAddress } from '../resources/role/index.js';
-import { POLICY_NAME, rolePolicyAddress } from '../resources/role-policy/index.js';
-import { alarmAddress } from '../resources/alarm/index.js';
+import { alarmAddress, fromAws, LINEAGE_TAG, MANAGED_BY_TAG, POLICY_NAME, replicationAddress, roleAddress, rolePolicyAddress, type NormalRule } from '../resources/operations.js';
 import type { AlarmFacts, BucketFacts, ImportFacts, RoleFacts, SourceFacts } from './discover.js';
 
 export interface GenerateOptions {

@@ -1,10 +1,9 @@
 /**
  * The domain operations that code outside src/resources/ (health, failover,
- * failures) needs from kinds, under names that do not name a kind. This is the
- * one door from there into a kind folder: nothing outside src/resources/
- * imports a kind folder (a registry test fails when something does). A kind
- * whose AWS calls another part of s3repl needs exports them here; see
- * docs/adding-a-kind.md.
+ * failures, import) needs from kinds. This module is the one door from there
+ * into a kind folder: nothing outside src/resources/ imports a kind folder (a
+ * registry test fails when something does). A kind whose AWS calls another
+ * part of s3repl needs exports them here; see docs/adding-a-kind.md.
  */
 
 /** CloudWatch alarms s3repl manages (status reads their states). */
@@ -21,3 +20,10 @@ export { accessPointArn, getAccessPoint, readRoutes, setRoutes, type Route, type
 
 /** The address of the resource that records an access point's routing (and its last failover). */
 export { mrapRoutesAddress as accessPointRoutesAddress } from './mrap-routes/index.js';
+
+/** `s3repl import`: reading what exists (discover) and the addresses and tags of what it generates. */
+export { readEncryption } from './bucket/index.js';
+export { readReplicationDocument, fromAws, replicationAddress, type NormalRule } from './replication/index.js';
+export { listInlinePolicyNames, readInlinePolicy, readRoleDocument, LINEAGE_TAG, MANAGED_BY_TAG, roleAddress } from './role/index.js';
+export { POLICY_NAME, rolePolicyAddress } from './role-policy/index.js';
+export { alarmAddress } from './alarm/index.js';

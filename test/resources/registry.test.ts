@@ -74,6 +74,23 @@ describe('the registry of resource kinds', () => {
     }
     expect(offenders).toEqual([]);
   });
+
+  it('is reached from outside src/resources only through its modules: no code there imports a kind folder', () => {
+    const folders = readdirSync(join(root, 'src/resources'), { withFileTypes: true }).filter((e) => e.isDirectory()).map((e) => e.name);
+    expect(folders).toEqual(expect.arrayContaining(['bucket', 'role', 'mrap-routes']));
+    const importsFolder = new RegExp(`(from|import)\\s*\\(?\\s*['"][./]*resources/(${folders.join('|')})/`);
+    const offenders: string[] = [];
+    for (const f of sourceFiles(join(root, 'src'))) {
+      const rel = relative(root, f);
+      if (rel.startsWith('src/resources/')) continue;
+      readFileSync(f, 'utf8')
+        .split('\n')
+        .forEach((line, i) => {
+          if (importsFolder.test(line)) offenders.push(`${rel}:${i + 1}: ${line.trim()}`);
+        });
+    }
+    expect(offenders).toEqual([]);
+  });
 });
 
 describe('kind expansion of every example', () => {
