@@ -14,7 +14,9 @@ export function byAccount(plan: Pick<Plan, 'account'>, changes: readonly Resourc
   const groups = new Map<string, ResourceChange[]>();
   for (const rc of changes) {
     const a = accountOf(plan, rc);
-    groups.set(a, [...(groups.get(a) ?? []), rc]);
+    const group = groups.get(a);
+    if (group) group.push(rc);
+    else groups.set(a, [rc]);
   }
   return [...groups]
     .sort(([a], [b]) => (a === plan.account ? -1 : b === plan.account ? 1 : a < b ? -1 : 1))
