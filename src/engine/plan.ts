@@ -207,7 +207,7 @@ export async function makePlan(input: PlanInput): Promise<Plan> {
       changes.push(change(d, 'replace', l, { reasons, actionReason: 'replace-because-cannot-update', replacePaths: forced }));
       continue;
     }
-    if (diffs.length) reasons.push(...(k.explain?.(l, d.attributes) ?? []));
+    if (diffs.length) reasons.push(...(k.explain?.(l, d.attributes, d.id) ?? []));
     changes.push(change(d, adopt ? 'adopt' : diffs.length ? 'update' : 'no-op', l, { priorId, reasons }));
   }
   if (ownership.length) {

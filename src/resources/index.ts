@@ -5,6 +5,7 @@
  */
 import type { KindName, ResourceKind } from './types.js';
 import { bucket } from './bucket/index.js';
+import { bucketEncryption } from './bucket-encryption/index.js';
 import { versioning } from './versioning/index.js';
 import { role } from './role/index.js';
 import { rolePolicy } from './role-policy/index.js';
@@ -21,6 +22,7 @@ import { queue } from './sqs-queue/index.js';
 
 const registry: readonly ResourceKind[] = [
   bucket,
+  bucketEncryption,
   versioning,
   role,
   rolePolicy,

@@ -284,8 +284,8 @@ export interface ResourceKind {
    * being deleted): other tools' entries it keeps, conflicts AWS would refuse.
    */
   notices?(c: { address: string; id: ResourceId; live: Attrs | null; desired: Attrs | null }): Notice[];
-  /** Why an update is needed, when its attribute changes alone do not say (a schema upgrade). Shown in the plan. */
-  explain?(live: Attrs, desired: Attrs): string[];
+  /** Why an update is needed, when its attribute changes alone do not say (a schema upgrade), or what to do about it. Shown in the plan and drift. */
+  explain?(live: Attrs, desired: Attrs, id: ResourceId): string[];
   /**
    * Why the identifiers changed (an alarm moved to another region), or what the
    * change costs (an access point's alias), when "A becomes B" alone does not say.

@@ -8,7 +8,7 @@ const v2 = { ...v1, format: 'V2' } as Attrs;
 
 describe('replication.explain', () => {
   it('explains V1 → V2 with what stays the same (objects, delete markers)', () => {
-    const reasons = replication.explain!(v1, v2);
+    const reasons = replication.explain!(v1, v2, { bucket: 'src', region: 'us-east-1' });
     expect(reasons).toHaveLength(1);
     expect(reasons[0]).toMatch(/^format V1 → V2: the live configuration uses the legacy V1 schema \(rule-level Prefix\)/);
     expect(reasons[0]).toMatch(/replicates the same objects/);
@@ -16,6 +16,6 @@ describe('replication.explain', () => {
   });
 
   it('says nothing for a V2 configuration', () => {
-    expect(replication.explain!(v2, v2)).toEqual([]);
+    expect(replication.explain!(v2, v2, { bucket: 'src', region: 'us-east-1' })).toEqual([]);
   });
 });

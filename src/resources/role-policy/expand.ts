@@ -1,8 +1,9 @@
 /** The least-privilege inline policy of each managed role, from the rules that use it. */
 import { UserError } from '../../errors.js';
-import type { DesiredResource, ExpandContext, Json } from '../types.js';
+import type { DesiredResource, ExpandContext, Json, RoleUse } from '../types.js';
 import { INLINE_POLICY_LIMIT, rolePolicy, rolesUses } from '../role/policy.js';
 import { roleAddress } from '../role/expand.js';
+import { bucketEncryptionAddress, encryptionRelied } from '../bucket-encryption/expand.js';
 
 export { INLINE_POLICY_LIMIT };
 
@@ -10,9 +11,10 @@ export const POLICY_NAME = 's3repl-replication';
 
 export const rolePolicyAddress = (key: string): string => `role-policy.${key}`;
 
-export function expandRolePolicies({ config, notice }: ExpandContext): DesiredResource[] {
+export function expandRolePolicies({ config, accountId, notice }: ExpandContext): DesiredResource[] {
   const out: DesiredResource[] = [];
   const uses = rolesUses(config);
+  const relied = new Set(encryptionRelied(config, accountId).map((b) => b.name));
   for (const [key, role] of Object.entries(config.roles)) {
     if (!role.managed) continue;
     const roleUses = uses.get(key) ?? [];
@@ -41,8 +43,17 @@ export function expandRolePolicies({ config, notice }: ExpandContext): DesiredRe
       kind: 'role-policy',
       id: { roleName: role.name, policyName: POLICY_NAME },
       attributes: { document: p.document as unknown as Json },
-      dependsOn: [roleAddress(key)],
+      // The policy follows the declared encryption of buckets s3repl does not create: applied only
+      // once they are read to be as declared (bucket-encryption refuses a difference).
+      dependsOn: [roleAddress(key), ...reliedOn(roleUses, relied)],
     });
   }
   return out;
+}
+
+/** The bucket-encryption addresses of the buckets a role's rules join whose encryption is read. */
+function reliedOn(uses: RoleUse[], relied: Set<string>): string[] {
+  const names = new Set<string>();
+  for (const u of uses) for (const b of [u.source.name, u.destination.name]) if (relied.has(b)) names.add(b);
+  return [...names].sort().map(bucketEncryptionAddress);
 }
