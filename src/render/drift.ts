@@ -193,7 +193,9 @@ export function renderDriftReportMarkdown(report: DriftReport, opts: { width?: n
     const rows = report.pending.map((p) => {
       const paths = changedPaths(p).map((x) => codeSpan(x));
       const attrs = paths.slice(0, MAX_PATHS).join(', ') + (paths.length > MAX_PATHS ? ` and ${paths.length - MAX_PATHS} more` : '');
-      return `| ${ACTION_LABEL[p.action]} | ${codeSpan(p.address)} | ${attrs} | ${escapeMarkdown(causeNote(p, report))} |`;
+      // The change's own reasons follow, as in text (what to do about it, when the kind says).
+      const why = [causeNote(p, report), ...p.reasons.filter((r) => !/outside s3repl/.test(r))].join('; ');
+      return `| ${ACTION_LABEL[p.action]} | ${codeSpan(p.address)} | ${attrs} | ${escapeMarkdown(why)} |`;
     });
     parts.push(['### ⏳ Pending changes', '', '| Action | Address | Changed attributes | Why |', '|---|---|---|---|', ...rows].join('\n'));
   }
