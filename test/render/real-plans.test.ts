@@ -177,7 +177,7 @@ version: 1
 defaults: { region: us-east-1 }
 buckets:
   hand-src: {}
-  hand-dst: { region: us-west-2 }
+  hand-dst: { region: us-west-2, kmsKey: "${KMS_KEY}" }
 roles:
   existing: { arn: "arn:aws:iam::${ACCOUNT}:role/hand-made" }
 replications:
@@ -267,6 +267,16 @@ describe('real plans for the renderer tests', () => {
     );
     const adopted = (JSON.parse(made.adopt!) as Plan).changes;
     expect(adopted.map((c) => [c.address, c.action, c.reasons])).toEqual([
+      // An existing bucket declared with a default key it does not have: read, shown with what to do, never changed.
+      [
+        'bucket-encryption.hand-dst',
+        'adopt',
+        [
+          'it exists in AWS, is not in the state and carries no s3repl ownership marks for this state',
+          `bucket hand-dst has no default SSE-KMS key, but the configuration says kmsKey: ${KMS_KEY}: remove kmsKey for bucket hand-dst in replication.yaml, or make that key the bucket's default encryption: the replication role may generate data keys only with kmsKey`,
+          's3repl does not change a bucket it does not create: apply refuses this, and the role policy that relies on it',
+        ],
+      ],
       ['versioning.hand-dst', 'adopt', ['it exists in AWS, is not in the state and carries no s3repl ownership marks for this state']],
       ['versioning.hand-src', 'adopt', ['it exists in AWS, is not in the state and carries no s3repl ownership marks for this state']],
       ['replication.hand-src', 'adopt', ['it exists in AWS, is not in the state and carries no s3repl ownership marks for this state']],
@@ -279,5 +289,6 @@ describe('real plans for the renderer tests', () => {
       'changed versioning.acme-logs-dr',
     ]);
     expect((JSON.parse(made.iamBroadening!) as Plan).iam.broadened).toBe(true);
+
   });
 });

@@ -39,7 +39,7 @@ describe('renderPlanText', () => {
     expect(renderPlanText(replacePlan(), { color: plain })).toMatch(/Plan: 4 to add, 2 to change, 4 to destroy\.\n$/);
     expect(renderPlanText(iamBroadeningPlan(), { color: plain })).toMatch(/Plan: 0 to add, 2 to change, 0 to destroy\.\n$/);
     expect(renderPlanText(noopPlan(), { color: plain })).toMatch(/^Notices:\n  ⚠ warning: replication\.acme-logs: rule audit [^]*\n\nNo changes\. Live infrastructure matches the configuration\.\n$/);
-    expect(renderPlanText(adoptPlan(), { color: plain })).toMatch(/Plan: 0 to add, 0 to change, 0 to destroy, 3 to adopt\.\n$/);
+    expect(renderPlanText(adoptPlan(), { color: plain })).toMatch(/Plan: 0 to add, 0 to change, 0 to destroy, 4 to adopt\.\n$/);
     expect(renderPlanText(hugePlan(), { color: plain })).toMatch(/Plan: 2000 to add, 0 to change, 0 to destroy\.\n$/);
   });
 
