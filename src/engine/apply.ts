@@ -22,6 +22,7 @@ import type { Plan, ResourceChange } from './types.js';
 import { RetryAbandoned, withRetry, type RetryPolicy } from './retry.js';
 import { runGraph, type GraphStep } from './schedule.js';
 import { NotOwned } from '../resources/ownership.js';
+import { UserError } from '../errors.js';
 
 export type StepVerb = 'create' | 'update' | 'adopt' | 'delete' | 'record' | 'forget';
 
@@ -305,7 +306,8 @@ export async function applyPlan(opts: ApplyOptions): Promise<ApplyResult> {
     };
   };
   const fail = (s: Step, e: unknown, started: number) => {
-    const message = describeAwsError(e);
+    // A refusal s3repl makes itself reads as what it says and what to do, not as an AWS error code.
+    const message = e instanceof UserError ? (e.hint ? `${e.message}; ${e.hint}` : e.message) : describeAwsError(e);
     result.errors.push({ address: s.address, message });
     emit({ type: 'error', address: s.address, verb: s.verb, elapsedMs: Date.now() - started, message });
   };

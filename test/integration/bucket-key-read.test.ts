@@ -99,6 +99,8 @@ describe('an existing bucket with an S3 Bucket Key declared bucketKey: false', (
     const applied = await cli(['apply', '--auto-approve', '--no-color']);
     expect(applied.code).toBe(1);
     expect(flat(applied.stdout + applied.stderr)).toContain(FIX);
+    // s3repl's own refusal, not an AWS error: no error-code prefix before the message.
+    expect(applied.stdout + applied.stderr).not.toContain('UserError');
     const enc = await clients(emu.url).s3.send(new GetBucketEncryptionCommand({ Bucket: 'ek-src' }));
     expect(enc.ServerSideEncryptionConfiguration?.Rules?.[0]?.BucketKeyEnabled).toBe(true);
     await expect(clients(emu.url).iam.send(new GetRolePolicyCommand({ RoleName: 'ek-role', PolicyName: 's3repl-replication' }))).rejects.toMatchObject({ name: 'NoSuchEntityException' });
