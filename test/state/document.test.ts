@@ -91,7 +91,7 @@ describe('parseState refuses what it does not understand', () => {
     [
       'a resource of a kind no s3repl has (a prototype property name)',
       JSON.stringify({ ...doc(), resources: { 'constructor.x': { ...resource('constructor.x'), kind: 'constructor' } } }),
-      'resource "constructor.x" has unknown kind "constructor" (this s3repl knows bucket, versioning',
+      'resource "constructor.x" has unknown kind "constructor" (this s3repl knows bucket, bucket-encryption, versioning',
     ],
     [
       'a resource whose id is not strings',
