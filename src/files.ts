@@ -88,7 +88,22 @@ export async function writeFileSafely(file: string, text: string, what: string):
     }
     return;
   }
-  const tmp = path.join(path.dirname(target.path), `.${path.basename(target.path)}.tmp-${process.pid}-${randomBytes(4).toString('hex')}`);
+  try {
+    await replaceFile(target.path, text);
+  } catch (e) {
+    throw fsError(e, target.path, `cannot write ${what} to`);
+  }
+}
+
+/**
+ * Replaces the regular file `target` atomically: a temporary file beside it,
+ * fsynced, renamed over it, then the directory fsynced so the rename survives
+ * a crash. `beforeRename` runs between the two (tests interrupt there). Errors
+ * are the file system's own: callers say what they were writing.
+ */
+export async function replaceFile(target: string, text: string, beforeRename?: (tmp: string, target: string) => Promise<void> | void): Promise<void> {
+  const dir = path.dirname(target);
+  const tmp = path.join(dir, `.${path.basename(target)}.tmp-${process.pid}-${randomBytes(4).toString('hex')}`);
   let renamed = false;
   try {
     const fh = await fs.open(tmp, 'wx', 0o644);
@@ -98,11 +113,23 @@ export async function writeFileSafely(file: string, text: string, what: string):
     } finally {
       await fh.close();
     }
-    await fs.rename(tmp, target.path);
+    await beforeRename?.(tmp, target);
+    await fs.rename(tmp, target);
     renamed = true;
-  } catch (e) {
-    throw fsError(e, target.path, `cannot write ${what} to`);
   } finally {
     if (!renamed) await fs.rm(tmp, { force: true }).catch(() => undefined);
+  }
+  await fsyncDir(dir);
+}
+
+/** Makes a directory's entries (a rename, a new file) durable. */
+export async function fsyncDir(dir: string): Promise<void> {
+  // Not possible on Windows; skipped there.
+  if (process.platform === 'win32') return;
+  const fh = await fs.open(dir, 'r');
+  try {
+    await fh.sync();
+  } finally {
+    await fh.close();
   }
 }

@@ -31,7 +31,7 @@ import { randomBytes } from 'node:crypto';
 import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
 import { UserError } from '../errors.js';
-import { fsError, resolveWriteTarget } from '../files.js';
+import { fsError, fsyncDir, replaceFile, resolveWriteTarget } from '../files.js';
 import { parseState, serializeState } from './document.js';
 import { replayJournal, serializeJournalEntry } from './journal.js';
 import { acquireWithRetry, looksStale, newLockInfo, parseLockInfo } from './lock.js';
@@ -155,26 +155,11 @@ export class LocalBackend implements StateBackend {
     const resolved = await resolveWriteTarget(linkOrFile, linkOrFile === this.path ? 'the state' : 'the state backup');
     if (resolved.kind !== 'file') throw new UserError(`cannot write the state to ${linkOrFile}: it is not a regular file`);
     const target = resolved.path;
-    const dir = path.dirname(target);
-    const tmp = path.join(dir, `.${path.basename(target)}.tmp-${process.pid}-${randomBytes(4).toString('hex')}`);
-    let renamed = false;
     try {
-      const fh = await fs.open(tmp, 'wx', 0o644);
-      try {
-        await fh.writeFile(text, 'utf8');
-        await fh.sync();
-      } finally {
-        await fh.close();
-      }
-      await this.options.beforeRename?.(tmp, target);
-      await fs.rename(tmp, target);
-      renamed = true;
-      await fsyncDir(dir);
+      await replaceFile(target, text, this.options.beforeRename);
     } catch (e) {
       if (e instanceof UserError) throw e;
       throw fsError(e, target, 'cannot write the state to');
-    } finally {
-      if (!renamed) await fs.rm(tmp, { force: true });
     }
   }
 
@@ -332,15 +317,4 @@ async function stamp(file: string): Promise<FileStamp | null> {
 
 function sameStamp(a: FileStamp | null, b: FileStamp | null): boolean {
   return a === b || (a !== null && b !== null && a.ino === b.ino && a.size === b.size && a.mtimeMs === b.mtimeMs);
-}
-
-/** fsync a directory so a rename or link in it is durable. Not possible on Windows; skipped there. */
-async function fsyncDir(dir: string): Promise<void> {
-  if (process.platform === 'win32') return;
-  const fh = await fs.open(dir, 'r');
-  try {
-    await fh.sync();
-  } finally {
-    await fh.close();
-  }
 }
