@@ -7,6 +7,7 @@ import { hostname, userInfo } from 'node:os';
 import { UserError } from '../errors.js';
 import { VERSION } from '../version.js';
 import { StateLockedError, type LockInfo, type LockWait } from './types.js';
+import { sleepUnlessAborted } from '../abort.js';
 
 export function newLockInfo(operation: string): LockInfo {
   return {
@@ -104,24 +105,10 @@ export async function acquireWithRetry(attempt: TryLock, timeoutMs: number, wher
       wait.onWait(r.holder, reported - start, deadline - reported);
     }
     const ms = Math.min(delay, Math.max(0, deadline - Date.now()));
-    await sleep(ms, wait.signal);
+    await sleepUnlessAborted(ms, wait.signal);
     delay = Math.min(delay * 2, 2000);
   }
 }
 
 /** How often a long wait for the lock is reported. */
 const REPORT_EVERY_MS = 10_000;
-
-function sleep(ms: number, signal?: AbortSignal): Promise<void> {
-  return new Promise((resolve, reject) => {
-    const onAbort = () => {
-      clearTimeout(timer);
-      reject(signal!.reason);
-    };
-    const timer = setTimeout(() => {
-      signal?.removeEventListener('abort', onAbort);
-      resolve();
-    }, ms);
-    signal?.addEventListener('abort', onAbort, { once: true });
-  });
-}

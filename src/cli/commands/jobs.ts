@@ -12,6 +12,7 @@ import { jobProgress } from '../job-progress.js';
 import type { Output } from '../output.js';
 import { openWorkspace, type Workspace } from '../workspace.js';
 import type { CommandModule } from './types.js';
+import { sleepUnlessAborted } from '../../abort.js';
 
 interface JobsArgs extends GlobalArgs {
   wait: boolean;
@@ -37,19 +38,7 @@ export async function followJobs(
 ): Promise<JobDetail[]> {
   const intervalMs = parseDuration(interval, '--interval');
   const progress = jobProgress(ws.o);
-  const sleep = (ms: number) =>
-    new Promise<void>((resolve, reject) => {
-      if (signal?.aborted) return reject(signal.reason);
-      const onAbort = () => {
-        clearTimeout(timer);
-        reject(signal!.reason);
-      };
-      const timer = setTimeout(() => {
-        signal?.removeEventListener('abort', onAbort);
-        resolve();
-      }, ms);
-      signal?.addEventListener('abort', onAbort, { once: true });
-    });
+  const sleep = (ms: number) => sleepUnlessAborted(ms, signal);
   try {
     return await waitForJobs(ws.aws, accountId, jobs, { intervalMs: Math.max(intervalMs, 100), onUpdate: (j) => progress.update(j), sleep });
   } finally {
