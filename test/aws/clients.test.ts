@@ -1,10 +1,11 @@
 /**
  * The client layer: --parallelism bounds every AWS call (each client sends
- * through the limit, so no call can escape it), and reads that page go through the SDK's
- * paginators to the last page.
+ * through the limit, so no call can escape it), resolved SDK handlers are reused
+ * one call at a time (concurrent calls never share one), and reads that page go
+ * through the SDK's paginators to the last page.
  */
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { HeadBucketCommand, CreateBucketCommand } from '@aws-sdk/client-s3';
+import { HeadBucketCommand, CreateBucketCommand, GetBucketTaggingCommand, PutBucketTaggingCommand } from '@aws-sdk/client-s3';
 import { GetRoleCommand } from '@aws-sdk/client-iam';
 import { PutMetricAlarmCommand } from '@aws-sdk/client-cloudwatch';
 import { AwsClients } from '../../src/aws/clients.js';
@@ -75,6 +76,36 @@ describe('AwsClients', () => {
     expect(seen.max).toBe(1);
     expect(await aws.accountId()).toBe('111111111111');
     aws.destroy();
+  });
+
+  it('concurrent calls of one command, each to its own bucket, get their own answers on reused handlers', async () => {
+    Object.assign(process.env, env);
+    emu.setFaults({ latencyMs: 5 });
+    const setup = clients(emu.url).s3;
+    const names = Array.from({ length: 24 }, (_, i) => `handler-${i}`);
+    for (const Bucket of names) {
+      await setup.send(new CreateBucketCommand({ Bucket }));
+      await setup.send(new PutBucketTaggingCommand({ Bucket, Tagging: { TagSet: [{ Key: 'name', Value: Bucket }] } }));
+    }
+    const resolve = GetBucketTaggingCommand.prototype.resolveMiddleware;
+    let resolved = 0;
+    GetBucketTaggingCommand.prototype.resolveMiddleware = function (this: GetBucketTaggingCommand, ...args: Parameters<typeof resolve>) {
+      resolved++;
+      return resolve.apply(this, args);
+    };
+    try {
+      const aws = new AwsClients({ endpointUrl: emu.url, parallelism: 6, maxAttempts: 1 });
+      const asked = [...names, ...names, ...names];
+      const answers = await Promise.all(asked.map((Bucket) => aws.s3('us-east-1').send(new GetBucketTaggingCommand({ Bucket }))));
+      // Every answer is its own bucket's, though calls of the same command ran side by side.
+      expect(answers.map((a) => a.TagSet?.[0]?.Value)).toEqual(asked);
+      // 72 calls, at most 6 at once: at most 6 handlers were built, not one per call.
+      expect(resolved).toBeGreaterThan(0);
+      expect(resolved).toBeLessThanOrEqual(6);
+      aws.destroy();
+    } finally {
+      GetBucketTaggingCommand.prototype.resolveMiddleware = resolve;
+    }
   });
 
   it('reads every page: 230 alarms through DescribeAlarms pages of 100', async () => {

@@ -13,11 +13,9 @@ import { spawn } from 'node:child_process';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
-import { appendFileSync } from 'node:fs';
-import { createRequire } from 'node:module';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { main } from '../../src/cli/app.js';
-import { checkRequest, SERVICES } from '../conformance/check.mjs';
+import { installRequestCheck } from '../conformance/install.mjs';
 
 export const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 export const BIN = path.join(ROOT, 'dist/src/cli/main.js');
@@ -80,36 +78,6 @@ function cliEnv(opts: RunOptions, extra: Record<string, string> = {}): Record<st
   };
 }
 
-/** The SDK's client class: every AWS client's send goes through its prototype. */
-const { Client } = createRequire(import.meta.url)('@smithy/core/client') as {
-  Client: { prototype: { send(this: { constructor: { name: string } }, command: { constructor: { name: string }; input: unknown }, ...rest: unknown[]): unknown } };
-};
-
-/**
- * What test/conformance/register.mjs does in a spawned CLI, for the duration of
- * an in-process run: every command a client sends is checked against AWS's API
- * model first and logged for the run's report; one that does not conform fails.
- * Returns the function that takes the check off again.
- */
-function checkRequestsAgainstModels(log: string | undefined): () => void {
-  const send = Client.prototype.send;
-  Client.prototype.send = function (command, ...rest) {
-    const service = SERVICES[this.constructor.name] ?? this.constructor.name;
-    const operation = command.constructor.name.replace(/Command$/, '');
-    const violations = checkRequest(service, operation, command.input);
-    if (log) appendFileSync(log, `${JSON.stringify({ service, operation, violations })}\n`);
-    if (violations.length) {
-      const e = new Error(`request conformance: ${service}:${operation} does not match AWS's API model:\n  ${violations.join('\n  ')}`);
-      e.name = 'RequestConformanceError';
-      return Promise.reject(e);
-    }
-    return send.call(this, command, ...rest);
-  };
-  return () => {
-    Client.prototype.send = send;
-  };
-}
-
 /** In-process runs share process.env, the working directory and the streams: one at a time. */
 let queue: Promise<unknown> = Promise.resolve();
 
@@ -137,7 +105,7 @@ async function runInProcess(args: string[], opts: RunOptions): Promise<RunResult
   const streams = [process.stdin, process.stdout, process.stderr] as Array<{ isTTY?: boolean }>;
   const tty = streams.map((s) => s.isTTY);
   for (const s of streams) s.isTTY = false;
-  const uncheck = checkRequestsAgainstModels(cliEnv(opts, conformanceEnv()).S3REPL_CONFORMANCE_LOG);
+  const uncheck = installRequestCheck(cliEnv(opts, conformanceEnv()).S3REPL_CONFORMANCE_LOG);
   for (const k of Object.keys(process.env)) if (!k.startsWith('VITEST')) delete process.env[k];
   Object.assign(process.env, cliEnv(opts));
   process.chdir(opts.cwd);

@@ -1,0 +1,1 @@
+export function installRequestCheck(log: string | undefined): () => void;
