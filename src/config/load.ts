@@ -15,6 +15,7 @@ import { validateSchema } from './schema.js';
 import { SourceMap, isMergeKey } from './source.js';
 import type { Config, Diagnostic, DocPath, LoadResult, Position } from './types.js';
 import { yamlLib } from './yaml-lib.js';
+import { interner } from '../resources/util.js';
 
 /**
  * The largest configuration s3repl reads. A configuration is a few hundred
@@ -177,6 +178,8 @@ function loadConfigBytes(bytes: Buffer, file: string): LoadResult {
     return result;
   }
 
+  // One string for each value however often the file repeats it (regions, storage classes, rule ids).
+  interner()(value);
   const schemaFindings = validateSchema(value);
   const locate = (f: Finding): Diagnostic => toDiagnostic(f, file, mapOf());
   if (schemaFindings.length > 0) {

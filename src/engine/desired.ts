@@ -16,7 +16,12 @@ export interface Desired {
   expectations: Expectation[];
 }
 
-export function desiredResources(config: Config, opts: { accountId: string; lineage: string }): Desired {
+/**
+ * `opts.settle`, when given, is told each resource as it is expanded and what it
+ * returns is kept instead (a plan keeps the state's equal objects in place of
+ * the new ones, before a kind's next resources are made).
+ */
+export function desiredResources(config: Config, opts: { accountId: string; lineage: string; settle?: (r: DesiredResource) => DesiredResource }): Desired {
   const notices: Notice[] = [];
   const expectations: Expectation[] = [];
   const ctx = {
@@ -30,7 +35,8 @@ export function desiredResources(config: Config, opts: { accountId: string; line
   for (const k of allKinds()) {
     for (const r of k.expand(ctx)) {
       if (r.kind !== k.kind) throw new Error(`the ${k.kind} kind expanded a resource of kind ${r.kind} (${r.address})`);
-      resources.push({ ...r, attributes: k.normalize(r.attributes) });
+      const d = { ...r, attributes: k.normalize(r.attributes) };
+      resources.push(opts.settle ? opts.settle(d) : d);
     }
   }
   const addresses = new Set(resources.map((r) => r.address));

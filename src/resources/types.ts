@@ -86,6 +86,23 @@ export interface ReadContext {
   aws: AwsClients;
   /** The caller's account id. */
   accountId: string;
+  /**
+   * Told each value as soon as it is read (null: not found); what it returns is
+   * what readMany keeps and returns for that address. A plan normalises the value
+   * there, and keeps the equal value it already holds (the configuration's or the
+   * state's) instead of a second copy: at 10,000 sources the values a read holds
+   * until its kind is done would otherwise be a copy of everything.
+   */
+  keep?: (address: string, value: Attrs | null) => Attrs | null;
+  /**
+   * Runs the reading of one item (or one batch) in one of a few slots that the
+   * reads of every kind share. A call waiting for the client's limit holds its
+   * built command and what its read has so far: with every kind's reads queued at
+   * once, hundreds wait, long enough to outlive the young generation and fill the
+   * heap with garbage. Bounding the items under way, not the calls, keeps the
+   * limit busy while few calls wait. Absent: no bound beyond the client's.
+   */
+  slot?: <T>(read: () => Promise<T>) => Promise<T>;
 }
 
 export interface ApplyContext extends ReadContext {

@@ -1,4 +1,5 @@
 /** Small helpers shared by resource kinds. */
+import type { ReadContext } from './types.js';
 import type { Attrs, Json, ResourceId } from './values.js';
 
 /** Sorts an object's keys (recursively) so JSON and hashes are stable; drops undefined. */
@@ -13,6 +14,61 @@ export function canonical<T extends Json | undefined>(value: T): T {
     return out as T;
   }
   return value;
+}
+
+/**
+ * Whether two JSON values are equal as canonical() sees them: key order aside, a
+ * key holding undefined the same as no key. Allocates nothing.
+ */
+export function jsonEqual(a: Json | undefined, b: Json | undefined): boolean {
+  if (a === b) return true;
+  if (a === null || b === null || typeof a !== 'object' || typeof b !== 'object') return false;
+  if (Array.isArray(a) || Array.isArray(b)) {
+    if (!Array.isArray(a) || !Array.isArray(b) || a.length !== b.length) return false;
+    for (let i = 0; i < a.length; i++) if (!jsonEqual(a[i], b[i])) return false;
+    return true;
+  }
+  let defined = 0;
+  for (const k in a) {
+    const v = a[k];
+    if (v === undefined) continue;
+    defined++;
+    if (!Object.prototype.hasOwnProperty.call(b, k) || !jsonEqual(v, b[k])) return false;
+  }
+  for (const k in b) if (b[k] !== undefined) defined--;
+  return defined === 0;
+}
+
+/**
+ * Makes a function that replaces, in place, every string of a value it is given
+ * (at any depth) by the first equal string it has seen. Parsed text makes a new
+ * string for every occurrence: a state or configuration of 10,000 sources holds
+ * the same regions, statuses and rule ids tens of thousands of times. Only for
+ * values the caller owns (freshly parsed or read); the table lives as long as the
+ * function does.
+ */
+export function interner(): <T>(value: T) => T {
+  const seen = new Map<string, string>();
+  const str = (v: string): string => {
+    const s = seen.get(v);
+    if (s !== undefined) return s;
+    seen.set(v, v);
+    return v;
+  };
+  const walk = (value: unknown): unknown => {
+    if (typeof value === 'string') return str(value);
+    if (Array.isArray(value)) {
+      for (let i = 0; i < value.length; i++) value[i] = walk(value[i]);
+    } else if (value !== null && typeof value === 'object') {
+      const o = value as Record<string, unknown>;
+      for (const k in o) {
+        const v = o[k];
+        if (typeof v === 'string' || (v !== null && typeof v === 'object')) o[k] = walk(v);
+      }
+    }
+    return value;
+  };
+  return walk as <T>(value: T) => T;
 }
 
 export function sortedRecord(tags: Record<string, string> | undefined): Record<string, string> {
@@ -47,32 +103,35 @@ export function chunks<T>(items: readonly T[], size: number): T[][] {
 }
 
 /**
- * Reads of one kind in flight at once in readEach: several times the default
- * --parallelism (16), so the client's limit, not this, decides how many calls
- * run, while the kinds are read side by side.
+ * Reads of one kind under way at once in readEach. Kinds are read side by side,
+ * and ReadContext.slot, when given, bounds the items of every kind together.
  */
 export const READ_WINDOW = 64;
 
 /**
  * Reads each item on its own, for kinds whose API has no batch read: up to
- * READ_WINDOW at once, each call through the client's limit. `read` returns
- * null when the resource does not exist. Starting every read at once would
- * keep tens of thousands of pending calls (and their partial results) alive
- * through the whole read at 10,000 sources: most of a plan's memory, and
+ * READ_WINDOW at once, each within ReadContext.slot, each call through the
+ * client's limit. `read` returns null when the resource does not exist; each
+ * value goes through ReadContext.keep as it arrives. Starting every read at once
+ * would keep tens of thousands of pending calls (and their partial results)
+ * alive through the whole read at 10,000 sources: most of a plan's memory, and
  * garbage collection time.
  */
 export async function readEach(
+  ctx: Pick<ReadContext, 'keep' | 'slot'>,
   items: ReadonlyArray<{ address: string; id: ResourceId }>,
   read: (id: ResourceId) => Promise<Attrs | null>,
 ): Promise<Map<string, Attrs | null>> {
   const out = new Map<string, Attrs | null>();
+  const slot = ctx.slot ?? ((fn: () => Promise<Attrs | null>) => fn());
   let next = 0;
   let failed = false;
   const worker = async (): Promise<void> => {
     while (!failed && next < items.length) {
       const { address, id } = items[next++]!;
       try {
-        out.set(address, await read(id));
+        const value = await slot(() => read(id));
+        out.set(address, ctx.keep ? ctx.keep(address, value) : value);
       } catch (e) {
         failed = true;
         throw e;

@@ -1,9 +1,11 @@
 /**
  * readEach reads every item of a kind that has no batch read: all of them,
  * each result under its address, a bounded number at once (so a plan of
- * 10,000 sources does not keep every pending read alive), and a failed read
- * fails the whole read.
+ * 10,000 sources does not keep every pending read alive), within the slots
+ * the reads of every kind share, each value kept as it arrives, and a failed
+ * read fails the whole read.
  */
+import pLimit from 'p-limit';
 import { describe, expect, it } from 'vitest';
 import { READ_WINDOW, readEach } from '../../src/resources/util.js';
 
@@ -13,7 +15,7 @@ describe('readEach', () => {
   it('reads every item, each result under its address, a window of reads at a time', async () => {
     let now = 0;
     let max = 0;
-    const out = await readEach(items, async (id) => {
+    const out = await readEach({}, items, async (id) => {
       max = Math.max(max, ++now);
       await new Promise((r) => setTimeout(r, 1));
       now--;
@@ -29,7 +31,7 @@ describe('readEach', () => {
   it('fails when a read fails, and starts no new reads after it', async () => {
     let started = 0;
     await expect(
-      readEach(items, async (id) => {
+      readEach({}, items, async (id) => {
         started++;
         await new Promise((r) => setTimeout(r, 1));
         if (id.bucket === 'b3') throw new Error('AccessDenied');
@@ -37,5 +39,29 @@ describe('readEach', () => {
       }),
     ).rejects.toThrow('AccessDenied');
     expect(started).toBeLessThan(items.length);
+  });
+
+  it('reads two kinds side by side within the slots they share, keeping each value as it arrives', async () => {
+    const slot = pLimit(5);
+    let now = 0;
+    let max = 0;
+    const kept: string[] = [];
+    const read = async (id: Record<string, string>) => {
+      max = Math.max(max, ++now);
+      await new Promise((r) => setTimeout(r, 1));
+      now--;
+      return { name: id.bucket! };
+    };
+    const keep = (address: string, value: Record<string, unknown> | null) => {
+      kept.push(address);
+      return value && { kept: true };
+    };
+    const ctx = { slot, keep: keep as never };
+    const [a, b] = await Promise.all([readEach(ctx, items.slice(0, 100), read), readEach(ctx, items.slice(100, 200), read)]);
+    // Both kinds' windows are far larger than the slots: the slots decide.
+    expect(max).toBe(5);
+    expect(a.size + b.size).toBe(200);
+    expect(a.get('bucket.b0')).toEqual({ kept: true });
+    expect(kept).toHaveLength(200);
   });
 });

@@ -71,19 +71,22 @@ export const alarm: ResourceKind = {
       list.push({ address, name: id.alarmName! });
       byRegion.set(id.region!, list);
     }
-    const found = new Map<string, MetricAlarm>();
+    const keep = ctx.keep ?? ((_address: string, value: Attrs | null) => value);
+    const slot = ctx.slot ?? (<T>(fn: () => Promise<T>) => fn());
     const batches = [...byRegion].flatMap(([region, list]) => chunks(list, 100).map((batch) => ({ region, batch })));
     await Promise.all(
       batches.map(async ({ region, batch }) => {
-        for (const m of await describeMetricAlarms(ctx.aws, region, batch.map((b) => b.name))) {
-          if (m.AlarmName) found.set(`${region}\u0000${m.AlarmName}`, m);
+        const found = new Map<string, MetricAlarm>();
+        for (const m of await slot(() => describeMetricAlarms(ctx.aws, region, batch.map((b) => b.name)))) {
+          if (m.AlarmName) found.set(m.AlarmName, m);
+        }
+        // Each batch's answer is kept as it arrives, not the SDK's objects until the last batch.
+        for (const { address, name } of batch) {
+          const m = found.get(name);
+          out.set(address, keep(address, m ? fromAws(m) : null));
         }
       }),
     );
-    for (const { address, id } of items) {
-      const m = found.get(`${id.region}\u0000${id.alarmName}`);
-      out.set(address, m ? fromAws(m) : null);
-    }
     return out;
   },
   // An alarm s3repl writes says so in its description (CloudWatch alarms carry no tags here).

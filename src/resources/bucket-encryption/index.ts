@@ -67,7 +67,7 @@ export const bucketEncryption: ResourceKind = {
     ...(a.kmsKey !== undefined ? { kmsKey: a.kmsKey } : {}),
   }),
   readMany(ctx, items) {
-    return readEach(items, async (id) => {
+    return readEach(ctx, items, async (id) => {
       const aws = ctx.aws.in(id.account);
       try {
         const e = await readEncryption(aws, id.bucket!, id.region!);

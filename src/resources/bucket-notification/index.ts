@@ -226,7 +226,7 @@ export const bucketNotification: ResourceKind = {
     return out;
   },
   readMany(ctx, items) {
-    return readEach(items, async (id) => {
+    return readEach(ctx, items, async (id) => {
       try {
         const doc = await readDocument(ctx.aws.in(id.account), id);
         const all = entriesOf(doc);

@@ -93,7 +93,7 @@ export const bucketPolicy: ResourceKind = {
     statements: normalizePolicy({ Statement: (a.statements ?? []) as unknown }).Statement as unknown as Json,
   }),
   readMany(ctx, items) {
-    return readEach(items, async (id) => {
+    return readEach(ctx, items, async (id) => {
       try {
         const policy = await readPolicy(ctx.aws.in(id.account), id);
         const mine = (policy?.doc.Statement ?? []).filter(ours);

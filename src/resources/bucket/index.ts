@@ -80,7 +80,7 @@ export const bucket: ResourceKind = {
     ...(a.tags !== undefined ? { tags: sortedRecord(a.tags as Record<string, string>) } : {}),
   }),
   readMany(ctx, items) {
-    return readEach(items, async (id) => {
+    return readEach(ctx, items, async (id) => {
       // A bucket in another account is read with that account's credentials (accounts:).
       const aws = ctx.aws.in(id.account);
       const s3 = aws.s3(id.region!);

@@ -77,7 +77,7 @@ export const keyPolicy: ResourceKind = {
     statements: normalizePolicy({ Statement: (a.statements ?? []) as unknown }).Statement as unknown as Json,
   }),
   readMany(ctx, items) {
-    return readEach(items, async (id) => {
+    return readEach(ctx, items, async (id) => {
       const policy = await readPolicy(ctx.aws.in(id.account), id);
       const mine = (policy?.doc.Statement ?? []).filter(ours);
       return mine.length > 0 ? { statements: mine as unknown as Json } : null;

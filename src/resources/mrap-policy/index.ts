@@ -31,7 +31,7 @@ export const mrapPolicy: ResourceKind = {
       })),
   normalize: (a) => ({ ...a, policy: canonical(a.policy ?? null) }),
   readMany: (ctx, items) =>
-    readEach(items, async (id) => {
+    readEach(ctx, items, async (id) => {
       try {
         const r = await control(ctx.aws).send(new GetMultiRegionAccessPointPolicyCommand({ AccountId: ctx.accountId, Name: id.name }));
         const text = r.Policy?.Proposed?.Policy ?? r.Policy?.Established?.Policy;

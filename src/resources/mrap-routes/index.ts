@@ -37,7 +37,7 @@ export const mrapRoutes: ResourceKind = {
       }),
   normalize: (a) => ({ ...a, routes: Object.fromEntries(Object.entries((a.routes ?? {}) as Record<string, number>).sort(([x], [y]) => x.localeCompare(y))) }),
   readMany: (ctx, items) =>
-    readEach(items, async (id) => {
+    readEach(ctx, items, async (id) => {
       const ap = await getAccessPoint(ctx.aws, ctx.accountId, id.name!);
       if (!ap?.Alias || ap.Status !== 'READY') return null;
       const routes = await readRoutes(ctx.aws, ctx.accountId, accessPointArn(ctx.accountId, ap.Alias));

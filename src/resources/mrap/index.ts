@@ -131,7 +131,7 @@ export const mrap: ResourceKind = {
     publicAccessBlock: 'Block Public Access settings are fixed when an access point is created',
   },
   readMany: (ctx, items) =>
-    readEach(items, async (id) => {
+    readEach(ctx, items, async (id) => {
       const ap = await getAccessPoint(ctx.aws, ctx.accountId, id.name!);
       return ap ? liveAttrs(ap, ctx.accountId) : null;
     }),

@@ -56,7 +56,7 @@ export const replication: ResourceKind = {
     ];
   },
   readMany(ctx, items) {
-    return readEach(items, async (id) => {
+    return readEach(ctx, items, async (id) => {
       const doc = await readReplicationDocument(ctx.aws, id.bucket!, id.region!);
       return doc ? (fromAws(doc) as unknown as Attrs) : null;
     });

@@ -38,7 +38,7 @@ export const rolePolicy: ResourceKind = {
   },
   normalize: (a) => ({ document: a.document ? (normalizePolicy(a.document) as unknown as Json) : null }),
   readMany(ctx, items) {
-    return readEach(items, async (id) => {
+    return readEach(ctx, items, async (id) => {
       const doc = await readInlinePolicy(ctx.aws, id.roleName!, id.policyName!);
       return doc ? { document: doc as unknown as Json } : null;
     });

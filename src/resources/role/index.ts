@@ -46,7 +46,7 @@ export const role: ResourceKind = {
     tags: sortedRecord(a.tags as Record<string, string> | undefined),
   }),
   readMany(ctx, items) {
-    return readEach(items, async (id) => {
+    return readEach(ctx, items, async (id) => {
       const role = await readRoleDocument(ctx.aws, id.roleName!);
       if (!role) return null;
       return {

@@ -86,7 +86,7 @@ export const queue: ResourceKind = {
   },
   neverDelete: 'an SQS queue may hold replication events not yet recorded: s3repl leaves it and its policy in place (delete it by hand once s3repl failures has emptied it)',
   readMany(ctx, items) {
-    return readEach(items, async (id) => {
+    return readEach(ctx, items, async (id) => {
       const aws = ctx.aws.in(id.account);
       const url = await queueUrl(aws, id);
       if (!url) return null;

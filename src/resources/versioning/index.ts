@@ -23,7 +23,7 @@ export const versioning: ResourceKind = {
       : { verdict: 'unexpected' },
   normalize: (a) => ({ status: a.status ?? 'Unversioned' }),
   readMany(ctx, items) {
-    return readEach(items, async (id) => {
+    return readEach(ctx, items, async (id) => {
       try {
         const r = await ctx.aws.in(id.account).s3(id.region!).send(new GetBucketVersioningCommand({ Bucket: id.bucket }));
         // A never-versioned bucket answers 200 with no Status.
