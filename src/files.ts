@@ -101,7 +101,7 @@ export async function writeFileSafely(file: string, text: string, what: string):
  * a crash. `beforeRename` runs between the two (tests interrupt there). Errors
  * are the file system's own: callers say what they were writing.
  */
-export async function replaceFile(target: string, text: string, beforeRename?: (tmp: string, target: string) => Promise<void> | void): Promise<void> {
+export async function replaceFile(target: string, text: string | Buffer, beforeRename?: (tmp: string, target: string) => Promise<void> | void): Promise<void> {
   const dir = path.dirname(target);
   const tmp = path.join(dir, `.${path.basename(target)}.tmp-${process.pid}-${randomBytes(4).toString('hex')}`);
   let renamed = false;

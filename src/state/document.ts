@@ -10,11 +10,13 @@
  * instead of committing it to a state file (which often lives in git or a
  * shared bucket).
  */
+import { isAscii } from 'node:buffer';
 import { randomUUID } from 'node:crypto';
 import { UserError } from '../errors.js';
 import { VERSION } from '../version.js';
 import type { Attrs, Json } from '../resources/types.js';
 import { KIND_NAMES } from '../resources/kind-names.js';
+import { interner } from '../resources/util.js';
 import { STATE_FORMAT_VERSION, type StateDocument, type StateResource } from './types.js';
 
 /** A fresh, empty state: a new lineage, serial 0. */
@@ -33,7 +35,7 @@ export function newState(): StateDocument {
  * not a state document this version understands. Parsing never writes: the
  * message says so, and says how to recover (`backupWhere`, when given).
  */
-export function parseState(text: string, where: string, backupWhere?: string): StateDocument {
+export function parseState(text: string | Buffer, where: string, backupWhere?: string): StateDocument {
   const refuse = (problem: string, extraHint?: string): never => {
     const recover = backupWhere
       ? `The previous version is kept at ${backupWhere}: inspect it and copy it over ${where} if it is good.`
@@ -46,7 +48,7 @@ export function parseState(text: string, where: string, backupWhere?: string): S
 
   let raw: unknown;
   try {
-    raw = JSON.parse(text);
+    raw = typeof text === 'string' ? JSON.parse(text) : (parseByResource(text) ?? JSON.parse(stateText(text)));
   } catch (e) {
     return refuse(`it is not valid JSON (${(e as Error).message})`);
   }
@@ -72,10 +74,15 @@ export function parseState(text: string, where: string, backupWhere?: string): S
   if (!isPlainObject(raw.resources)) return refuse('"resources" is missing or not an object');
 
   const resources: Record<string, StateResource> = {};
-  for (const [address, value] of Object.entries(raw.resources)) {
+  const entries = Object.entries(raw.resources);
+  // One string for each address, id and value however often the state repeats it
+  // (dependencies name addresses; every alarm names its region): addresses first.
+  const intern = interner();
+  for (const [address] of entries) intern(address);
+  for (const [address, value] of entries) {
     const problem = resourceProblem(address, value);
     if (problem) return refuse(`resource "${address}" ${problem}`);
-    resources[address] = value as StateResource;
+    resources[address] = intern(value as StateResource);
   }
   return {
     formatVersion: STATE_FORMAT_VERSION,
@@ -111,6 +118,69 @@ export function resourceProblem(address: string, r: unknown): string | undefined
   return undefined;
 }
 
+const RESOURCES_OPEN = Buffer.from('\n  "resources": {\n');
+const ENTRY_OPEN = Buffer.from('    "');
+const ENTRY_KEY_END = Buffer.from('": {\n');
+const ENTRY_CLOSE = Buffer.from('\n    }');
+const DOCUMENT_CLOSE = Buffer.from('\n  }\n}\n');
+
+/**
+ * The state document read one resource at a time, when its bytes are laid out
+ * as serializeState writes them; undefined for any other layout or anything it
+ * cannot parse (the caller then parses the text whole, and reports its errors).
+ *
+ * Parsed whole, the text of a state of 10,000 sources (over 50 MB) is one string
+ * that lives beside everything parsed from it, and the heap the garbage collector
+ * sizes from that moment stays that large for the rest of the run. Here no string
+ * is larger than one resource.
+ *
+ * The layout: two-space indentation, `resources` last, each resource an entry
+ * opened by a line indented four spaces (its address, then `": {`) and closed by
+ * the first line that is four spaces and `}` (every line inside is indented
+ * further; JSON strings hold no newline, so no address or value can end either
+ * early).
+ */
+export function parseByResource(bytes: Buffer): unknown {
+  const open = bytes.indexOf(RESOURCES_OPEN);
+  if (open < 0) return undefined;
+  try {
+    const doc = JSON.parse(`${bytes.toString('utf8', 0, open)}\n  "resources": {}\n}`) as { resources: Record<string, unknown> };
+    if (!isPlainObject(doc) || !isPlainObject(doc.resources)) return undefined;
+    const resources: Record<string, unknown> = doc.resources;
+    let at = open + RESOURCES_OPEN.length;
+    for (;;) {
+      const close = bytes.indexOf(ENTRY_CLOSE, at);
+      // The address, then its value: parsed apart, as an object holding one
+      // address would give every resource a shape of its own.
+      const colon = bytes.indexOf(ENTRY_KEY_END, at);
+      if (close < 0 || colon < 0 || colon > close || !bytes.subarray(at, at + ENTRY_OPEN.length).equals(ENTRY_OPEN)) return undefined;
+      const address: unknown = JSON.parse(bytes.toString('utf8', at + ENTRY_OPEN.length - 1, colon + 1));
+      if (typeof address !== 'string') return undefined;
+      const value: unknown = JSON.parse(bytes.toString('utf8', colon + ENTRY_KEY_END.length - 2, close + ENTRY_CLOSE.length));
+      Object.defineProperty(resources, address, { value, enumerable: true, writable: true, configurable: true });
+      at = close + ENTRY_CLOSE.length;
+      if (bytes[at] === 0x2c && bytes[at + 1] === 0x0a) {
+        at += 2;
+        continue;
+      }
+      // The last entry: the document ends here.
+      return at + DOCUMENT_CLOSE.length === bytes.length && bytes.subarray(at).equals(DOCUMENT_CLOSE) ? doc : undefined;
+    }
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * A state file's bytes as text. What s3repl writes is ASCII (see serializeState),
+ * decoded as Latin-1 (the same characters): Node keeps a large one-byte string
+ * outside the JavaScript heap, so a state of 10,000 sources does not double the
+ * heap while it is parsed. Anything else is decoded as UTF-8.
+ */
+function stateText(bytes: Buffer): string {
+  return isAscii(bytes) ? bytes.toString('latin1') : bytes.toString('utf8');
+}
+
 /**
  * Stable text: fixed top-level field order, resources sorted by address,
  * object keys sorted at every depth (arrays keep their order), 2-space
@@ -119,7 +189,18 @@ export function resourceProblem(address: string, r: unknown): string | undefined
  */
 export function serializeState(doc: StateDocument): string {
   assertNoSecrets(doc);
-  return `${JSON.stringify(canonical(doc), null, 2)}\n`;
+  return asciiJson(`${JSON.stringify(canonical(doc), null, 2)}\n`);
+}
+
+/**
+ * JSON text with every character outside ASCII written as a \u escape (the same
+ * document to every JSON reader). Read back, ASCII text is a string of one byte
+ * per character; a single character outside it (an alarm description's arrow)
+ * makes the whole state two bytes per character, and at 10,000 sources that
+ * string alone is over 100 MB while it is parsed.
+ */
+function asciiJson(text: string): string {
+  return text.replace(/[\u007f-\uffff]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
 }
 
 /** True when a and b record the same thing; `serial` is ignored. */

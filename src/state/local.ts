@@ -27,7 +27,7 @@
  * half-written lock; where hard links are not supported it falls back to
  * open(..., 'wx').
  */
-import { randomBytes } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
 import { UserError } from '../errors.js';
@@ -56,7 +56,11 @@ export class LocalBackend implements StateBackend {
   readonly backupPath: string;
   readonly lockPath: string;
   readonly journalPath: string;
-  /** The state file's text as last read or written by us; undefined: never looked. null: absent. */
+  /**
+   * A digest of the state file's bytes as last read or written by us; undefined: never
+   * looked. null: absent. A digest, not the text: the text of a large state would stay
+   * in memory for the whole run only to be compared once.
+   */
   private lastSeen: string | null | undefined;
   /** The state file's identity when last read or written (an append checks nobody replaced it). */
   private lastStat: FileStamp | null = null;
@@ -80,15 +84,15 @@ export class LocalBackend implements StateBackend {
   }
 
   async read(): Promise<StateDocument | null> {
-    const text = await readIfExists(this.path).catch((e: unknown) => {
+    const bytes = await readBytesIfExists(this.path).catch((e: unknown) => {
       throw fsError(e, this.path, 'cannot read the state at');
     });
-    this.lastSeen = text;
-    this.lastStat = text === null ? null : await stamp(this.path);
+    this.lastSeen = bytes === null ? null : digest(bytes);
+    this.lastStat = bytes === null ? null : await stamp(this.path);
     this.journalBytes = 0;
     this.journalGood = 0;
-    if (text === null) return null;
-    const doc = parseState(text, this.path, this.backupPath);
+    if (bytes === null) return null;
+    const doc = parseState(bytes, this.path, this.backupPath);
     const journal = await readBytesIfExists(this.journalPath);
     if (journal !== null) {
       this.journalBytes = journal.length;
@@ -102,13 +106,13 @@ export class LocalBackend implements StateBackend {
     await fs.mkdir(path.dirname(this.path), { recursive: true }).catch((e: unknown) => {
       throw fsError(e, path.dirname(this.path), 'cannot create the state directory');
     });
-    const current = await readIfExists(this.path).catch((e: unknown) => {
+    const current = await readBytesIfExists(this.path).catch((e: unknown) => {
       throw fsError(e, this.path, 'cannot read the state at');
     });
-    if (this.lastSeen !== undefined && current !== this.lastSeen) throw this.changedUnderneath();
+    if (this.lastSeen !== undefined && (current === null ? null : digest(current)) !== this.lastSeen) throw this.changedUnderneath();
     if (current !== null) await this.atomicWrite(this.backupPath, current);
     await this.atomicWrite(this.path, text);
-    this.lastSeen = text;
+    this.lastSeen = digest(text);
     this.lastStat = await stamp(this.path);
     // The new state holds everything the journal did; it goes only once the state is durable.
     if (await removeIfExists(this.journalPath)) await fsyncDir(path.dirname(this.journalPath));
@@ -151,7 +155,7 @@ export class LocalBackend implements StateBackend {
    * Replaces `target` atomically. A symbolic link is written through (its
    * target is replaced, the link stays); a directory or a device is refused.
    */
-  private async atomicWrite(linkOrFile: string, text: string): Promise<void> {
+  private async atomicWrite(linkOrFile: string, text: string | Buffer): Promise<void> {
     const resolved = await resolveWriteTarget(linkOrFile, linkOrFile === this.path ? 'the state' : 'the state backup');
     if (resolved.kind !== 'file') throw new UserError(`cannot write the state to ${linkOrFile}: it is not a regular file`);
     const target = resolved.path;
@@ -276,6 +280,10 @@ export class LocalBackend implements StateBackend {
 async function readIfExists(file: string): Promise<string | null> {
   const bytes = await readBytesIfExists(file);
   return bytes === null ? null : bytes.toString('utf8');
+}
+
+function digest(bytes: string | Buffer): string {
+  return createHash('sha256').update(bytes).digest('hex');
 }
 
 async function readBytesIfExists(file: string): Promise<Buffer | null> {

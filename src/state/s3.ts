@@ -34,9 +34,12 @@ import { parseState, serializeState } from './document.js';
 import { acquireWithRetry, newLockInfo, parseLockInfo } from './lock.js';
 import type { LockInfo, LockWait, StateBackend, StateDocument } from './types.js';
 
-/** What we last saw of the state object: its text and etag (null: no object). */
+/**
+ * What we last saw of the state object: its bytes and etag (null: no object).
+ * Bytes, not text: they stay outside the JavaScript heap for the whole run.
+ */
 interface Seen {
-  text: string | null;
+  bytes: Buffer | null;
   etag: string | null;
 }
 
@@ -68,20 +71,20 @@ export class S3Backend implements StateBackend {
   }
 
   async read(): Promise<StateDocument | null> {
-    this.seen = await this.getText(this.key);
-    return this.seen.text === null ? null : parseState(this.seen.text, this.describe(), this.url(this.backupKey));
+    this.seen = await this.getBytes(this.key);
+    return this.seen.bytes === null ? null : parseState(this.seen.bytes, this.describe(), this.url(this.backupKey));
   }
 
   async write(doc: StateDocument): Promise<void> {
     const text = serializeState(doc);
     // Writing without having read: compare against whatever is there now.
-    const seen = this.seen ?? (await this.getText(this.key));
-    if (seen.text !== null && seen.etag !== null) {
+    const seen = this.seen ?? (await this.getBytes(this.key));
+    if (seen.bytes !== null && seen.etag !== null) {
       await this.s3.send(
         new PutObjectCommand({
           Bucket: this.bucket,
           Key: this.backupKey,
-          Body: seen.text!,
+          Body: seen.bytes,
           ContentType: 'application/json',
         }),
       );
@@ -96,15 +99,15 @@ export class S3Backend implements StateBackend {
           ...(seen.etag !== null ? { IfMatch: seen.etag } : { IfNoneMatch: '*' }),
         }),
       );
-      this.seen = { text, etag: res.ETag ?? null };
-      if (this.seen.etag === null) this.seen = await this.getText(this.key);
+      this.seen = { bytes: Buffer.from(text, 'utf8'), etag: res.ETag ?? null };
+      if (this.seen.etag === null) this.seen = await this.getBytes(this.key);
     } catch (e) {
       // If-Match on an object deleted since we read it answers 404 NoSuchKey: also a concurrent change.
       if (isConditionFailure(e) || (seen.etag !== null && isNotFound(e))) {
         // A lost reply: our PUT landed, the SDK retried it, and the retry's condition
         // failed against our own write. The object then holds exactly our text.
-        const now = await this.getText(this.key);
-        if (now.text === text) {
+        const now = await this.getBytes(this.key);
+        if (now.bytes?.equals(Buffer.from(text, 'utf8'))) {
           this.seen = now;
           return;
         }
@@ -153,8 +156,8 @@ export class S3Backend implements StateBackend {
   }
 
   async readLock(): Promise<LockInfo | null> {
-    const { text } = await this.getText(this.lockKey);
-    return text === null ? null : parseLockInfo(text, this.url(this.lockKey));
+    const { bytes } = await this.getBytes(this.lockKey);
+    return bytes === null ? null : parseLockInfo(bytes.toString('utf8'), this.url(this.lockKey));
   }
 
   async unlock(lock: LockInfo): Promise<void> {
@@ -185,13 +188,14 @@ export class S3Backend implements StateBackend {
     await this.s3.send(new DeleteObjectCommand({ Bucket: this.bucket, Key: this.lockKey }));
   }
 
-  private async getText(key: string): Promise<Seen> {
+  private async getBytes(key: string): Promise<Seen> {
     try {
       const res = await this.s3.send(new GetObjectCommand({ Bucket: this.bucket, Key: key }));
-      const text = (await res.Body?.transformToString('utf-8')) ?? '';
-      return { text, etag: res.ETag ?? (await this.etagOf(key)) };
+      const body = await res.Body?.transformToByteArray();
+      const bytes = body ? Buffer.from(body.buffer, body.byteOffset, body.byteLength) : Buffer.alloc(0);
+      return { bytes, etag: res.ETag ?? (await this.etagOf(key)) };
     } catch (e) {
-      if (isNotFound(e)) return { text: null, etag: null };
+      if (isNotFound(e)) return { bytes: null, etag: null };
       throw e;
     }
   }

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { assertNoSecrets, newState, parseState, serializeState, stateEquals } from '../../src/state/document.js';
+import { assertNoSecrets, newState, parseByResource, parseState, serializeState, stateEquals } from '../../src/state/document.js';
 import { UserError } from '../../src/errors.js';
 import { VERSION } from '../../src/version.js';
 import type { StateDocument } from '../../src/state/types.js';
@@ -65,6 +65,65 @@ describe('serializeState', () => {
     expect(parsed.resources['mrap.m']!.operation).toEqual(operation);
     expect(Object.keys(JSON.parse(text).resources['mrap.m']).slice(-2)).toEqual(['appliedAt', 'operation']);
     expect('operation' in parsed.resources['bucket.b']!).toBe(false);
+  });
+});
+
+describe('state text outside ASCII', () => {
+  it('is written as \\u escapes, and reads back as the same characters', () => {
+    const a = doc('alarm.a');
+    a.resources['alarm.a']!.attributes = { description: 's3repl: latency of rule dr (src → dst) é 😀' };
+    const text = serializeState(a);
+    expect(/[^\x00-\x7e]/.test(text)).toBe(false);
+    expect(text).toContain('src \\u2192 dst');
+    expect(parseState(text, 'f')).toEqual(a);
+    expect(parseState(Buffer.from(text), 'f')).toEqual(a);
+  });
+
+  it('a state written by an earlier s3repl, with UTF-8 characters, still reads', () => {
+    const a = doc('alarm.a', 'bucket.b');
+    a.resources['alarm.a']!.attributes = { description: 'src → dst' };
+    const utf8 = serializeState(a).replace('\\u2192', '→');
+    expect(utf8).toContain('→');
+    expect(parseState(Buffer.from(utf8, 'utf8'), 'f')).toEqual(a);
+  });
+});
+
+describe('parseState of bytes: one resource at a time', () => {
+  const big = () => {
+    const a = doc(...Array.from({ length: 50 }, (_, i) => `bucket.b${i}`));
+    a.resources['bucket.b3']!.attributes = { nested: { deeper: { list: [{ a: '}' }, '\n    }'] } }, quote: '"    }' };
+    a.resources['bucket.b7']!.dependsOn = ['bucket.b3'];
+    return a;
+  };
+
+  it('reads what serializeState writes exactly as a whole parse does', () => {
+    const d = big();
+    const text = serializeState(d);
+    const byResource = parseByResource(Buffer.from(text));
+    expect(byResource).not.toBeUndefined();
+    expect(byResource).toStrictEqual(JSON.parse(text));
+    expect(parseState(Buffer.from(text), 'f')).toEqual(d);
+  });
+
+  it.each([
+    ['compact JSON', (d: StateDocument) => JSON.stringify(d)],
+    ['four-space indentation', (d: StateDocument) => JSON.stringify(d, null, 4)],
+    ['no trailing newline', (d: StateDocument) => serializeState(d).trimEnd()],
+    ['a field after resources', (d: StateDocument) => serializeState(d).replace(/\n  }\n}\n$/, '\n  },\n  "extra": 1\n}\n')],
+    ['Windows line ends', (d: StateDocument) => serializeState(d).replace(/\n/g, '\r\n')],
+    ['no resources', () => serializeState(newState())],
+  ])('any other layout (%s) is parsed whole, with the same result', (_name, layout) => {
+    const d = big();
+    const text = layout(d);
+    expect(parseByResource(Buffer.from(text))).toBeUndefined();
+    expect(parseState(Buffer.from(text), 'f')).toStrictEqual(parseState(text, 'f'));
+  });
+
+  it('a damaged state is refused as a whole parse refuses it, naming the file', () => {
+    const text = serializeState(big());
+    const cut = text.slice(0, Math.floor(text.length / 2));
+    expect(parseByResource(Buffer.from(cut))).toBeUndefined();
+    expect(() => parseState(Buffer.from(cut), '/x/state.json')).toThrow(/state at \/x\/state.json is unusable: it is not valid JSON/);
   });
 });
 

@@ -38,7 +38,10 @@ function scripted(handlers: Record<string, (input: Record<string, unknown>) => u
   return { aws, sent };
 }
 
-const lockBody = { Body: { transformToString: async () => JSON.stringify(HOLDER) }, ETag: '"abc"' };
+const lockBody = {
+  Body: { transformToString: async () => JSON.stringify(HOLDER), transformToByteArray: async () => new TextEncoder().encode(JSON.stringify(HOLDER)) },
+  ETag: '"abc"',
+};
 
 describe.each([
   ['409 ConditionalRequestConflict', sdkError('ConditionalRequestConflict', 409)],
