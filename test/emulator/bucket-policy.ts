@@ -10,6 +10,7 @@
  * AWS page behind their exact wording.
  */
 import type { S3ErrorSpec } from './replication-config.js';
+import { strings, wildcard } from './policy-match.js';
 
 /** S3's documented size limit for a bucket policy. */
 export const BUCKET_POLICY_MAX_BYTES = 20 * 1024;
@@ -37,7 +38,6 @@ export interface PolicyDocument {
   Statement: PolicyStatement[];
 }
 
-const list = (v: unknown): string[] => (typeof v === 'string' ? [v] : Array.isArray(v) ? v.filter((x): x is string => typeof x === 'string') : []);
 const isStrOrList = (v: unknown) => typeof v === 'string' || (Array.isArray(v) && v.every((x) => typeof x === 'string'));
 
 /**
@@ -85,13 +85,13 @@ export function validateBucketPolicy(
     if (stmt.Effect !== 'Allow' && stmt.Effect !== 'Deny') return fail('Invalid effect'); // unconfirmed wording
     if (stmt.Principal === undefined && stmt.NotPrincipal === undefined) return fail('Missing required field Principal'); // unconfirmed wording
     const actions = stmt.Action ?? stmt.NotAction;
-    if (actions === undefined || !isStrOrList(actions) || list(actions).length === 0) return fail('Missing required field Action'); // unconfirmed wording
-    for (const a of list(actions)) {
+    if (actions === undefined || !isStrOrList(actions) || strings(actions).length === 0) return fail('Missing required field Action'); // unconfirmed wording
+    for (const a of strings(actions)) {
       if (a !== '*' && !/^s3:[A-Za-z*?]+$/i.test(a)) return fail('Policy has invalid action');
     }
     const resources = stmt.Resource ?? stmt.NotResource;
-    if (resources === undefined || !isStrOrList(resources) || list(resources).length === 0) return fail('Missing required field Resource'); // unconfirmed wording
-    for (const r of list(resources)) {
+    if (resources === undefined || !isStrOrList(resources) || strings(resources).length === 0) return fail('Missing required field Resource'); // unconfirmed wording
+    for (const r of strings(resources)) {
       // A bucket policy may only name its own bucket and the objects in it.
       if (r !== bucketArn && !r.startsWith(`${bucketArn}/`)) return fail('Policy has invalid resource');
     }
@@ -113,7 +113,7 @@ function validPrincipal(principal: unknown, exists: (arn: string) => boolean): b
   if (typeof principal !== 'object' || principal === null || Array.isArray(principal)) return false;
   for (const [type, value] of Object.entries(principal as Record<string, unknown>)) {
     if (!isStrOrList(value)) return false;
-    for (const p of list(value)) {
+    for (const p of strings(value)) {
       if (type === 'AWS') {
         if (p === '*' || ACCOUNT_ID.test(p) || ACCOUNT_ROOT.test(p)) continue;
         if (!IAM_ENTITY.test(p) || !exists(p)) return false;
@@ -135,7 +135,7 @@ export function isPublicPolicy(doc: PolicyDocument): boolean {
     if (s.Effect !== 'Allow' || s.Condition !== undefined) return false;
     if (s.Principal === '*') return true;
     const p = s.Principal as Record<string, unknown> | undefined;
-    return p !== undefined && list(p.AWS).includes('*');
+    return p !== undefined && strings(p.AWS).includes('*');
   });
 }
 
@@ -147,15 +147,10 @@ export interface Caller {
   accountId: string;
 }
 
-function wildcard(pattern: string, value: string, caseInsensitive: boolean): boolean {
-  const re = pattern.replace(/[.+^${}()|[\]\\]/g, '\\$&').replace(/\*/g, '.*').replace(/\?/g, '.');
-  return new RegExp(`^${re}$`, caseInsensitive ? 'is' : 's').test(value);
-}
-
 function principalMatches(principal: unknown, caller: Caller): boolean {
   if (principal === '*') return true;
   if (typeof principal !== 'object' || principal === null) return false;
-  return list((principal as Record<string, unknown>).AWS).some(
+  return strings((principal as Record<string, unknown>).AWS).some(
     (p) => p === '*' || p === caller.accountId || p === `arn:aws:iam::${caller.accountId}:root` || p === caller.arn,
   );
 }
@@ -172,9 +167,9 @@ export function bucketPolicyDecision(doc: PolicyDocument | undefined, caller: Ca
     if (s.Condition !== undefined) continue;
     const who = s.Principal !== undefined ? principalMatches(s.Principal, caller) : !principalMatches(s.NotPrincipal, caller);
     if (!who) continue;
-    const act = s.Action !== undefined ? list(s.Action).some((a) => wildcard(a, action, true)) : !list(s.NotAction).some((a) => wildcard(a, action, true));
+    const act = s.Action !== undefined ? strings(s.Action).some((a) => wildcard(a, action, true)) : !strings(s.NotAction).some((a) => wildcard(a, action, true));
     if (!act) continue;
-    const res = s.Resource !== undefined ? list(s.Resource).some((r) => wildcard(r, resource, false)) : !list(s.NotResource).some((r) => wildcard(r, resource, false));
+    const res = s.Resource !== undefined ? strings(s.Resource).some((r) => wildcard(r, resource, false)) : !strings(s.NotResource).some((r) => wildcard(r, resource, false));
     if (!res) continue;
     if (s.Effect === 'Deny') return 'deny';
     allowed = true;

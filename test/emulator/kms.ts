@@ -13,6 +13,7 @@
 import { randomUUID } from 'node:crypto';
 import { AwsError, newRequestId } from './query-protocol.js';
 import type { Clock, EmuRequest, EmuResponse, IamService, ServiceModule } from './types.js';
+import { statementList, strings, wildcard } from './policy-match.js';
 
 const TARGET_PREFIX = 'TrentService.';
 const CONTENT_TYPE = 'application/x-amz-json-1.1';
@@ -37,13 +38,6 @@ export interface KmsService extends ServiceModule {
   keyPolicyAllows(key: Key, principal: { arn: string; accountId: string }, action: string): boolean;
 }
 
-const list = (v: unknown): string[] => (typeof v === 'string' ? [v] : Array.isArray(v) ? v.filter((x): x is string => typeof x === 'string') : []);
-
-function wildcard(pattern: string, value: string): boolean {
-  const re = pattern.replace(/[.+^${}()|[\]\\]/g, '\\$&').replace(/\*/g, '.*').replace(/\?/g, '.');
-  return new RegExp(`^${re}$`, 'is').test(value);
-}
-
 /** Allow matches and no Deny does; statements with a Condition are skipped (never grant). */
 export function policyAllows(text: string, principal: { arn: string; accountId: string; roleArn?: string }, action: string): boolean {
   let doc: { Statement?: unknown };
@@ -52,8 +46,7 @@ export function policyAllows(text: string, principal: { arn: string; accountId: 
   } catch {
     return false;
   }
-  const raw = doc.Statement;
-  const statements = (Array.isArray(raw) ? raw : raw ? [raw] : []) as Array<Record<string, unknown>>;
+  const statements = statementList(doc);
   let allowed = false;
   for (const s of statements) {
     if (s.Condition !== undefined) continue;
@@ -62,11 +55,11 @@ export function policyAllows(text: string, principal: { arn: string; accountId: 
       p === '*' ||
       (typeof p === 'object' &&
         p !== null &&
-        list((p as Record<string, unknown>).AWS).some(
+        strings((p as Record<string, unknown>).AWS).some(
           (x) => x === '*' || x === principal.accountId || x === `arn:aws:iam::${principal.accountId}:root` || x === principal.arn || x === principal.roleArn,
         ));
     if (!who) continue;
-    if (!list(s.Action).some((a) => wildcard(a, action))) continue;
+    if (!strings(s.Action).some((a) => wildcard(a, action, true))) continue;
     if (s.Effect === 'Deny') return false;
     if (s.Effect === 'Allow') allowed = true;
   }
@@ -114,13 +107,12 @@ export function createKms(opts: { clock: Clock; iam: IamService; session: (acces
     } catch {
       throw malformed('The new key policy contains invalid JSON.'); // unconfirmed wording
     }
-    const raw = doc.Statement;
-    const statements = (Array.isArray(raw) ? raw : raw ? [raw] : []) as Array<Record<string, unknown>>;
+    const statements = statementList(doc);
     if (statements.length === 0) throw malformed('The new key policy has no statement.'); // unconfirmed wording
     for (const s of statements) {
       const p = s.Principal;
       if (p === '*') continue;
-      for (const a of typeof p === 'object' && p !== null ? list((p as Record<string, unknown>).AWS) : []) {
+      for (const a of typeof p === 'object' && p !== null ? strings((p as Record<string, unknown>).AWS) : []) {
         if (a === '*' || /^\d{12}$/.test(a) || /^arn:aws:iam::\d{12}:root$/.test(a)) continue;
         if (!opts.iam.principalExists(a)) throw malformed('Policy contains a statement with one or more invalid principals.');
       }

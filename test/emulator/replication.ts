@@ -23,6 +23,7 @@ import { isV1, ruleMatches, type ReplicationConfig, type ReplicationRule } from 
 import { bucketPolicyDecision, type PolicyDocument } from './bucket-policy.js';
 import { targetMatches, type NotificationDestinations } from './notification-config.js';
 import { canonicalUserId, newHostId, newRequestId } from './s3-model.js';
+import { strings, wildcard } from './policy-match.js';
 
 export interface ReplicationDeps {
   state: () => S3State;
@@ -139,19 +140,12 @@ function conditionHolds(condition: unknown, ctx: RequestContext): boolean {
         if (ifExists || negated) continue;
         return false;
       }
-      const any = list(values).some((v) => (like ? wildcard(v, actual, false) : v === actual));
+      const any = strings(values).some((v) => (like ? wildcard(v, actual, false) : v === actual));
       if (negated ? any : !any) return false;
     }
   }
   return true;
 }
-
-function wildcard(pattern: string, value: string, caseInsensitive: boolean): boolean {
-  const re = pattern.replace(/[.+^${}()|[\]\\]/g, '\\$&').replace(/\*/g, '.*').replace(/\?/g, '.');
-  return new RegExp(`^${re}$`, caseInsensitive ? 'is' : 's').test(value);
-}
-
-const list = (v: unknown): string[] => (typeof v === 'string' ? [v] : Array.isArray(v) ? v.filter((x): x is string => typeof x === 'string') : []);
 
 function statements(doc: unknown): Statement[] {
   if (typeof doc !== 'object' || doc === null) return [];
@@ -171,10 +165,10 @@ export function policiesAllow(docs: unknown[], action: string, resource: string,
     if (context && !conditionHolds(st.Condition, context)) continue;
     const actionMatch =
       st.Action !== undefined
-        ? list(st.Action).some((a) => wildcard(a, action, true))
-        : st.NotAction !== undefined && !list(st.NotAction).some((a) => wildcard(a, action, true));
+        ? strings(st.Action).some((a) => wildcard(a, action, true))
+        : st.NotAction !== undefined && !strings(st.NotAction).some((a) => wildcard(a, action, true));
     if (!actionMatch) continue;
-    if (!list(st.Resource).some((r) => wildcard(r, resource, false))) continue;
+    if (!strings(st.Resource).some((r) => wildcard(r, resource, false))) continue;
     if (st.Effect === 'Deny') return false;
     if (st.Effect === 'Allow') allowed = true;
   }

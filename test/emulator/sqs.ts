@@ -17,6 +17,7 @@ import { AwsError, formParams, newRequestId, queryErrorResponse, queryToTree } f
 import { escapeXml } from './xml.js';
 import type { Clock, EmuRequest, EmuResponse, ServiceModule } from './types.js';
 import type { DestinationCheck, NotificationDestinations } from './notification-config.js';
+import { statementList, strings, wildcard } from './policy-match.js';
 
 const TARGET_PREFIX = 'AmazonSQS.';
 const CONTENT_TYPE = 'application/x-amz-json-1.0';
@@ -202,13 +203,6 @@ function queryOutput(action: string, out: Record<string, unknown>, requestId: st
 
 // ------------------------------------------------------------ queue policy
 
-const list = (v: unknown): string[] => (typeof v === 'string' ? [v] : Array.isArray(v) ? v.filter((x): x is string => typeof x === 'string') : []);
-
-function wildcard(pattern: string, value: string, caseInsensitive = false): boolean {
-  const re = pattern.replace(/[.+^${}()|[\]\\]/g, '\\$&').replace(/\*/g, '.*').replace(/\?/g, '.');
-  return new RegExp(`^${re}$`, caseInsensitive ? 'is' : 's').test(value);
-}
-
 /** Who is asking: an IAM principal of some account, or an AWS service principal. */
 export type PolicyPrincipal = { kind: 'aws'; accountId: string; arn: string } | { kind: 'service'; service: string };
 
@@ -216,8 +210,8 @@ function principalMatches(p: unknown, who: PolicyPrincipal): boolean {
   if (p === '*') return true;
   if (typeof p !== 'object' || p === null) return false;
   const rec = p as Record<string, unknown>;
-  if (who.kind === 'service') return list(rec.Service).includes(who.service);
-  return list(rec.AWS).some((x) => x === '*' || x === who.accountId || x === `arn:aws:iam::${who.accountId}:root` || x === who.arn);
+  if (who.kind === 'service') return strings(rec.Service).includes(who.service);
+  return strings(rec.AWS).some((x) => x === '*' || x === who.accountId || x === `arn:aws:iam::${who.accountId}:root` || x === who.arn);
 }
 
 /**
@@ -241,7 +235,7 @@ function conditionsHold(cond: unknown, context: Record<string, string>): boolean
         if (ifExists || not) continue;
         return false;
       }
-      const values = list(wanted);
+      const values = strings(wanted);
       const hit = values.some((w) =>
         kind === 'Like' ? wildcard(w, actual) : kind === 'EqualsIgnoreCase' ? w.toLowerCase() === actual.toLowerCase() : w === actual,
       );
@@ -261,13 +255,12 @@ export function queuePolicyAllows(policy: string | undefined, who: PolicyPrincip
   } catch {
     return false;
   }
-  const raw = doc.Statement;
-  const statements = (Array.isArray(raw) ? raw : raw ? [raw] : []) as Array<Record<string, unknown>>;
+  const statements = statementList(doc);
   let allowed = false;
   for (const s of statements) {
     if (!principalMatches(s.Principal, who)) continue;
-    if (!list(s.Action).some((a) => wildcard(a, action, true))) continue;
-    if (s.Resource !== undefined && !list(s.Resource).some((r) => wildcard(r, resource))) continue;
+    if (!strings(s.Action).some((a) => wildcard(a, action, true))) continue;
+    if (s.Resource !== undefined && !strings(s.Resource).some((r) => wildcard(r, resource))) continue;
     if (!conditionsHold(s.Condition, context)) continue;
     if (s.Effect === 'Deny') return false;
     if (s.Effect === 'Allow') allowed = true;
@@ -430,9 +423,9 @@ export function createSqs(opts: { clock: Clock; onChange: () => void }): SqsServ
     const visibility =
       intParam(input.VisibilityTimeout, 'VisibilityTimeout', 0, 43200, (v) => `Value ${v} for parameter VisibilityTimeout is invalid. Reason: Must be between 0 and 43200, if provided.`) ??
       Number(q.attributes.VisibilityTimeout ?? NUMERIC.VisibilityTimeout!.def);
-    const wanted = new Set([...list(input.AttributeNames), ...list(input.MessageSystemAttributeNames)]);
+    const wanted = new Set([...strings(input.AttributeNames), ...strings(input.MessageSystemAttributeNames)]);
     const all = wanted.has('All');
-    const wantedAttrs = new Set(list(input.MessageAttributeNames));
+    const wantedAttrs = new Set(strings(input.MessageAttributeNames));
     const t = now();
     const out: Array<Record<string, unknown>> = [];
     for (const m of q.messages) {
@@ -533,7 +526,7 @@ export function createSqs(opts: { clock: Clock; onChange: () => void }): SqsServ
       const q = byUrl(req, input.QueueUrl);
       authorize(req, q, 'GetQueueAttributes');
       expire(q);
-      const names = list(input.AttributeNames);
+      const names = strings(input.AttributeNames);
       const all = allAttributes(q);
       const known = new Set([...Object.keys(NUMERIC), ...OTHER_SETTABLE, ...COMPUTED, 'All']);
       for (const n of names) if (!known.has(n)) throw err('InvalidAttributeName', 400, `Unknown Attribute ${n}.`);
