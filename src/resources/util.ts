@@ -103,6 +103,17 @@ export function chunks<T>(items: readonly T[], size: number): T[][] {
 }
 
 /**
+ * A read context's keep and slot, or what stands for them when the caller gives
+ * none: each value kept as read, no bound beyond the client's.
+ */
+export function readHooks(ctx: Pick<ReadContext, 'keep' | 'slot'>): Required<Pick<ReadContext, 'keep' | 'slot'>> {
+  return {
+    keep: ctx.keep ?? ((_address, value) => value),
+    slot: ctx.slot ?? ((read) => read()),
+  };
+}
+
+/**
  * Reads of one kind under way at once in readEach. Kinds are read side by side,
  * and ReadContext.slot, when given, bounds the items of every kind together.
  */
@@ -123,7 +134,7 @@ export async function readEach(
   read: (id: ResourceId) => Promise<Attrs | null>,
 ): Promise<Map<string, Attrs | null>> {
   const out = new Map<string, Attrs | null>();
-  const slot = ctx.slot ?? ((fn: () => Promise<Attrs | null>) => fn());
+  const { keep, slot } = readHooks(ctx);
   let next = 0;
   let failed = false;
   const worker = async (): Promise<void> => {
@@ -131,7 +142,7 @@ export async function readEach(
       const { address, id } = items[next++]!;
       try {
         const value = await slot(() => read(id));
-        out.set(address, ctx.keep ? ctx.keep(address, value) : value);
+        out.set(address, keep(address, value));
       } catch (e) {
         failed = true;
         throw e;

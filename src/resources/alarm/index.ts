@@ -7,7 +7,7 @@
 import { DeleteAlarmsCommand, paginateDescribeAlarms, PutMetricAlarmCommand, type MetricAlarm } from '@aws-sdk/client-cloudwatch';
 import type { AwsClients } from '../../aws/clients.js';
 import type { ApplyContext, Attrs, DesiredResource, Json, ResourceKind } from '../types.js';
-import { chunks, sortedRecord, tagsToList } from '../util.js';
+import { chunks, readHooks, sortedRecord, tagsToList } from '../util.js';
 import { ALARM_DESCRIPTION_PREFIX, expandAlarms } from './expand.js';
 import { NotOwned } from '../ownership.js';
 
@@ -71,8 +71,7 @@ export const alarm: ResourceKind = {
       list.push({ address, name: id.alarmName! });
       byRegion.set(id.region!, list);
     }
-    const keep = ctx.keep ?? ((_address: string, value: Attrs | null) => value);
-    const slot = ctx.slot ?? (<T>(fn: () => Promise<T>) => fn());
+    const { keep, slot } = readHooks(ctx);
     const batches = [...byRegion].flatMap(([region, list]) => chunks(list, 100).map((batch) => ({ region, batch })));
     await Promise.all(
       batches.map(async ({ region, batch }) => {
