@@ -8,9 +8,13 @@ import { kindOf } from '../resources/index.js';
 import type { Attrs, KindName, LiveValue, ResourceId } from '../resources/types.js';
 import { interner, jsonEqual } from '../resources/util.js';
 
+/**
+ * What to read: a desired or state resource serves as it is (a plan reads
+ * 70,000 of them at 10,000 sources, and holds no copy).
+ */
 export interface ReadItem {
-  /** Key of the result (an address, or an address with a suffix for a prior id). */
-  key: string;
+  /** Key of the result: the resource's address, or its address with a suffix for a prior id. */
+  address: string;
   kind: KindName;
   id: ResourceId;
 }
@@ -59,12 +63,9 @@ export async function readLive(
         out.set(key, part);
         return part;
       };
-      const read = await k.readMany(
-        { aws, accountId, keep, slot },
-        list.map((i) => ({ address: i.key, id: i.id })),
-      );
+      const read = await k.readMany({ aws, accountId, keep, slot }, list);
       // Kinds whose reads do not call keep: settled now.
-      for (const i of list) if (!out.has(i.key)) keep(i.key, (read.get(i.key) ?? null) as Attrs | null);
+      for (const i of list) if (!out.has(i.address)) keep(i.address, (read.get(i.address) ?? null) as Attrs | null);
     }),
   );
   return out;

@@ -46,8 +46,8 @@ export async function readPlanFile(path: string): Promise<Plan> {
 export function readsOf(plan: Plan): ReadItem[] {
   const items: ReadItem[] = [];
   for (const c of plan.changes) {
-    items.push({ key: c.address, kind: c.kind, id: c.id });
-    if (c.priorId) items.push({ key: c.address + PRIOR_SUFFIX, kind: c.kind, id: c.priorId });
+    items.push(c);
+    if (c.priorId) items.push({ address: c.address + PRIOR_SUFFIX, kind: c.kind, id: c.priorId });
   }
   return items;
 }

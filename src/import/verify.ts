@@ -69,11 +69,7 @@ export async function compareWithLive(
   lineage: string,
 ): Promise<{ comparisons: Comparison[]; notices: Notice[] }> {
   const expanded = desiredResources(config, { accountId, lineage });
-  const live = await readLive(
-    aws,
-    accountId,
-    expanded.resources.map((d) => ({ key: d.address, kind: d.kind, id: d.id })),
-  );
+  const live = await readLive(aws, accountId, expanded.resources);
   const comparisons = expanded.resources.map((d): Comparison => {
     const l = live.get(d.address) ?? null;
     const changes = l ? diffAttrs(observable(l, d.attributes), observable(d.attributes, l)) : diffAttrs(null, d.attributes);

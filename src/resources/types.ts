@@ -266,7 +266,11 @@ export interface ResourceKind {
    * configuration alone (validate, graph) sees the resource as expanded.
    */
   settle?(desired: DesiredResource, ctx: SettleContext): DesiredResource;
-  /** Reads many resources of this kind with as few calls as possible. Keyed by address. */
+  /**
+   * Reads many resources of this kind with as few calls as possible. Keyed by
+   * address. A value given to the context's `keep` may be left out of the map:
+   * the caller holds it (a second map of 70,000 values at 10,000 sources).
+   */
   readMany(ctx: ReadContext, items: ReadonlyArray<{ address: string; id: ResourceId }>): Promise<Map<string, LiveValue>>;
   /** Creates it; may return attributes AWS assigned (a job id) to record in state. */
   create(ctx: ApplyContext, r: DesiredResource): Promise<Attrs | void>;

@@ -142,7 +142,9 @@ export async function readEach(
       const { address, id } = items[next++]!;
       try {
         const value = await slot(() => read(id));
-        out.set(address, keep(address, value));
+        const kept = keep(address, value);
+        // A caller that keeps values holds them itself (ResourceKind.readMany).
+        if (!ctx.keep) out.set(address, kept);
       } catch (e) {
         failed = true;
         throw e;
