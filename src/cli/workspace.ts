@@ -6,7 +6,7 @@ import { createHash } from 'node:crypto';
 import * as path from 'node:path';
 import type { AwsClients } from '../aws/clients.js';
 import { loadConfig } from '../config/load.js';
-import type { Config, LoadResult } from '../config/types.js';
+import type { Config } from '../config/types.js';
 import { UserError } from '../errors.js';
 import { backendFor } from '../state/index.js';
 import type { StateBackend } from '../state/types.js';
@@ -19,7 +19,8 @@ export interface Workspace {
   o: Output;
   aws: AwsClients;
   configPath: string;
-  load: LoadResult;
+  /** SHA-256 of the configuration file's bytes. */
+  configSha256: string;
   config: Config;
   backend: StateBackend;
 }
@@ -45,7 +46,8 @@ export async function openWorkspace(argv: GlobalArgs): Promise<Workspace> {
     aws,
     onWarning: (m) => o.err(`${o.c.yellow('Warning:')} ${m}`),
   });
-  return { o, aws, configPath, load, config: load.config, backend };
+  // Not the load result: its positions hold the file's text, which a plan no longer needs.
+  return { o, aws, configPath, configSha256: load.sha256, config: load.config, backend };
 }
 
 /**
@@ -57,7 +59,7 @@ export async function openWorkspace(argv: GlobalArgs): Promise<Workspace> {
  */
 export async function newStateLineage(ws: Workspace): Promise<string> {
   const account = await ws.aws.accountId();
-  const h = createHash('sha256').update(`s3repl-lineage\n${account}\n${ws.load.sha256}\n${JSON.stringify(ws.config.state)}`).digest('hex');
+  const h = createHash('sha256').update(`s3repl-lineage\n${account}\n${ws.configSha256}\n${JSON.stringify(ws.config.state)}`).digest('hex');
   const variant = ((parseInt(h[16]!, 16) & 0x3) | 0x8).toString(16);
   return `${h.slice(0, 8)}-${h.slice(8, 12)}-8${h.slice(13, 16)}-${variant}${h.slice(17, 20)}-${h.slice(20, 32)}`;
 }

@@ -178,8 +178,9 @@ function loadConfigBytes(bytes: Buffer, file: string): LoadResult {
     return result;
   }
 
-  // One string for each value however often the file repeats it (regions, storage classes, rule ids).
-  interner()(value);
+  // One string for each value however often the file repeats it (regions, storage classes, rule ids),
+  // each a copy of its own rather than a view of the file's text.
+  interner({ copy: true })(value);
   const schemaFindings = validateSchema(value);
   const locate = (f: Finding): Diagnostic => toDiagnostic(f, file, mapOf());
   if (schemaFindings.length > 0) {

@@ -46,14 +46,21 @@ export function jsonEqual(a: Json | undefined, b: Json | undefined): boolean {
  * the same regions, statuses and rule ids tens of thousands of times. Only for
  * values the caller owns (freshly parsed or read); the table lives as long as the
  * function does.
+ *
+ * `copy`: keep a copy of each string first seen, not the string itself. A parser
+ * may return a string as a view of the whole text it parsed (js-yaml slices its
+ * input; V8 keeps a slice of 13 characters or more as a reference to the whole):
+ * one such value kept would keep the whole file.
  */
-export function interner(): <T>(value: T) => T {
+export function interner(options: { copy?: boolean } = {}): <T>(value: T) => T {
   const seen = new Map<string, string>();
+  const own = options.copy ? (v: string): string => JSON.parse(JSON.stringify(v)) as string : (v: string) => v;
   const str = (v: string): string => {
     const s = seen.get(v);
     if (s !== undefined) return s;
-    seen.set(v, v);
-    return v;
+    const kept = own(v);
+    seen.set(kept, kept);
+    return kept;
   };
   const walk = (value: unknown): unknown => {
     if (typeof value === 'string') return str(value);

@@ -250,7 +250,7 @@ function checkJsonApply(argv: ApplyArgs): void {
 async function refuseIfStale(ws: Workspace, plan: Plan, state: Parameters<typeof staleReasons>[1]['state']): Promise<void> {
   const account = await ws.aws.accountId();
   const live = await readLive(ws.aws, account, readsOf(plan));
-  const reasons = staleReasons(plan, { configSha256: ws.load.sha256, state, liveFingerprint: fingerprint(live), account, live });
+  const reasons = staleReasons(plan, { configSha256: ws.configSha256, state, liveFingerprint: fingerprint(live), account, live });
   if (reasons.length) {
     throw new UserError(`the saved plan is stale and was not applied:\n  - ${reasons.join('\n  - ')}`, 'make a new plan with `s3repl plan --out FILE` and review it');
   }

@@ -65,7 +65,7 @@ export const driftCommand: CommandModule = {
       const plan = await makePlan({
         config: ws.config,
         configPath: ws.configPath,
-        configSha256: ws.load.sha256,
+        configSha256: ws.configSha256,
         aws: ws.aws,
         state,
         // With no state yet, the lineage a first apply would create: the same report on every run.

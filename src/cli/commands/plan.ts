@@ -46,7 +46,7 @@ export async function planWorkspace(
   const plan = await makePlan({
     config: ws.config,
     configPath: ws.configPath,
-    configSha256: ws.load.sha256,
+    configSha256: ws.configSha256,
     aws: ws.aws,
     state,
     mode,
