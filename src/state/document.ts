@@ -16,7 +16,7 @@ import { UserError } from '../errors.js';
 import { VERSION } from '../version.js';
 import type { Attrs, Json } from '../resources/types.js';
 import { KIND_NAMES } from '../resources/kind-names.js';
-import { interner } from '../resources/util.js';
+import { interner, sharer } from '../resources/util.js';
 import { STATE_FORMAT_VERSION, type StateDocument, type StateResource } from './types.js';
 
 /** A fresh, empty state: a new lineage, serial 0. */
@@ -78,11 +78,16 @@ export function parseState(text: string | Buffer, where: string, backupWhere?: s
   // One string for each address, id and value however often the state repeats it
   // (dependencies name addresses; every alarm names its region): addresses first.
   const intern = interner();
+  // One frozen copy of each small part that many resources hold (see sharer).
+  const share = sharer();
   for (const [address] of entries) intern(address);
   for (const [address, value] of entries) {
     const problem = resourceProblem(address, value);
     if (problem) return refuse(`resource "${address}" ${problem}`);
-    resources[address] = intern(value as StateResource);
+    const r = intern(value as StateResource);
+    r.attributes = share(r.attributes);
+    if (r.dependsOn?.length === 0) r.dependsOn = share(r.dependsOn);
+    resources[address] = r;
   }
   return {
     formatVersion: STATE_FORMAT_VERSION,

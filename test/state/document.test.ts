@@ -127,6 +127,39 @@ describe('parseState of bytes: one resource at a time', () => {
   });
 });
 
+describe('parseState holds one frozen copy of the small parts resources repeat', () => {
+  const text = () => {
+    const d = newState();
+    for (const i of [1, 2]) {
+      d.resources[`versioning.b${i}`] = { ...resource(`versioning.b${i}`, { status: 'Enabled' }), dependsOn: [] };
+      d.resources[`bucket.b${i}`] = resource(`bucket.b${i}`, { region: 'us-east-1', tags: { team: 'dr' }, rules: [{ id: `r${i}`, filter: { prefix: '' } }] });
+    }
+    return serializeState(d);
+  };
+
+  it('equal parts are one object, and the document still reads as written', () => {
+    const written = text();
+    const parsed = parseState(Buffer.from(written), 'f');
+    const r = parsed.resources;
+    expect(r['versioning.b1']!.attributes).toBe(r['versioning.b2']!.attributes);
+    expect(r['versioning.b1']!.dependsOn).toBe(r['versioning.b2']!.dependsOn);
+    expect(r['bucket.b1']!.attributes.tags).toBe(r['bucket.b2']!.attributes.tags);
+    // Parts that differ (the rule ids) are not shared; their equal parts are.
+    const rules = (a: string) => (r[a]!.attributes.rules as Array<{ id: string; filter: object }>)[0]!;
+    expect(rules('bucket.b1')).not.toBe(rules('bucket.b2'));
+    expect(rules('bucket.b1').filter).toBe(rules('bucket.b2').filter);
+    expect(serializeState(parsed)).toBe(written);
+  });
+
+  it('a shared part cannot be changed through one resource (it would change them all)', () => {
+    const r = parseState(Buffer.from(text()), 'f').resources;
+    expect(() => {
+      (r['versioning.b1']!.attributes as { status: string }).status = 'Suspended';
+    }).toThrow(TypeError);
+    expect(r['versioning.b2']!.attributes.status).toBe('Enabled');
+  });
+});
+
 describe('parseState refuses what it does not understand', () => {
   it('not JSON: names the file, says nothing was overwritten, points at the backup', () => {
     const e = refusal('{"formatVersion": 1, "lin');
