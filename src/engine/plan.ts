@@ -91,7 +91,7 @@ export async function makePlan(input: PlanInput): Promise<Plan> {
 
   // Read each desired resource by its id, and each state resource whose id differs or is not desired.
   const items: ReadItem[] = [...desired];
-  for (const addr in recorded) {
+  for (const addr of Object.keys(recorded)) {
     const s = recorded[addr]!;
     const d = desiredBy.get(addr);
     if (!d) items.push(s);
@@ -221,7 +221,7 @@ export async function makePlan(input: PlanInput): Promise<Plan> {
   }
   replaceWithDependencies(changes, desiredBy);
 
-  for (const addr in recorded) {
+  for (const addr of Object.keys(recorded)) {
     if (desiredBy.has(addr)) continue;
     const s = recorded[addr]!;
     const l = live.get(addr) ?? null;

@@ -87,7 +87,8 @@ export function parseState(text: string | Buffer, where: string, backupWhere?: s
     const r = intern(value as StateResource);
     r.attributes = share(r.attributes);
     if (r.dependsOn?.length === 0) r.dependsOn = share(r.dependsOn);
-    resources[address] = r;
+    // Defined, not assigned: an address such as __proto__ is a key like any other.
+    Object.defineProperty(resources, address, { value: r, enumerable: true, writable: true, configurable: true });
   }
   return {
     formatVersion: STATE_FORMAT_VERSION,

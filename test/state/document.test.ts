@@ -160,6 +160,20 @@ describe('parseState holds one frozen copy of the small parts resources repeat',
   });
 });
 
+describe('parseState of a state with an address named __proto__', () => {
+  it('reads it as a resource like any other, and changes no prototype', () => {
+    const d = newState();
+    d.resources['bucket.a'] = resource('bucket.a');
+    const text = serializeState(d).replace('"resources": {\n', '"resources": {\n    "__proto__": {"address": "__proto__", "kind": "bucket", "id": {"name": "p"}, "attributes": {}, "appliedAt": "2026-01-01T00:00:00.000Z"},\n');
+    for (const input of [text, Buffer.from(text)]) {
+      const parsed = parseState(input, 'f');
+      expect(Object.keys(parsed.resources).sort()).toEqual(['__proto__', 'bucket.a']);
+      expect(Object.getPrototypeOf(parsed.resources)).toBe(Object.prototype);
+      expect(parsed.resources['bucket.a']!.kind).toBe('bucket');
+    }
+  });
+});
+
 describe('parseState refuses what it does not understand', () => {
   it('not JSON: names the file, says nothing was overwritten, points at the backup', () => {
     const e = refusal('{"formatVersion": 1, "lin');
