@@ -52,7 +52,7 @@ export async function readLive(
   await Promise.all(
     [...byKind].map(async ([kind, list]) => {
       const k = kindOf(kind);
-      const keep = (key: string, v: Attrs | null): Attrs | null => {
+      const keep = (key: string, v: Attrs | null): void => {
         const all = v ? k.normalize(v) : null;
         let part = all && k.managed ? k.managed(all) : all;
         const same = part && known?.(key);
@@ -61,7 +61,6 @@ export async function readLive(
         // The whole document differs from s3repl's part only for a managed kind.
         if (k.managed) whole?.set(key, all);
         out.set(key, part);
-        return part;
       };
       const read = await k.readMany({ aws, accountId, keep, slot }, list);
       // Kinds whose reads do not call keep: settled now.

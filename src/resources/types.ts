@@ -87,13 +87,13 @@ export interface ReadContext {
   /** The caller's account id. */
   accountId: string;
   /**
-   * Told each value as soon as it is read (null: not found); what it returns is
-   * what readMany keeps and returns for that address. A plan normalises the value
-   * there, and keeps the equal value it already holds (the configuration's or the
-   * state's) instead of a second copy: at 10,000 sources the values a read holds
-   * until its kind is done would otherwise be a copy of everything.
+   * Told each value as soon as it is read (null: not found), and holds it from
+   * then on: readMany need not return it. A plan normalises the value there, and
+   * keeps the equal value it already holds (the configuration's or the state's)
+   * instead of a second copy: at 10,000 sources the values a read holds until its
+   * kind is done would otherwise be a copy of everything.
    */
-  keep?: (address: string, value: Attrs | null) => Attrs | null;
+  keep?: (address: string, value: Attrs | null) => void;
   /**
    * Runs the reading of one item (or one batch) in one of a few slots that the
    * reads of every kind share. A call waiting for the client's limit holds its

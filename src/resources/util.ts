@@ -1,5 +1,5 @@
 /** Small helpers shared by resource kinds. */
-import type { ReadContext } from './types.js';
+import type { LiveValue, ReadContext } from './types.js';
 import type { Attrs, Json, ResourceId } from './values.js';
 
 /** Sorts an object's keys (recursively) so JSON and hashes are stable; drops undefined. */
@@ -153,12 +153,18 @@ export function chunks<T>(items: readonly T[], size: number): T[][] {
 }
 
 /**
- * A read context's keep and slot, or what stands for them when the caller gives
- * none: each value kept as read, no bound beyond the client's.
+ * How a kind's readMany hands over each value and bounds its reads. `keep`
+ * gives a value to the caller's keep, which then holds it (ResourceKind.readMany),
+ * or, when the caller gives none, puts it in `out` as read. `slot` is the
+ * caller's, or no bound beyond the client's.
  */
-export function readHooks(ctx: Pick<ReadContext, 'keep' | 'slot'>): Required<Pick<ReadContext, 'keep' | 'slot'>> {
+export function readHooks(
+  ctx: Pick<ReadContext, 'keep' | 'slot'>,
+  out: Map<string, LiveValue>,
+): { keep: (address: string, value: Attrs | null) => void; slot: NonNullable<ReadContext['slot']> } {
+  const given = ctx.keep;
   return {
-    keep: ctx.keep ?? ((_address, value) => value),
+    keep: given ?? ((address, value) => void out.set(address, value)),
     slot: ctx.slot ?? ((read) => read()),
   };
 }
@@ -184,17 +190,14 @@ export async function readEach(
   read: (id: ResourceId) => Promise<Attrs | null>,
 ): Promise<Map<string, Attrs | null>> {
   const out = new Map<string, Attrs | null>();
-  const { keep, slot } = readHooks(ctx);
+  const { keep, slot } = readHooks(ctx, out);
   let next = 0;
   let failed = false;
   const worker = async (): Promise<void> => {
     while (!failed && next < items.length) {
       const { address, id } = items[next++]!;
       try {
-        const value = await slot(() => read(id));
-        const kept = keep(address, value);
-        // A caller that keeps values holds them itself (ResourceKind.readMany).
-        if (!ctx.keep) out.set(address, kept);
+        keep(address, await slot(() => read(id)));
       } catch (e) {
         failed = true;
         throw e;

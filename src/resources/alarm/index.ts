@@ -71,7 +71,7 @@ export const alarm: ResourceKind = {
       list.push({ address, name: id.alarmName! });
       byRegion.set(id.region!, list);
     }
-    const { keep, slot } = readHooks(ctx);
+    const { keep, slot } = readHooks(ctx, out);
     const batches = [...byRegion].flatMap(([region, list]) => chunks(list, 100).map((batch) => ({ region, batch })));
     await Promise.all(
       batches.map(async ({ region, batch }) => {
@@ -82,7 +82,7 @@ export const alarm: ResourceKind = {
         // Each batch's answer is kept as it arrives, not the SDK's objects until the last batch.
         for (const { address, name } of batch) {
           const m = found.get(name);
-          out.set(address, keep(address, m ? fromAws(m) : null));
+          keep(address, m ? fromAws(m) : null);
         }
       }),
     );
