@@ -87,8 +87,7 @@ export function parseState(text: string | Buffer, where: string, backupWhere?: s
     const r = intern(value as StateResource);
     r.attributes = share(r.attributes);
     if (r.dependsOn?.length === 0) r.dependsOn = share(r.dependsOn);
-    // Defined, not assigned: an address such as __proto__ is a key like any other.
-    Object.defineProperty(resources, address, { value: r, enumerable: true, writable: true, configurable: true });
+    setOwn(resources, address, r);
   }
   return {
     formatVersion: STATE_FORMAT_VERSION,
@@ -122,6 +121,11 @@ export function resourceProblem(address: string, r: unknown): string | undefined
     }
   }
   return undefined;
+}
+
+/** Defined, not assigned: an address such as __proto__ is a key like any other. */
+function setOwn(o: Record<string, unknown>, key: string, value: unknown): void {
+  Object.defineProperty(o, key, { value, enumerable: true, writable: true, configurable: true });
 }
 
 const RESOURCES_OPEN = Buffer.from('\n  "resources": {\n');
@@ -163,7 +167,7 @@ export function parseByResource(bytes: Buffer): unknown {
       const address: unknown = JSON.parse(bytes.toString('utf8', at + ENTRY_OPEN.length - 1, colon + 1));
       if (typeof address !== 'string') return undefined;
       const value: unknown = JSON.parse(bytes.toString('utf8', colon + ENTRY_KEY_END.length - 2, close + ENTRY_CLOSE.length));
-      Object.defineProperty(resources, address, { value, enumerable: true, writable: true, configurable: true });
+      setOwn(resources, address, value);
       at = close + ENTRY_CLOSE.length;
       if (bytes[at] === 0x2c && bytes[at + 1] === 0x0a) {
         at += 2;

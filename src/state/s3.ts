@@ -77,6 +77,7 @@ export class S3Backend implements StateBackend {
 
   async write(doc: StateDocument): Promise<void> {
     const text = serializeState(doc);
+    const bytes = Buffer.from(text, 'utf8');
     // Writing without having read: compare against whatever is there now.
     const seen = this.seen ?? (await this.getBytes(this.key));
     if (seen.bytes !== null && seen.etag !== null) {
@@ -99,7 +100,7 @@ export class S3Backend implements StateBackend {
           ...(seen.etag !== null ? { IfMatch: seen.etag } : { IfNoneMatch: '*' }),
         }),
       );
-      this.seen = { bytes: Buffer.from(text, 'utf8'), etag: res.ETag ?? null };
+      this.seen = { bytes, etag: res.ETag ?? null };
       if (this.seen.etag === null) this.seen = await this.getBytes(this.key);
     } catch (e) {
       // If-Match on an object deleted since we read it answers 404 NoSuchKey: also a concurrent change.
@@ -107,7 +108,7 @@ export class S3Backend implements StateBackend {
         // A lost reply: our PUT landed, the SDK retried it, and the retry's condition
         // failed against our own write. The object then holds exactly our text.
         const now = await this.getBytes(this.key);
-        if (now.bytes?.equals(Buffer.from(text, 'utf8'))) {
+        if (now.bytes?.equals(bytes)) {
           this.seen = now;
           return;
         }
