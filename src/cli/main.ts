@@ -6,7 +6,10 @@ process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
 
 import { hideBin } from 'yargs/helpers';
 import { main } from './app.js';
+import { boundHeapGrowth } from './heap.js';
 import { makeOutput, reportError } from './output.js';
+
+boundHeapGrowth();
 
 main(hideBin(process.argv)).then(
   (code) => {
