@@ -102,7 +102,8 @@ export class LocalBackend implements StateBackend {
   }
 
   async write(doc: StateDocument): Promise<void> {
-    const text = serializeState(doc);
+    // Encoded once: written and remembered (its digest) as the same bytes.
+    const bytes = Buffer.from(serializeState(doc), 'utf8');
     await fs.mkdir(path.dirname(this.path), { recursive: true }).catch((e: unknown) => {
       throw fsError(e, path.dirname(this.path), 'cannot create the state directory');
     });
@@ -111,8 +112,8 @@ export class LocalBackend implements StateBackend {
     });
     if (this.lastSeen !== undefined && (current === null ? null : digest(current)) !== this.lastSeen) throw this.changedUnderneath();
     if (current !== null) await this.atomicWrite(this.backupPath, current);
-    await this.atomicWrite(this.path, text);
-    this.lastSeen = digest(text);
+    await this.atomicWrite(this.path, bytes);
+    this.lastSeen = digest(bytes);
     this.lastStat = await stamp(this.path);
     // The new state holds everything the journal did; it goes only once the state is durable.
     if (await removeIfExists(this.journalPath)) await fsyncDir(path.dirname(this.journalPath));
@@ -155,12 +156,12 @@ export class LocalBackend implements StateBackend {
    * Replaces `target` atomically. A symbolic link is written through (its
    * target is replaced, the link stays); a directory or a device is refused.
    */
-  private async atomicWrite(linkOrFile: string, text: string | Buffer): Promise<void> {
+  private async atomicWrite(linkOrFile: string, bytes: Buffer): Promise<void> {
     const resolved = await resolveWriteTarget(linkOrFile, linkOrFile === this.path ? 'the state' : 'the state backup');
     if (resolved.kind !== 'file') throw new UserError(`cannot write the state to ${linkOrFile}: it is not a regular file`);
     const target = resolved.path;
     try {
-      await replaceFile(target, text, this.options.beforeRename);
+      await replaceFile(target, bytes, this.options.beforeRename);
     } catch (e) {
       if (e instanceof UserError) throw e;
       throw fsError(e, target, 'cannot write the state to');
@@ -282,7 +283,7 @@ async function readIfExists(file: string): Promise<string | null> {
   return bytes === null ? null : bytes.toString('utf8');
 }
 
-function digest(bytes: string | Buffer): string {
+function digest(bytes: Buffer): string {
   return createHash('sha256').update(bytes).digest('hex');
 }
 

@@ -76,8 +76,8 @@ export class S3Backend implements StateBackend {
   }
 
   async write(doc: StateDocument): Promise<void> {
-    const text = serializeState(doc);
-    const bytes = Buffer.from(text, 'utf8');
+    // Encoded once: sent, remembered and compared after a lost reply as the same bytes.
+    const bytes = Buffer.from(serializeState(doc), 'utf8');
     // Writing without having read: compare against whatever is there now.
     const seen = this.seen ?? (await this.getBytes(this.key));
     if (seen.bytes !== null && seen.etag !== null) {
@@ -95,7 +95,7 @@ export class S3Backend implements StateBackend {
         new PutObjectCommand({
           Bucket: this.bucket,
           Key: this.key,
-          Body: text,
+          Body: bytes,
           ContentType: 'application/json',
           ...(seen.etag !== null ? { IfMatch: seen.etag } : { IfNoneMatch: '*' }),
         }),
